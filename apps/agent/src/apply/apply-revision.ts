@@ -1,0 +1,105 @@
+import type { ApplyAck, ConfigApply, PostStep } from '@qfleet/protocol';
+import type { ApplyContext } from './apply-context';
+import { writeApplied } from './applied-state';
+import { diffAgainstDisk } from './changes';
+import { commit } from './commit';
+import { discardJournal, journalExists, recordPlan, type JournalPlan } from './journal';
+import { prepare } from './prepare';
+import { GENERATED_BY, postStepsFor, sha256 } from './qmail';
+import { recoverJournal } from './recover-journal';
+import { undoPlan } from './roll-back';
+import { checkPaths, UnsafePath } from './safe-path';
+import { StepError } from './step-error';
+
+// One apply at a time per state directory: two overlapping applies would share one journal.
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Applies one revision all-or-nothing (DESIGN.md "The agent: applying safely"). Never throws:
+ * every failure becomes an ok:false ack naming the step and, where there is one, the file.
+ * A revision at or below the applied one is applied too: the controller decides (a revert).
+ */
+export function applyRevision(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> {
+  const previous = queues.get(ctx.stateDir) ?? Promise.resolve();
+  const next = previous.then(() => applyNow(ctx, msg));
+  queues.set(ctx.stateDir, next.catch(() => undefined));
+  return next;
+}
+
+function sourceOf(step: PostStep): string | undefined {
+  return Object.values(GENERATED_BY).find((g) => g.step === step)?.source;
+}
+
+async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> {
+  const started = Date.now();
+  const rev = msg.revision;
+  const ack = (fields: Omit<ApplyAck, 'revision' | 'ms'>): ApplyAck => ({ revision: rev, ...fields, ms: Date.now() - started });
+  const fail = (err: StepError, changed: string[] = [], skipped: string[] = []): ApplyAck => {
+    ctx.log(`revision ${rev} failed at ${err.step}${err.file ? ` (${err.file})` : ''}: ${err.message}`);
+    return ack({ ok: false, changed, skipped, error: err.toAckError() });
+  };
+
+  try {
+    await checkPaths(ctx.qmailHome, [...msg.files.map((f) => f.path), ...msg.removes]);
+  } catch (err) {
+    return fail(err instanceof UnsafePath ? new StepError('validate', err.message, err.path) : StepError.wrap('validate', err));
+  }
+
+  let plan: JournalPlan;
+  let changed: string[];
+  let steps: PostStep[];
+  try {
+    // A journal left by a failed rollback is finished first; the new revision starts clean.
+    if (await journalExists(ctx.stateDir)) await recoverJournal(ctx);
+    const changes = await diffAgainstDisk(ctx.qmailHome, msg);
+    changed = changes.map((c) => c.path);
+    // The agent decides from what really changed on disk; msg.postSteps is the controller's guess.
+    steps = postStepsFor(changed);
+    if ([...steps].sort().join() !== [...msg.postSteps].sort().join()) {
+      ctx.log(`revision ${rev}: controller expected post-steps [${msg.postSteps.join(', ')}], running [${steps.join(', ')}] for what changed on disk`);
+    }
+    if (changes.length === 0) {
+      await writeApplied(ctx.stateDir, { revision: rev, files: hashes(msg) });
+      ctx.log(`revision ${rev} applied: nothing differed from disk`);
+      return ack({ ok: true, changed: [], skipped: [] });
+    }
+    plan = await prepare(ctx.qmailHome, ctx.stateDir, rev, changes, steps);
+  } catch (err) {
+    return fail(StepError.wrap('prepare', err));
+  }
+
+  const skipped: string[] = [];
+  try {
+    await commit(ctx.qmailHome, plan, ctx.fault);
+    for (const step of steps) {
+      if (step === 'hup' || step === 'restart') {
+        // Recorded before sending: a crash mid-signal still gets the signal repeated on rollback.
+        plan.signalled.push(step);
+        await recordPlan(ctx.stateDir, plan);
+      }
+      const outcome = await ctx.postSteps.run(step).catch((err) => {
+        throw StepError.wrap(step, err, sourceOf(step));
+      });
+      if (outcome === 'skipped') skipped.push(step);
+    }
+    await writeApplied(ctx.stateDir, { revision: rev, files: hashes(msg) }).catch((err) => {
+      throw StepError.wrap('record', err);
+    });
+  } catch (err) {
+    const failure = StepError.wrap('commit', err);
+    try {
+      await undoPlan(ctx, plan, `${failure.step} failed`);
+    } catch (undoErr) {
+      failure.message += `; rollback failed, the agent retries it at start-up: ${(undoErr as Error).message}`;
+    }
+    return fail(failure, [], skipped);
+  }
+
+  await discardJournal(ctx.stateDir).catch((err) => ctx.log(`revision ${rev}: could not remove the journal: ${(err as Error).message}`));
+  ctx.log(`revision ${rev} applied: ${changed.join(', ')}${steps.length ? `; post-steps ${steps.join(', ')}` : ''}${skipped.length ? ` (skipped ${skipped.join(', ')})` : ''}`);
+  return ack({ ok: true, changed, skipped });
+}
+
+function hashes(msg: ConfigApply): Record<string, string> {
+  return Object.fromEntries(msg.files.map((f) => [f.path, sha256(f.content)]));
+}

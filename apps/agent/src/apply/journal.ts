@@ -1,0 +1,128 @@
+import { lstat, mkdir, readFile, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { copyFileDurable, fsyncDir, writeFileDurable, writeJsonAtomic } from './durable-fs';
+
+/** What a path held before the apply, enough to put it back exactly. */
+export type Before =
+  | { kind: 'absent' }
+  | { kind: 'file'; mode: number; uid: number; gid: number; backup: string }
+  | { kind: 'symlink'; target: string };
+
+export interface JournalEntry {
+  /** relative to the qmail home */
+  path: string;
+  action: 'write' | 'remove' | 'generated';
+  before: Before;
+  /** the temp file beside the target holding the new bytes (writes only), relative to the home */
+  temp?: string;
+}
+
+/** The plan recorded before the first rename; its presence means "roll back if found at start-up". */
+export interface JournalPlan {
+  revision: number;
+  entries: JournalEntry[];
+  /** directories the apply created (control/, users/, alias/...), relative to the home */
+  createdDirs: string[];
+  /** HUP/restart sent so far: sent again after a rollback so qmail rereads the old files */
+  signalled: ('hup' | 'restart')[];
+}
+
+export const journalDir = (stateDir: string) => join(stateDir, 'journal');
+const planFile = (stateDir: string) => join(journalDir(stateDir), 'plan.json');
+const backupPath = (stateDir: string, name: string) => join(journalDir(stateDir), 'backups', name);
+
+/** Temp names live beside their target so the rename stays within one directory (QMAIL.md §0). */
+export const TEMP_PREFIX = '.qfleet-tmp.';
+export const tempName = (rel: string, revision: number) => join(dirname(rel), `${TEMP_PREFIX}${basename(rel)}.${revision}`);
+
+export async function readPlan(stateDir: string): Promise<JournalPlan | null> {
+  try {
+    return JSON.parse(await readFile(planFile(stateDir), 'utf8')) as JournalPlan;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+export async function journalExists(stateDir: string): Promise<boolean> {
+  return (await lstat(journalDir(stateDir)).catch(() => null)) !== null;
+}
+
+/** Records what each path holds now; regular files are copied into the journal and fsync'd. */
+export async function snapshot(qmailHome: string, stateDir: string, rel: string, index: number): Promise<Before> {
+  const abs = join(qmailHome, rel);
+  const stat = await lstat(abs).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (!stat) return { kind: 'absent' };
+  if (stat.isSymbolicLink()) return { kind: 'symlink', target: await readlink(abs) };
+  const backup = String(index);
+  await mkdir(dirname(backupPath(stateDir, backup)), { recursive: true });
+  await copyFileDurable(abs, backupPath(stateDir, backup));
+  return { kind: 'file', mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, backup };
+}
+
+export async function recordPlan(stateDir: string, plan: JournalPlan): Promise<void> {
+  await fsyncDir(join(journalDir(stateDir), 'backups')).catch(() => undefined);
+  await writeJsonAtomic(planFile(stateDir), plan);
+}
+
+async function sameAsBackup(abs: string, before: Extract<Before, { kind: 'file' }>, backup: Buffer): Promise<boolean> {
+  const stat = await lstat(abs).catch(() => null);
+  if (!stat?.isFile() || (stat.mode & 0o7777) !== before.mode || stat.uid !== before.uid || stat.gid !== before.gid) return false;
+  return (await readFile(abs)).equals(backup);
+}
+
+/** Puts one path back as it was, through a temp file and rename so no reader sees half a file. */
+async function restore(qmailHome: string, stateDir: string, entry: JournalEntry): Promise<boolean> {
+  const abs = join(qmailHome, entry.path);
+  const temp = join(qmailHome, dirname(entry.path), `${TEMP_PREFIX}restore.${basename(entry.path)}`);
+  const { before } = entry;
+  if (before.kind === 'absent') {
+    const existed = (await lstat(abs).catch(() => null)) !== null;
+    await rm(abs, { force: true });
+    return existed;
+  }
+  if (before.kind === 'symlink') {
+    const now = await readlink(abs).catch(() => null);
+    if (now === before.target) return false;
+    await rm(temp, { force: true });
+    await symlink(before.target, temp);
+    await rename(temp, abs);
+    return true;
+  }
+  const bytes = await readFile(backupPath(stateDir, before.backup));
+  if (await sameAsBackup(abs, before, bytes)) return false;
+  await writeFileDurable(temp, bytes, before.mode, before);
+  await rename(temp, abs);
+  return true;
+}
+
+/**
+ * Undoes a plan: removes leftover temps, restores every file from its backup (generated cdb
+ * files too, DESIGN.md Contract), deletes files that did not exist before. Safe to repeat:
+ * paths already as they were are left alone. Returns the paths it put back.
+ */
+export async function rollBack(qmailHome: string, stateDir: string, plan: JournalPlan): Promise<string[]> {
+  const restored: string[] = [];
+  const dirs = new Set<string>();
+  for (const entry of plan.entries) {
+    if (entry.temp) await rm(join(qmailHome, entry.temp), { force: true });
+    if (await restore(qmailHome, stateDir, entry)) restored.push(entry.path);
+    dirs.add(join(qmailHome, dirname(entry.path)));
+  }
+  for (const dir of dirs) await fsyncDir(dir).catch(() => undefined);
+  for (const dir of [...plan.createdDirs].reverse()) await rmdir(join(qmailHome, dir)).catch(() => undefined);
+  return restored;
+}
+
+/**
+ * Removes the journal. plan.json goes first: a journal without a plan holds nothing to restore,
+ * so a crash halfway through this is harmless.
+ */
+export async function discardJournal(stateDir: string): Promise<void> {
+  await rm(planFile(stateDir), { force: true });
+  await fsyncDir(journalDir(stateDir)).catch(() => undefined);
+  await rm(journalDir(stateDir), { recursive: true, force: true });
+}

@@ -1,0 +1,37 @@
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { ApplyContext } from './apply-context';
+import { discardJournal, journalExists, readPlan, TEMP_PREFIX } from './journal';
+import { undoPlan } from './roll-back';
+
+const MANAGED_DIRS = ['control', 'users', 'alias', 'alias/qfleet'];
+
+/** Temp files are only ever named TEMP_PREFIX…, beside their targets in the managed directories. */
+async function sweepTemps(qmailHome: string, dirs: Iterable<string>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const dir of new Set(dirs)) {
+    const names = await readdir(join(qmailHome, dir)).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
+      await rm(join(qmailHome, dir, name), { force: true });
+      removed.push(join(dir, name));
+    }
+  }
+  return removed;
+}
+
+/**
+ * At start-up, a journal means the agent died mid-apply (DESIGN.md "The agent: applying
+ * safely"). We always roll back: it is always safe, and the controller resends the newest
+ * revision on reconnect. A journal without a plan died before its first rename (or after its
+ * success was recorded), so only temp files are left to clean: that returns 'none'.
+ */
+export async function recoverJournal(ctx: ApplyContext): Promise<'none' | 'rolled-back'> {
+  if (!(await journalExists(ctx.stateDir))) return 'none';
+  const plan = await readPlan(ctx.stateDir);
+  if (plan) await undoPlan(ctx, plan, 'journal found at start-up');
+  else ctx.log('journal without a plan found at start-up: no file had been replaced');
+  const temps = await sweepTemps(ctx.qmailHome, [...MANAGED_DIRS, ...(plan?.entries ?? []).map((e) => dirname(e.path))]);
+  if (temps.length) ctx.log(`removed leftover temp files: ${temps.join(', ')}`);
+  await discardJournal(ctx.stateDir);
+  return plan ? 'rolled-back' : 'none';
+}

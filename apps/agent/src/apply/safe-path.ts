@@ -1,0 +1,69 @@
+import { lstat, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { isManagedPath } from './qmail';
+
+/** A path the controller sent that the agent refuses to touch (STYLE.md: errors that name the thing). */
+export class UnsafePath extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`${JSON.stringify(path)} ${reason}`);
+  }
+}
+
+function inside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root + sep);
+}
+
+/** The real path of the qmail home; it must exist, the agent never creates it. */
+export async function realQmailHome(qmailHome: string): Promise<string> {
+  try {
+    return await realpath(qmailHome);
+  } catch {
+    throw new UnsafePath(qmailHome, 'is not an existing qmail home');
+  }
+}
+
+/**
+ * Checks one path against the managed namespace and the file system (DESIGN.md "The agent:
+ * applying safely": no `..`, no absolute paths, no symlinks followed out of the qmail home).
+ * The parent directory is resolved with realpath, so a symlinked `control/` pointing elsewhere
+ * is refused; the file itself may be a symlink (LWQ links `.qmail-mailer-daemon` to
+ * `.qmail-postmaster`, QMAIL.md §3), since rename replaces the link, not what it points to.
+ */
+export async function checkPath(qmailHome: string, realHome: string, rel: string): Promise<void> {
+  if (typeof rel !== 'string' || rel === '' || rel.includes('\0') || isAbsolute(rel) || rel.includes('\\')) {
+    throw new UnsafePath(rel, 'must be a relative path inside the qmail home');
+  }
+  if (rel.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw new UnsafePath(rel, 'must not contain "..", "." or empty segments');
+  }
+  if (!isManagedPath(rel)) throw new UnsafePath(rel, 'is not a file qfleet manages');
+  const target = join(qmailHome, rel);
+  if (!inside(resolve(qmailHome), resolve(target))) throw new UnsafePath(rel, 'leaves the qmail home');
+
+  // The nearest existing ancestor of the parent; missing directories below it are created by us.
+  let dir = dirname(target);
+  for (;;) {
+    try {
+      await lstat(dir);
+      break;
+    } catch {
+      dir = dirname(dir);
+    }
+  }
+  const realDir = await realpath(dir);
+  if (!inside(realHome, realDir)) throw new UnsafePath(rel, `resolves outside the qmail home (through ${realDir})`);
+
+  const stat = await lstat(target).catch(() => null);
+  if (stat?.isDirectory()) throw new UnsafePath(rel, 'is a directory');
+}
+
+/** Checks every path of a revision; the first problem wins, nothing has been touched yet. */
+export async function checkPaths(qmailHome: string, paths: string[]): Promise<void> {
+  const realHome = await realQmailHome(qmailHome);
+  const seen = new Set<string>();
+  for (const rel of paths) {
+    if (seen.has(rel)) throw new UnsafePath(rel, 'is named twice in one revision');
+    seen.add(rel);
+    await checkPath(qmailHome, realHome, rel);
+  }
+}

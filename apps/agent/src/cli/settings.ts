@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentSettings {
+  controller: string;
+  token?: string;
+  qmailHome: string;
+  stateDir: string;
+  service: 'none' | 'daemontools' | 'systemd' | 'init' | 'pidfile';
+  serviceDir?: string;
+  reportIntervalSec: number;
+  caFile?: string;
+  fault?: string;
+}
+
+/**
+ * `qfleet-agent --controller URL --token T [--qmail-home DIR] [--state-dir DIR] …`, every flag
+ * also an environment variable (DESIGN.md "Interfaces"). A bad value is a usage error: the
+ * one case in which the agent exits non-zero.
+ */
+export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSettings {
+  const program = new Command('qfleet-agent')
+    .description('qfleet agent: applies the controller\'s qmail configuration on this mail server')
+    .version(AGENT_VERSION)
+    .option('--controller <url>', 'controller URL (QFLEET_CONTROLLER)', env['QFLEET_CONTROLLER'])
+    .option('--token <token>', 'enrol token, used once; later the stored secret is used (QFLEET_TOKEN)', env['QFLEET_TOKEN'])
+    .option('--qmail-home <dir>', 'qmail home (QFLEET_QMAIL_HOME)', env['QFLEET_QMAIL_HOME'] ?? '/var/qmail')
+    .option('--state-dir <dir>', 'where the agent keeps its secret and journal (QFLEET_STATE_DIR)', env['QFLEET_STATE_DIR'] ?? '/var/lib/qfleet-agent')
+    .option('--service <kind>', 'service backend: none, daemontools, systemd, init, pidfile (QFLEET_SERVICE)', env['QFLEET_SERVICE'] ?? 'none')
+    .option('--service-dir <dir>', 'daemontools: the qmail-send service dir (QFLEET_SERVICE_DIR)', env['QFLEET_SERVICE_DIR'])
+    .option('--report-interval <seconds>', 'seconds between reports (QFLEET_REPORT_INTERVAL)', positiveInt, positiveInt(env['QFLEET_REPORT_INTERVAL'] ?? '30'))
+    .option('--ca <file>', "CA certificate to verify the controller's TLS certificate (QFLEET_CA)", env['QFLEET_CA'])
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<{
+    controller?: string;
+    token?: string;
+    qmailHome: string;
+    stateDir: string;
+    service: string;
+    serviceDir?: string;
+    reportInterval: number;
+    ca?: string;
+  }>();
+  if (!o.controller) throw new UsageError('--controller (or QFLEET_CONTROLLER) is required');
+  if (!/^https?:\/\//.test(o.controller)) throw new UsageError(`--controller must be an http:// or https:// URL, not "${o.controller}"`);
+  const services = ['none', 'daemontools', 'systemd', 'init', 'pidfile'] as const;
+  if (!services.includes(o.service as (typeof services)[number])) throw new UsageError(`--service must be one of ${services.join(', ')}`);
+  if (o.service === 'daemontools' && !o.serviceDir) throw new UsageError('--service daemontools needs --service-dir (e.g. /service/qmail-send)');
+  return {
+    controller: o.controller.replace(/\/+$/, ''),
+    token: o.token,
+    qmailHome: path.resolve(o.qmailHome),
+    stateDir: path.resolve(o.stateDir),
+    service: o.service as AgentSettings['service'],
+    serviceDir: o.serviceDir ? path.resolve(o.serviceDir) : undefined,
+    reportIntervalSec: o.reportInterval,
+    caFile: o.ca,
+    fault: env['QFLEET_AGENT_FAULT'],
+  };
+}
+
+export class UsageError extends Error {}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a whole number of seconds above 0');
+  return n;
+}

@@ -1,0 +1,3 @@
+export { createPostStepRunner, type PostStepRunner, type PostStepRunnerOptions } from './post-step-runner';
+export { noServiceBackend, type ServiceBackend } from './service-backend';
+export { daemontoolsBackend } from './daemontools-backend';

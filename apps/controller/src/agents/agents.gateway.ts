@@ -1,0 +1,109 @@
+import { Logger } from '@nestjs/common';
+import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import {
+  AGENT_NAMESPACE,
+  AgentAuthSchema,
+  AgentEvent,
+  HelloSchema,
+  MAX_SOCKET_PAYLOAD_BYTES,
+  describeProblems,
+  parsePayload,
+  type Hello,
+} from '@qfleet/protocol';
+import { PrismaService } from '../database/prisma.service';
+import type { Prisma } from '../generated/prisma/client';
+import { AgentAuthService, type AgentIdentity } from './agent-auth.service';
+import { AgentSessions } from './agent-sessions';
+import { ApplyDispatcher } from './apply-dispatcher.service';
+
+type AgentSocket = Socket & { data: AgentIdentity };
+
+/**
+ * The `/agents` namespace (DESIGN.md "Agent protocol"). WebSocket transport only, so
+ * replicas behind a load balancer need no sticky sessions. Every event is scoped to the
+ * host the socket authenticated as; no payload names a host.
+ */
+@WebSocketGateway({
+  namespace: AGENT_NAMESPACE,
+  transports: ['websocket'],
+  // socket.io drops a larger frame without a word; frames up to this size reach the
+  // packet check below, which answers with `refused` before it disconnects.
+  maxHttpBufferSize: 2 * MAX_SOCKET_PAYLOAD_BYTES,
+})
+export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger('agents');
+
+  constructor(
+    private readonly auth: AgentAuthService,
+    private readonly sessions: AgentSessions,
+    private readonly dispatcher: ApplyDispatcher,
+    private readonly prisma: PrismaService,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use((socket, next) => {
+      const parsed = parsePayload(AgentAuthSchema, socket.handshake.auth);
+      if (!parsed.ok) return next(new Error(`bad handshake: ${describeProblems(parsed.problems)}`));
+      this.auth
+        .authenticate(parsed.value.token)
+        .then((identity) => {
+          if (!identity) return next(new Error('unknown or already used agent token'));
+          socket.data = identity;
+          next();
+        })
+        .catch((e: Error) => next(new Error(`cannot authenticate now: ${e.message}`)));
+    });
+  }
+
+  handleConnection(socket: AgentSocket): void {
+    const { hostId, hostName, newSecret } = socket.data;
+    if (!hostId) return;
+    this.sessions.attach(hostId, socket);
+    this.logger.log(`host ${hostName} connected from ${socket.handshake.address}`);
+    if (newSecret) {
+      socket.emit(AgentEvent.enrolled, { hostId, secret: newSecret });
+      socket.data.newSecret = undefined;
+    }
+    socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
+      const size = typeof packet.data === 'string' ? Buffer.byteLength(packet.data) : Buffer.isBuffer(packet.data) ? packet.data.length : 0;
+      if (size > MAX_SOCKET_PAYLOAD_BYTES) this.refuse(socket, `payload of ${size} bytes is over the ${MAX_SOCKET_PAYLOAD_BYTES}-byte limit`);
+    });
+    socket.on(AgentEvent.hello, (payload: unknown) => void this.onReport(socket, payload, 'hello'));
+    socket.on(AgentEvent.report, (payload: unknown) => void this.onReport(socket, payload, 'report'));
+  }
+
+  handleDisconnect(socket: AgentSocket): void {
+    const { hostId, hostName } = socket.data ?? {};
+    if (!hostId) return;
+    this.sessions.detach(hostId, socket);
+    this.logger.log(`host ${hostName} disconnected`);
+    void this.prisma.host.update({ where: { id: hostId }, data: { lastSeen: new Date() } }).catch(() => undefined);
+  }
+
+  private async onReport(socket: AgentSocket, payload: unknown, kind: 'hello' | 'report'): Promise<void> {
+    if (!socket.connected) return;
+    const parsed = parsePayload(HelloSchema, payload);
+    if (!parsed.ok) return this.refuse(socket, `invalid ${kind}: ${describeProblems(parsed.problems)}`);
+    const hello: Hello = parsed.value;
+    const { hostId } = socket.data;
+    await this.prisma.host.update({
+      where: { id: hostId },
+      data: {
+        lastSeen: new Date(),
+        agentVersion: hello.agentVersion,
+        appliedRevision: hello.appliedRevision,
+        qmail: hello.qmail as Prisma.InputJsonValue,
+        reportedFiles: hello.files as Prisma.InputJsonValue,
+      },
+    });
+    await this.dispatcher.sync(hostId);
+  }
+
+  private refuse(socket: AgentSocket, message: string): void {
+    this.logger.warn(`host ${socket.data.hostName}: ${message}; disconnecting`);
+    socket.emit(AgentEvent.refused, { message });
+    // Let the refusal reach the agent before the transport closes.
+    setTimeout(() => socket.disconnect(true), 50);
+  }
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AgentEvent, ApplyAckSchema, describeProblems, parsePayload, type ApplyAck, type ConfigApply } from '@qfleet/protocol';
+import { PrismaService } from '../database/prisma.service';
+import { SETTINGS } from '../settings/settings.module';
+import type { Settings } from '../settings/settings';
+import type { StoredRendering } from '../host-config/rendered';
+import type { Prisma } from '../generated/prisma/client';
+import { AgentSessions } from './agent-sessions';
+
+/**
+ * Makes a connected host converge on its newest revision (DESIGN.md "How a change reaches
+ * a host", 3–4). Desired state converges; nothing is queued per message: at most one apply
+ * is in flight per host, and a change that arrives meanwhile is sent after its ack.
+ */
+@Injectable()
+export class ApplyDispatcher {
+  private readonly logger = new Logger('apply');
+  private readonly inFlight = new Set<string>();
+  private readonly again = new Set<string>();
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sessions: AgentSessions,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  async sync(hostId: string): Promise<void> {
+    if (this.inFlight.has(hostId)) {
+      this.again.add(hostId);
+      return;
+    }
+    this.inFlight.add(hostId);
+    try {
+      await this.sendNewest(hostId);
+    } catch (e) {
+      this.logger.error(`host ${hostId}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.inFlight.delete(hostId);
+      if (this.again.delete(hostId)) void this.sync(hostId);
+    }
+  }
+
+  private async sendNewest(hostId: string): Promise<void> {
+    const socket = this.sessions.get(hostId);
+    if (!socket) return;
+    const host = await this.prisma.host.findUnique({ where: { id: hostId } });
+    if (!host || host.desiredRevision === 0 || host.desiredRevision === host.appliedRevision) return;
+    // A failed revision is not resent by itself: the host shows the failure (Contract).
+    if (host.failedRevision === host.desiredRevision) return;
+    const config = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.desiredRevision } } });
+    if (!config) return;
+    const rendered = config.rendered as unknown as StoredRendering;
+    const message: ConfigApply = { revision: config.revision, files: rendered.files, removes: rendered.removes, postSteps: rendered.postSteps };
+    this.logger.log(`host ${host.name}: sending revision ${config.revision} (applied ${host.appliedRevision})`);
+    let raw: unknown;
+    try {
+      raw = await socket.timeout(this.settings.applyTimeoutMs).emitWithAck(AgentEvent.configApply, message);
+    } catch {
+      this.logger.warn(`host ${host.name}: no acknowledgement of revision ${config.revision} within ${this.settings.applyTimeoutMs} ms`);
+      return;
+    }
+    const parsed = parsePayload(ApplyAckSchema, raw);
+    if (!parsed.ok) {
+      this.logger.warn(`host ${host.name}: malformed acknowledgement (${describeProblems(parsed.problems)})`);
+      return;
+    }
+    await this.recordAck(hostId, host.name, parsed.value);
+  }
+
+  private async recordAck(hostId: string, name: string, ack: ApplyAck): Promise<void> {
+    const lastApply = { ...ack, at: new Date().toISOString() } as unknown as Prisma.InputJsonValue;
+    if (ack.ok) {
+      await this.prisma.host.update({ where: { id: hostId }, data: { appliedRevision: ack.revision, failedRevision: null, lastApply } });
+      this.logger.log(`host ${name}: revision ${ack.revision} applied in ${ack.ms} ms, changed ${ack.changed.length} file(s)${ack.skipped.length ? `, skipped ${ack.skipped.join(', ')}` : ''}`);
+    } else {
+      await this.prisma.host.update({ where: { id: hostId }, data: { failedRevision: ack.revision, lastApply } });
+      this.logger.warn(`host ${name}: revision ${ack.revision} failed at ${ack.error?.step}${ack.error?.file ? ` (${ack.error.file})` : ''}: ${ack.error?.message}`);
+    }
+  }
+}

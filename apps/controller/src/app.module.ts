@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { SettingsModule } from './settings/settings.module';
+import { DatabaseModule } from './database/database.module';
+import { AuthModule } from './auth/auth.module';
+import { AuditModule } from './audit/audit.module';
+import { AgentsModule } from './agents/agents.module';
+import { HostsModule } from './hosts/hosts.module';
+import { HostConfigModule } from './host-config/host-config.module';
+import { HealthController } from './health.controller';
+import { HttpExceptionFilter } from './errors/http-exception.filter';
+
+@Module({
+  imports: [SettingsModule, DatabaseModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule],
+  controllers: [HealthController],
+  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+})
+export class AppModule {}

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service';
+import type { Actor } from '../auth/roles';
+import type { Prisma } from '../generated/prisma/client';
+
+/** Who changed what, when, with the diff (DESIGN.md "How a change reaches a host", 1). */
+@Injectable()
+export class AuditService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  record(
+    entry: { actor: Actor | string; action: string; target: string; diff?: unknown },
+    tx: Prisma.TransactionClient = this.prisma,
+  ) {
+    const actor = typeof entry.actor === 'string' ? entry.actor : `${entry.actor.name} (${entry.actor.role})`;
+    return tx.auditEntry.create({
+      data: { actor, action: entry.action, target: entry.target, diff: (entry.diff ?? undefined) as Prisma.InputJsonValue | undefined },
+    });
+  }
+
+  list(filter: { target?: string; limit?: number }) {
+    return this.prisma.auditEntry.findMany({
+      where: filter.target ? { target: filter.target } : {},
+      orderBy: { at: 'desc' },
+      take: Math.min(filter.limit ?? 100, 1000),
+    });
+  }
+}

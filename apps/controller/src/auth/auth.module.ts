@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiTokenGuard } from './api-token.guard';
+import { TokensService } from './tokens.service';
+
+@Module({
+  providers: [TokensService, { provide: APP_GUARD, useClass: ApiTokenGuard }],
+  exports: [TokensService],
+})
+export class AuthModule {}

@@ -1,0 +1,20 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const REQUIRED_ROLE = 'qfleet:required-role';
+
+/** The least role a route needs; routes without it need `viewer`. */
+export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
+
+export function roleAllows(have: Role, need: Role): boolean {
+  return ROLES.indexOf(have) >= ROLES.indexOf(need);
+}
+
+/** Who made a request, for the audit log. */
+export interface Actor {
+  tokenId: string;
+  name: string;
+  role: Role;
+}

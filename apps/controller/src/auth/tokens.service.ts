@@ -1,0 +1,43 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service';
+import { SETTINGS } from '../settings/settings.module';
+import type { Settings } from '../settings/settings';
+import { hashToken, newToken } from './secrets';
+import type { Actor, Role } from './roles';
+
+@Injectable()
+export class TokensService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('auth');
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  /**
+   * The first admin token: QFLEET_ADMIN_TOKEN if set, else one generated and printed once,
+   * at the first start, when no admin token exists yet.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.settings.adminToken) {
+      const tokenHash = hashToken(this.settings.adminToken);
+      await this.prisma.apiToken.upsert({
+        where: { tokenHash },
+        create: { name: 'admin (QFLEET_ADMIN_TOKEN)', role: 'admin', tokenHash },
+        update: {},
+      });
+      return;
+    }
+    const admins = await this.prisma.apiToken.count({ where: { role: 'admin' } });
+    if (admins > 0) return;
+    const token = newToken('qft');
+    await this.prisma.apiToken.create({ data: { name: 'first admin', role: 'admin', tokenHash: hashToken(token) } });
+    this.logger.warn(`first start: an admin API token was generated; it is shown only this once:\n\n    ${token}\n`);
+  }
+
+  async authenticate(token: string): Promise<Actor | null> {
+    const row = await this.prisma.apiToken.findUnique({ where: { tokenHash: hashToken(token) } });
+    if (!row) return null;
+    return { tokenId: row.id, name: row.name, role: row.role as Role };
+  }
+}

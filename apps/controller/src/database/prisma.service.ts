@@ -1,0 +1,50 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { PrismaClient } from '../generated/prisma/client';
+import { SETTINGS } from '../settings/settings.module';
+import type { Settings } from '../settings/settings';
+import { migrate, openDatabase, type OpenDatabase } from './open-database';
+
+/**
+ * The one way to the database. Opens the embedded database or PostgreSQL, applies the
+ * migrations (every start, DESIGN.md "Prisma here"), and is the Prisma client itself.
+ */
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('database');
+
+  constructor(@Inject('OPEN_DATABASE') private readonly db: OpenDatabase) {
+    super({ adapter: db.factory });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.$connect();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.$disconnect();
+    await this.db.close();
+  }
+
+  get kind(): OpenDatabase['kind'] {
+    return this.db.kind;
+  }
+}
+
+/** Opened and migrated before any module asks for the client. */
+export const openDatabaseProvider = {
+  provide: 'OPEN_DATABASE',
+  inject: [SETTINGS],
+  useFactory: async (settings: Settings): Promise<OpenDatabase> => {
+    const logger = new Logger('database');
+    const db = await openDatabase(settings);
+    logger.log(`using the ${db.describe}`);
+    try {
+      const applied = await migrate(db, settings, (m) => logger.log(m));
+      logger.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema up to date');
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+    return db;
+  },
+};

@@ -1,0 +1,14 @@
+import type { FieldProblem } from '@qfleet/protocol';
+
+/** Typed errors of the controller, mapped to HTTP by one filter (errors/http-exception.filter.ts). */
+export class InvalidInput extends Error {
+  constructor(
+    message: string,
+    readonly fields: FieldProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class NotFound extends Error {}
+export class Conflict extends Error {}

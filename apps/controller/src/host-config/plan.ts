@@ -1,0 +1,37 @@
+import { createTwoFilesPatch } from 'diff';
+import { postStepsFor, sha256, type RenderedSet } from '@qfleet/qmail';
+import type { PostStep } from '@qfleet/protocol';
+
+export interface PlannedChange {
+  path: string;
+  action: 'create' | 'modify' | 'remove';
+  /** unified diff, when the controller knows the bytes on the host */
+  diff?: string;
+}
+
+export interface Plan {
+  changes: PlannedChange[];
+  postSteps: PostStep[];
+}
+
+/**
+ * The file-level diff the next apply would make. The host's bytes are known by hash only;
+ * where a hash matches a rendering the controller kept, that rendering gives the old text.
+ */
+export function planApply(next: RenderedSet, reported: Record<string, string>, known: RenderedSet[]): Plan {
+  const byHash = new Map<string, string>();
+  for (const r of known) for (const f of r.files) byHash.set(`${f.path}\0${sha256(f.content)}`, f.content);
+  const changes: PlannedChange[] = [];
+  for (const f of next.files) {
+    const onHost = reported[f.path];
+    if (onHost === sha256(f.content)) continue;
+    const oldText = onHost === undefined ? '' : byHash.get(`${f.path}\0${onHost}`);
+    changes.push({
+      path: f.path,
+      action: onHost === undefined ? 'create' : 'modify',
+      diff: oldText === undefined ? undefined : createTwoFilesPatch(`a/${f.path}`, `b/${f.path}`, oldText, f.content, '', '', { context: 3 }),
+    });
+  }
+  for (const p of next.removes) if (p in reported) changes.push({ path: p, action: 'remove' });
+  return { changes, postSteps: postStepsFor(changes.map((c) => c.path)) };
+}

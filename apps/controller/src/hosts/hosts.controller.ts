@@ -1,0 +1,34 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { CreateHostSchema, type CreateHost } from '@qfleet/protocol';
+import { ZodBody } from '../errors/zod-body.pipe';
+import { CurrentActor } from '../auth/actor.decorator';
+import { RequireRole, type Actor } from '../auth/roles';
+import { HostsService } from './hosts.service';
+
+@ApiTags('hosts')
+@ApiBearerAuth()
+@Controller('hosts')
+export class HostsController {
+  constructor(private readonly hosts: HostsService) {}
+
+  @Post()
+  @RequireRole('admin')
+  @ApiOperation({ summary: 'Create a host; the answer holds its one-time enrol token' })
+  @ApiBody({ schema: z.toJSONSchema(CreateHostSchema) as Record<string, unknown> })
+  create(@Body(new ZodBody(CreateHostSchema)) body: CreateHost, @CurrentActor() actor: Actor) {
+    return this.hosts.create(body, actor);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Every host with its revisions, connection, drift and qmail state' })
+  list() {
+    return this.hosts.list();
+  }
+
+  @Get(':id')
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.hosts.get(id);
+  }
+}

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import type { CreateHost } from '@qfleet/protocol';
+import type { RenderedSet } from '@qfleet/qmail';
+import { PrismaService } from '../database/prisma.service';
+import { AuditService } from '../audit/audit.service';
+import { AgentSessions } from '../agents/agent-sessions';
+import { hashToken, newToken } from '../auth/secrets';
+import { driftedPaths } from '../host-config/rendered';
+import { Conflict, NotFound } from '../errors/errors';
+import type { Actor } from '../auth/roles';
+import type { Host } from '../generated/prisma/client';
+
+export interface HostView {
+  id: string;
+  name: string;
+  groups: string[];
+  connected: boolean;
+  lastSeen: Date | null;
+  desiredRevision: number;
+  appliedRevision: number;
+  failedRevision: number | null;
+  lastApply: unknown;
+  drift: string[];
+  agentVersion: string | null;
+  qmail: { installed: boolean; running: boolean | null; since?: string | null } | null;
+  queue: null;
+}
+
+@Injectable()
+export class HostsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+    private readonly sessions: AgentSessions,
+  ) {}
+
+  /** Creates a host and its one-time enrol token, shown only in this answer. */
+  async create(input: CreateHost, actor: Actor): Promise<{ id: string; name: string; groups: string[]; enrollToken: string }> {
+    const enrollToken = newToken('qfe');
+    const existing = await this.prisma.host.findUnique({ where: { name: input.name } });
+    if (existing) throw new Conflict(`a host named ${input.name} exists already (id ${existing.id})`);
+    const host = await this.prisma.host.create({
+      data: { name: input.name, groups: input.groups ?? [], enrollTokenHash: hashToken(enrollToken) },
+    });
+    await this.audit.record({ actor, action: 'host.create', target: `host:${host.id}`, diff: { name: host.name, groups: host.groups } });
+    return { id: host.id, name: host.name, groups: host.groups, enrollToken };
+  }
+
+  async list(): Promise<HostView[]> {
+    const hosts = await this.prisma.host.findMany({ orderBy: { name: 'asc' } });
+    const applied = await this.appliedRenderings(hosts);
+    return hosts.map((h) => this.view(h, applied.get(h.id)));
+  }
+
+  async get(id: string): Promise<HostView> {
+    const host = await this.prisma.host.findUnique({ where: { id } });
+    if (!host) throw new NotFound(`no host with id ${id}`);
+    const applied = await this.appliedRenderings([host]);
+    return this.view(host, applied.get(host.id));
+  }
+
+  private async appliedRenderings(hosts: Host[]): Promise<Map<string, RenderedSet>> {
+    const wanted = hosts.filter((h) => h.appliedRevision > 0 && h.reportedFiles);
+    if (!wanted.length) return new Map();
+    const rows = await this.prisma.hostConfig.findMany({
+      where: { OR: wanted.map((h) => ({ hostId: h.id, revision: h.appliedRevision })) },
+      select: { hostId: true, rendered: true },
+    });
+    return new Map(rows.map((r) => [r.hostId, r.rendered as unknown as RenderedSet]));
+  }
+
+  private view(h: Host, applied: RenderedSet | undefined): HostView {
+    return {
+      id: h.id,
+      name: h.name,
+      groups: h.groups,
+      connected: this.sessions.isConnected(h.id),
+      lastSeen: this.sessions.isConnected(h.id) ? new Date() : h.lastSeen,
+      desiredRevision: h.desiredRevision,
+      appliedRevision: h.appliedRevision,
+      failedRevision: h.failedRevision,
+      lastApply: h.lastApply,
+      drift: applied ? driftedPaths(applied, (h.reportedFiles as Record<string, string>) ?? {}) : [],
+      agentVersion: h.agentVersion,
+      qmail: h.qmail as HostView['qmail'],
+      queue: null,
+    };
+  }
+}

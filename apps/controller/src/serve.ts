@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { AppModule } from './app.module';
+import { loadSettings } from './settings/settings';
+
+/** Starts the controller: REST API under /api, socket.io, and the dashboard at /. */
+export async function serve(): Promise<void> {
+  const settings = loadSettings(process.env); // fail fast, before anything opens
+  const logLevels = (['error', 'warn', 'log', 'debug', 'verbose'] as const).slice(
+    0,
+    ['error', 'warn', 'log', 'debug', 'verbose'].indexOf(settings.logLevel) + 1,
+  );
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger: [...logLevels] });
+  // Contract: JSON bodies up to 1 MB; larger ones get a 413 with a message (the filter).
+  app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/merge-patch+json'] });
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.enableShutdownHooks();
+
+  const openapi = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('qfleet').setDescription('qmail fleet controller').setVersion('1').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('api/docs', app, openapi, { jsonDocumentUrl: 'api/docs.json' });
+
+  serveDashboard(app);
+  await app.listen(settings.port, settings.host);
+  const addr = app.getHttpServer().address();
+  const port = typeof addr === 'object' && addr ? addr.port : settings.port;
+  new Logger('controller').log(`listening on http://localhost:${port} (dashboard /, API /api, docs /api/docs)`);
+}
+
+/** The dashboard's build is served from the controller; any other non-API path gets its index. */
+function serveDashboard(app: NestExpressApplication): void {
+  const candidates = [path.join(__dirname, '..', 'dashboard'), path.join(process.cwd(), 'dist', 'apps', 'dashboard')];
+  const dir = candidates.find((d) => fs.existsSync(path.join(d, 'index.html')));
+  const logger = new Logger('dashboard');
+  if (!dir) {
+    logger.warn('no dashboard build found (run npm run build)');
+    return;
+  }
+  const server = app.getHttpAdapter().getInstance() as express.Express;
+  server.use(express.static(dir, { index: 'index.html' }));
+  server.get(/^\/(?!api\/|api$|metrics|socket\.io).*/, (_req, res) => res.sendFile(path.join(dir, 'index.html')));
+}

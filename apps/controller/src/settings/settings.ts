@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The controller's settings, read once from the environment and validated at start-up:
+ * a bad value stops the process with a message naming it.
+ */
+const SettingsSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  QFLEET_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  QFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // How long the controller waits for an agent's acknowledgement of config.apply.
+  QFLEET_APPLY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  QFLEET_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+});
+
+export interface Settings {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  adminToken?: string;
+  applyTimeoutMs: number;
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv): Settings {
+  const parsed = SettingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`bad setting: ${msg}`);
+  }
+  const s = parsed.data;
+  return {
+    port: s.PORT,
+    host: s.HOST,
+    dataDir: path.resolve(s.QFLEET_DATA_DIR),
+    databaseUrl: s.DATABASE_URL,
+    adminToken: s.QFLEET_ADMIN_TOKEN,
+    applyTimeoutMs: s.QFLEET_APPLY_TIMEOUT_MS,
+    logLevel: s.QFLEET_LOG_LEVEL,
+  };
+}

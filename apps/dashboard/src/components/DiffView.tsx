@@ -1,0 +1,23 @@
+/** A unified diff, monospace, with added and removed lines coloured. */
+export function DiffView({ diff, testId = 'diff' }: { diff: string; testId?: string }) {
+  const lines = diff.replace(/\n$/, '').split('\n');
+  return (
+    <pre className="diff" data-testid={testId}>
+      {lines.map((line, i) => (
+        <span key={i} className={lineClass(line)}>
+          {line}
+          {'\n'}
+        </span>
+      ))}
+    </pre>
+  );
+}
+
+function lineClass(line: string): string {
+  if (line.startsWith('+++') || line.startsWith('---') || line.startsWith('===') || line.startsWith('Index:')) return 'diff-file';
+  if (line.startsWith('@@')) return 'diff-hunk';
+  if (line.startsWith('+')) return 'diff-add';
+  if (line.startsWith('-')) return 'diff-del';
+  if (line.startsWith('\\')) return 'diff-note';
+  return 'diff-ctx';
+}

@@ -1,0 +1,73 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError, type CreatedHost } from '../api';
+import { ErrorBox } from '../components/ErrorBox';
+import { CopyButton } from '../components/CopyButton';
+
+/** Creates a host; its enrol token is shown once, with the agent command that uses it. */
+export function AddHost({ onCreated }: { onCreated: () => void }) {
+  const [name, setName] = useState('');
+  const [groups, setGroups] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>();
+  const [created, setCreated] = useState<CreatedHost | undefined>();
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const list = groups
+        .split(/[\s,]+/)
+        .map((g) => g.trim())
+        .filter(Boolean);
+      setCreated(await api.createHost(name.trim(), list));
+      setName('');
+      setGroups('');
+      onCreated();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const command = created
+    ? `qfleet-agent --controller ${location.origin} --token ${created.enrollToken} --qmail-home /var/qmail --state-dir /var/lib/qfleet-agent`
+    : '';
+
+  return (
+    <section className="card add-host">
+      <h2>Add host</h2>
+      <form onSubmit={submit} className="inline-form" data-testid="add-host-form">
+        <label>
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="mx1.example.com" required data-testid="add-host-name" />
+        </label>
+        <label>
+          Groups <span className="muted small">(comma separated)</span>
+          <input value={groups} onChange={(e) => setGroups(e.target.value)} placeholder="eu, shared" data-testid="add-host-groups" />
+        </label>
+        <button type="submit" className="primary" disabled={busy || !name.trim()} data-testid="add-host-submit">
+          Add host
+        </button>
+      </form>
+      <ErrorBox error={error} />
+      {created && (
+        <div className="enrol" data-testid="enrol-result">
+          <p>
+            Host <strong>{created.name}</strong> created. Its enrol token works once and is shown only now:
+          </p>
+          <div className="copy-line">
+            <code data-testid="enrol-token">{created.enrollToken}</code>
+            <CopyButton text={created.enrollToken} />
+          </div>
+          <p>Run the agent on the mail server:</p>
+          <div className="copy-line">
+            <code data-testid="enrol-command">{command}</code>
+            <CopyButton text={command} />
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

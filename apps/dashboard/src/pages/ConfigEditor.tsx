@@ -1,0 +1,112 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, type Warning } from '../api';
+import { ErrorBox } from '../components/ErrorBox';
+
+/**
+ * The host's own document as JSON. Absent fields are unmanaged, `null` removes the file
+ * (qmail's default), `[]` writes an empty file (DESIGN.md "Contract").
+ */
+export function ConfigEditor({ hostId, onSaved }: { hostId: string; onSaved: () => void }) {
+  const [text, setText] = useState('');
+  const [loaded, setLoaded] = useState('');
+  const [revision, setRevision] = useState<number | undefined>();
+  const [error, setError] = useState<ApiError | undefined>();
+  const [warnings, setWarnings] = useState<Warning[]>([]);
+  const [savedRevision, setSavedRevision] = useState<number | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      const cfg = await api.getConfig(hostId);
+      const pretty = JSON.stringify(cfg.document ?? {}, null, 2);
+      setText(pretty);
+      setLoaded(pretty);
+      setRevision(cfg.revision);
+      setError(undefined);
+    } catch (e) {
+      setError(e as ApiError);
+    }
+  }, [hostId]);
+
+  useEffect(() => {
+    setSavedRevision(undefined);
+    setWarnings([]);
+    void load();
+  }, [load]);
+
+  const save = async () => {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      setError(new ApiError({ statusCode: 0, error: 'Invalid JSON', message: `The document is not valid JSON: ${(e as Error).message}` }));
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    setWarnings([]);
+    setSavedRevision(undefined);
+    try {
+      const res = await api.putConfig(hostId, doc);
+      setSavedRevision(res.revision);
+      setWarnings(res.warnings ?? []);
+      await load();
+      onSaved();
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const dirty = text !== loaded;
+  return (
+    <section className="card">
+      <div className="section-head">
+        <h2>Configuration</h2>
+        <span className="muted">
+          {revision !== undefined && <>revision {revision}</>}
+          {dirty && <strong className="warn"> · unsaved changes</strong>}
+        </span>
+      </div>
+      <p className="muted small">
+        Absent field = not managed · <code>null</code> = managed and removed (qmail default) · <code>[]</code> = empty file
+      </p>
+      <textarea
+        className="editor"
+        spellCheck={false}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        rows={Math.min(30, Math.max(10, text.split('\n').length + 1))}
+        data-testid="config-editor"
+        aria-label="Configuration document (JSON)"
+      />
+      <div className="actions">
+        <button type="button" className="primary" onClick={save} disabled={busy} data-testid="config-save">
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" onClick={load} disabled={busy || !dirty} data-testid="config-reload">
+          Discard changes
+        </button>
+        {savedRevision !== undefined && (
+          <span className="good" data-testid="config-saved">
+            Saved as revision {savedRevision}
+          </span>
+        )}
+      </div>
+      <ErrorBox error={error} />
+      {warnings.length > 0 && (
+        <div className="warning-box" data-testid="config-warnings">
+          <strong>Warnings</strong>
+          <ul>
+            {warnings.map((w, i) => (
+              <li key={i} data-testid="config-warning">
+                <code>{w.path}</code>: {w.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,174 @@
+import { api, type ApplyResult, type Host } from '../api';
+import { ErrorBox } from '../components/ErrorBox';
+import { Link } from '../components/Link';
+import { ConnectedDot, QmailState, revisionState } from '../components/status';
+import { ago, when } from '../format';
+import { POLL_MS, usePolling } from '../hooks';
+import { AuditList } from './AuditList';
+import { ConfigEditor } from './ConfigEditor';
+import { PlanView } from './PlanView';
+
+export function HostPage({ id }: { id: string }) {
+  const host = usePolling(() => api.getHost(id), [id], POLL_MS);
+  const plan = usePolling(() => api.getPlan(id), [id], POLL_MS);
+  const audit = usePolling(() => api.audit(`host:${id}`), [id], POLL_MS);
+  const h = host.data;
+
+  const saved = () => {
+    void host.refresh();
+    void plan.refresh();
+    void audit.refresh();
+  };
+
+  return (
+    <>
+      <p className="crumbs">
+        <Link to="/">← Fleet</Link>
+      </p>
+      <section className="page-head">
+        <h1 data-testid="host-title">
+          {h && <ConnectedDot connected={h.connected} />} {h?.name ?? 'Host'}
+        </h1>
+        {h && h.groups.length > 0 && (
+          <p>
+            {h.groups.map((g) => (
+              <span key={g} className="tag">
+                {g}
+              </span>
+            ))}
+          </p>
+        )}
+      </section>
+      <ErrorBox error={host.error} />
+      {h && (
+        <div className="grid">
+          <Status host={h} />
+          <LastApply result={h.lastApply} failed={revisionState(h) === 'failed'} />
+          <Drift paths={h.drift} />
+        </div>
+      )}
+      {(h || !host.error) && (
+        <>
+          <ConfigEditor hostId={id} onSaved={saved} />
+          <PlanView plan={plan.data} error={plan.error} />
+          <AuditList entries={audit.data} error={audit.error} />
+        </>
+      )}
+    </>
+  );
+}
+
+function Status({ host: h }: { host: Host }) {
+  const state = revisionState(h);
+  return (
+    <section className="card" data-testid="host-status">
+      <h2>Status</h2>
+      <dl className="facts">
+        <dt>Agent</dt>
+        <dd data-testid="host-connected" data-connected={String(h.connected)}>
+          {h.connected ? 'connected' : 'offline'}
+          {h.agentVersion && <span className="muted"> · v{h.agentVersion}</span>}
+        </dd>
+        <dt>Last seen</dt>
+        <dd title={when(h.lastSeen)}>{h.connected ? 'now' : ago(h.lastSeen)}</dd>
+        <dt>qmail</dt>
+        <dd>
+          <QmailState qmail={h.qmail} />
+          {h.qmail?.since && <span className="muted"> since {when(h.qmail.since)}</span>}
+        </dd>
+        <dt>Desired revision</dt>
+        <dd data-testid="host-desired">{h.desiredRevision}</dd>
+        <dt>Applied revision</dt>
+        <dd className={`rev rev-${state}`} data-testid="host-applied" data-revision-state={state}>
+          {h.appliedRevision}
+          {state === 'pending' && <span className="badge warn-bg">{h.connected ? 'applying' : 'waiting for agent'}</span>}
+          {state === 'failed' && <span className="badge bad-bg">revision {h.failedRevision} failed</span>}
+        </dd>
+        {h.failedRevision !== null && state !== 'failed' && (
+          <>
+            <dt>Last failed</dt>
+            <dd>revision {h.failedRevision}</dd>
+          </>
+        )}
+      </dl>
+    </section>
+  );
+}
+
+function LastApply({ result, failed }: { result: ApplyResult | null; failed: boolean }) {
+  return (
+    <section className={`card ${failed ? 'card-bad' : ''}`} data-testid="last-apply">
+      <h2>Last apply</h2>
+      {!result && <p className="muted">Nothing applied yet.</p>}
+      {result && (
+        <>
+          <p>
+            Revision {result.revision}:{' '}
+            {result.ok ? <strong className="good">applied</strong> : <strong className="bad">failed, rolled back</strong>}{' '}
+            <span className="muted" title={when(result.at)}>
+              {ago(result.at)} · {result.ms} ms
+            </span>
+          </p>
+          {result.error && (
+            <div className="error-box" data-testid="apply-error">
+              <code>{result.error.step}</code>
+              {result.error.file && (
+                <>
+                  {' '}
+                  on <code>{result.error.file}</code>
+                </>
+              )}
+              : {result.error.message}
+            </div>
+          )}
+          <h3>Changed files</h3>
+          {result.changed.length ? (
+            <ul className="paths" data-testid="apply-changed">
+              {result.changed.map((p) => (
+                <li key={p}>
+                  <code>{p}</code>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">none</p>
+          )}
+          {result.skipped.length > 0 && (
+            <>
+              <h3>Skipped steps</h3>
+              <ul className="paths" data-testid="apply-skipped">
+                {result.skipped.map((s) => (
+                  <li key={s}>
+                    <code>{s}</code>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Drift({ paths }: { paths: string[] }) {
+  return (
+    <section className={`card ${paths.length ? 'card-warn' : ''}`}>
+      <h2>Drift</h2>
+      {paths.length === 0 ? (
+        <p className="muted">Managed files on the host match the applied revision.</p>
+      ) : (
+        <>
+          <p>These files were changed on the host since qfleet wrote them:</p>
+          <ul className="paths" data-testid="drift-list">
+            {paths.map((p) => (
+              <li key={p}>
+                <code>{p}</code>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

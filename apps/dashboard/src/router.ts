@@ -1,0 +1,34 @@
+import { useEffect, useState } from 'react';
+
+/** A tiny History API router: the controller answers index.html for every non-API path. */
+
+export type Route = { page: 'fleet' } | { page: 'host'; id: string } | { page: 'not-found'; path: string };
+
+export function parseRoute(path: string): Route {
+  if (path === '/' || path === '') return { page: 'fleet' };
+  const host = /^\/hosts\/([^/]+)\/?$/.exec(path);
+  if (host) return { page: 'host', id: decodeURIComponent(host[1]) };
+  return { page: 'not-found', path };
+}
+
+const NAVIGATE = 'qfleet:navigate';
+
+export function navigate(path: string): void {
+  if (path === location.pathname) return;
+  history.pushState(null, '', path);
+  window.dispatchEvent(new Event(NAVIGATE));
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.pathname));
+  useEffect(() => {
+    const update = () => setRoute(parseRoute(location.pathname));
+    window.addEventListener('popstate', update);
+    window.addEventListener(NAVIGATE, update);
+    return () => {
+      window.removeEventListener('popstate', update);
+      window.removeEventListener(NAVIGATE, update);
+    };
+  }, []);
+  return route;
+}

@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const workspace = fileURLToPath(new URL('../..', import.meta.url));
+// The controller serves the build at /, the API under /api and socket.io beside it.
+const controller = process.env.QFLEET_CONTROLLER ?? 'http://localhost:3000';
+
+export default defineConfig({
+  root,
+  base: '/',
+  plugins: [react()],
+  resolve: {
+    alias: { '@qfleet/protocol': `${workspace}libs/protocol/src/index.ts` },
+  },
+  build: {
+    outDir: `${workspace}dist/apps/dashboard`,
+    emptyOutDir: true,
+  },
+  server: {
+    port: 4200,
+    proxy: {
+      '/api': controller,
+      '/socket.io': { target: controller, ws: true },
+    },
+  },
+});

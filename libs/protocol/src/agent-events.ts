@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { relativePath, sha256Hex } from './values';
+
+/** socket.io namespace and event names between controller and agent (DESIGN.md "Agent protocol"). */
+export const AGENT_NAMESPACE = '/agents';
+
+export const AgentEvent = {
+  /** controller → agent, once, answering an enrol token: the per-host secret */
+  enrolled: 'enrolled',
+  /** agent → controller, on every connect */
+  hello: 'hello',
+  /** agent → controller, on a timer: the same facts as hello */
+  report: 'report',
+  /** controller → agent, with an ack callback */
+  configApply: 'config.apply',
+  /** controller → agent, before it disconnects a socket for a bad payload */
+  refused: 'refused',
+} as const;
+
+/** Socket payloads above this are refused by socket.io itself (maxHttpBufferSize). */
+export const MAX_SOCKET_PAYLOAD_BYTES = 16 * 1024 * 1024;
+
+export const POST_STEPS = ['qmail-newu', 'qmail-newmrh', 'hup', 'restart'] as const;
+export const PostStepSchema = z.enum(POST_STEPS);
+export type PostStep = z.infer<typeof PostStepSchema>;
+
+export const AgentAuthSchema = z.strictObject({ token: z.string().min(16).max(200) });
+
+export const EnrolledSchema = z.strictObject({ hostId: z.string().min(1), secret: z.string().min(16) });
+export type Enrolled = z.infer<typeof EnrolledSchema>;
+
+export const QmailStateSchema = z.strictObject({
+  installed: z.boolean(),
+  running: z.boolean().nullable(),
+  since: z.string().nullable().optional(),
+});
+export type QmailState = z.infer<typeof QmailStateSchema>;
+
+export const HelloSchema = z.strictObject({
+  agentVersion: z.string().max(100),
+  appliedRevision: z.number().int().min(0),
+  qmail: QmailStateSchema,
+  /** sha256 of every managed file on disk; a managed file that is absent is left out */
+  files: z.record(relativePath, sha256Hex),
+});
+export type Hello = z.infer<typeof HelloSchema>;
+
+export const FileEntrySchema = z.strictObject({
+  path: relativePath,
+  content: z.string(),
+  mode: z.number().int().min(0).max(0o777),
+});
+export type FileEntry = z.infer<typeof FileEntrySchema>;
+
+export const ConfigApplySchema = z.strictObject({
+  revision: z.number().int().min(1),
+  /** the whole managed set, not a delta: the agent writes what differs from disk */
+  files: z.array(FileEntrySchema),
+  removes: z.array(relativePath),
+  postSteps: z.array(PostStepSchema),
+});
+export type ConfigApply = z.infer<typeof ConfigApplySchema>;
+
+export const ApplyErrorSchema = z.strictObject({
+  file: z.string().optional(),
+  step: z.string(),
+  message: z.string(),
+});
+
+export const ApplyAckSchema = z.strictObject({
+  revision: z.number().int().min(0),
+  ok: z.boolean(),
+  changed: z.array(z.string()),
+  skipped: z.array(z.string()),
+  error: ApplyErrorSchema.optional(),
+  ms: z.number().min(0),
+});
+export type ApplyAck = z.infer<typeof ApplyAckSchema>;
+
+export const RefusedSchema = z.strictObject({ message: z.string() });

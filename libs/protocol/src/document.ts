@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { nonEmptyLine, qmailInteger, qmailLine } from './values';
+
+/**
+ * The desired-state document of a host or group (DESIGN.md "The desired state" and
+ * "Contract"). A field that is absent is not managed; `null` means managed and removed
+ * (qmail's default applies); `[]` means an empty file.
+ */
+
+export const SINGLE_LINE_FIELDS = [
+  'me',
+  'helohost',
+  'smtpgreeting',
+  'localiphost',
+  'defaultdomain',
+  'defaulthost',
+  'plusdomain',
+  'idhost',
+  'bouncefrom',
+  'bouncehost',
+  'doublebouncehost',
+  'doublebounceto',
+  'envnoathost',
+] as const;
+
+export const INTEGER_FIELDS = [
+  'databytes',
+  'timeoutconnect',
+  'timeoutremote',
+  'timeoutsmtpd',
+  'concurrencylocal',
+  'concurrencyremote',
+  'queuelifetime',
+] as const;
+
+export const LIST_FIELDS = ['locals', 'rcpthosts', 'morercpthosts', 'badmailfrom', 'percenthack'] as const;
+
+export type SingleLineField = (typeof SINGLE_LINE_FIELDS)[number];
+export type IntegerField = (typeof INTEGER_FIELDS)[number];
+export type ListField = (typeof LIST_FIELDS)[number];
+
+const managedLine = nonEmptyLine.nullable().optional();
+const managedInteger = qmailInteger.nullable().optional();
+const managedList = z.array(nonEmptyLine).max(100_000).nullable().optional();
+
+export const VirtualDomainSchema = z.strictObject({
+  /** a domain, `user@domain`, or "" for all other addresses */
+  match: qmailLine,
+  /** "" means "not virtual" (QMAIL.md §1, virtualdomains) */
+  prefix: qmailLine,
+});
+
+export const SmtpRouteSchema = z.strictObject({
+  /** "" is the default route for all other mail */
+  domain: qmailLine,
+  /** "" delivers directly (MX lookup) */
+  relay: qmailLine,
+  port: z.number().int().min(1).max(65535).optional(),
+});
+
+export const DESTINATION_KINDS = ['forward', 'maildir', 'mbox', 'program', 'autoreply', 'filter', 'discard'] as const;
+
+export const AliasDestinationSchema = z.strictObject({
+  kind: z.enum(DESTINATION_KINDS),
+  value: qmailLine.default(''),
+});
+
+export const AliasSchema = z.strictObject({
+  name: nonEmptyLine,
+  domain: nonEmptyLine.optional(),
+  destinations: z.array(AliasDestinationSchema).min(1, 'an alias needs at least one destination'),
+});
+
+export const AssignmentSchema = z.strictObject({
+  kind: z.enum(['exact', 'prefix']),
+  address: qmailLine,
+  user: nonEmptyLine,
+  uid: qmailInteger,
+  gid: qmailInteger,
+  home: nonEmptyLine,
+  dash: qmailLine.optional(),
+  ext: qmailLine.optional(),
+});
+
+const shape = {
+  ...Object.fromEntries(SINGLE_LINE_FIELDS.map((f) => [f, managedLine])),
+  ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, managedInteger])),
+  ...Object.fromEntries(LIST_FIELDS.map((f) => [f, managedList])),
+} as Record<SingleLineField, typeof managedLine> & Record<IntegerField, typeof managedInteger> & Record<ListField, typeof managedList>;
+
+export const HostDocumentSchema = z.strictObject({
+  ...shape,
+  virtualdomains: z.array(VirtualDomainSchema).nullable().optional(),
+  smtproutes: z.array(SmtpRouteSchema).nullable().optional(),
+  aliases: z.array(AliasSchema).nullable().optional(),
+  assignments: z.array(AssignmentSchema).nullable().optional(),
+  /** Removing rcpthosts makes an open relay: allowed only when this says so (Contract). */
+  openRelay: z.boolean().optional(),
+});
+
+export type HostDocument = z.infer<typeof HostDocumentSchema>;
+export type VirtualDomain = z.infer<typeof VirtualDomainSchema>;
+export type SmtpRoute = z.infer<typeof SmtpRouteSchema>;
+export type Alias = z.infer<typeof AliasSchema>;
+export type AliasDestination = z.infer<typeof AliasDestinationSchema>;
+export type Assignment = z.infer<typeof AssignmentSchema>;

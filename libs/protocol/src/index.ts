@@ -1,0 +1,5 @@
+export * from './values';
+export * from './document';
+export * from './agent-events';
+export * from './validation';
+export * from './api';

@@ -1,0 +1,119 @@
+import type { HostDocument } from '@qfleet/protocol';
+import { validateDocument } from './validate';
+
+const errorsOf = (doc: HostDocument) => validateDocument(doc).errors;
+const warningsOf = (doc: HostDocument) => validateDocument(doc).warnings;
+const paths = (problems: { path: string }[]) => problems.map((p) => p.path);
+
+describe('validateDocument', () => {
+  it('accepts an LWQ-style document without problems', () => {
+    expect(
+      validateDocument({
+        me: 'mail.example.com',
+        locals: ['localhost', 'mail.example.com', 'example.com'],
+        rcpthosts: ['localhost', 'mail.example.com', 'example.com'],
+        databytes: 10_000_000,
+        concurrencyremote: 255,
+        badmailfrom: ['spammer@bad.example', '@worse.example'],
+        helohost: '[192.0.2.1]',
+        bouncefrom: 'MAILER-DAEMON',
+        doublebounceto: 'postmaster@example.com',
+        smtpgreeting: 'mail.example.com NO UCE',
+      }),
+    ).toEqual({ errors: [], warnings: [] });
+  });
+
+  it('accepts an empty document', () => {
+    expect(validateDocument({})).toEqual({ errors: [], warnings: [] });
+  });
+
+  it('names each invalid domain by its index', () => {
+    expect(errorsOf({ locals: ['example.com', 'bad domain', 'a..b'] })).toEqual([
+      { path: 'locals[1]', message: 'is not a valid domain name' },
+      { path: 'locals[2]', message: 'is not a valid domain name' },
+    ]);
+    expect(paths(errorsOf({ percenthack: ['.example.com'] }))).toEqual(['percenthack[0]']);
+  });
+
+  it('lets rcpthosts and morercpthosts match subdomains with a leading dot, but not locals', () => {
+    expect(errorsOf({ rcpthosts: ['.example.com'], morercpthosts: ['.example.net'] })).toEqual([]);
+    expect(paths(errorsOf({ locals: ['.example.com'] }))).toEqual(['locals[0]']);
+    expect(paths(errorsOf({ rcpthosts: ['example.com', '_x.example'] }))).toEqual(['rcpthosts[1]']);
+  });
+
+  it.each(['me', 'helohost', 'localiphost', 'bouncehost', 'doublebouncehost', 'defaultdomain', 'defaulthost', 'plusdomain', 'idhost', 'envnoathost'] as const)(
+    'refuses a %s that is not a host name',
+    (field) => {
+      expect(errorsOf({ [field]: 'not a host' })).toEqual([{ path: field, message: 'is not a valid host name or [IPv4] literal' }]);
+      expect(errorsOf({ [field]: 'mail.example.com' })).toEqual([]);
+    },
+  );
+
+  it('accepts any one-line smtpgreeting', () => {
+    expect(errorsOf({ smtpgreeting: 'Welcome! (no UCE)' })).toEqual([]);
+  });
+
+  it('refuses a bouncefrom that is not a local part and a doublebounceto with spaces', () => {
+    expect(paths(errorsOf({ bouncefrom: 'bounces@example.com' }))).toEqual(['bouncefrom']);
+    expect(paths(errorsOf({ doublebounceto: 'post master' }))).toEqual(['doublebounceto']);
+  });
+
+  it('refuses badmailfrom entries that are not user@domain or @domain', () => {
+    expect(
+      paths(errorsOf({ badmailfrom: ['spammer@bad.example', '@bad.example', 'bad.example', 'user@', 'a b@bad.example', '#x@bad.example'] })),
+    ).toEqual(['badmailfrom[2]', 'badmailfrom[3]', 'badmailfrom[4]', 'badmailfrom[5]']);
+  });
+
+  it('refuses concurrency above the conf-spawn cap of 255', () => {
+    expect(errorsOf({ concurrencylocal: 256, concurrencyremote: 1000 })).toEqual([
+      { path: 'concurrencylocal', message: 'is capped by conf-spawn, at most 255' },
+      { path: 'concurrencyremote', message: 'is capped by conf-spawn, at most 255' },
+    ]);
+    expect(errorsOf({ concurrencylocal: 255, concurrencyremote: 0, queuelifetime: 10_000_000 })).toEqual([]);
+  });
+
+  it('refuses to remove rcpthosts unless the document asks for an open relay', () => {
+    expect(errorsOf({ rcpthosts: null })).toEqual([
+      { path: 'rcpthosts', message: 'removing rcpthosts makes an open relay: set openRelay: true' },
+    ]);
+    expect(errorsOf({ rcpthosts: null, openRelay: false })).toHaveLength(1);
+  });
+
+  it('warns that an open relay stops LWQ smtpd from starting', () => {
+    expect(validateDocument({ rcpthosts: null, openRelay: true })).toEqual({
+      errors: [],
+      warnings: [{ path: 'rcpthosts', message: "open relay: LWQ's smtpd run script refuses to start without control/rcpthosts" }],
+    });
+  });
+
+  it('warns that morercpthosts is unused without rcpthosts', () => {
+    expect(warningsOf({ rcpthosts: null, openRelay: true, morercpthosts: ['example.com'] })).toContainEqual({
+      path: 'morercpthosts',
+      message: 'is used only if rcpthosts exists',
+    });
+    expect(paths(warningsOf({ rcpthosts: null, openRelay: true, morercpthosts: null }))).toEqual(['rcpthosts']);
+  });
+
+  it('warns about a local domain that rcpthosts and morercpthosts do not accept', () => {
+    expect(warningsOf({ locals: ['example.com', 'example.net'], rcpthosts: ['example.com'] })).toEqual([
+      { path: 'locals[1]', message: 'example.net is not in rcpthosts or morercpthosts, so qmail-smtpd refuses mail for it' },
+    ]);
+  });
+
+  it('matches local domains as qmail-smtpd does: .dom covers subdomains, morercpthosts counts', () => {
+    expect(warningsOf({ locals: ['mail.example.com', 'EXAMPLE.org'], rcpthosts: ['.example.com'], morercpthosts: ['example.org'] })).toEqual([]);
+    expect(paths(warningsOf({ locals: ['example.com'], rcpthosts: ['.example.com'] }))).toEqual(['locals[0]']);
+  });
+
+  it('does not guess about an rcpthosts it does not manage', () => {
+    expect(warningsOf({ locals: ['example.com'] })).toEqual([]);
+    expect(warningsOf({ locals: ['example.com'], morercpthosts: ['example.net'] })).toEqual([]);
+  });
+
+  it('warns about a duplicate entry, naming the second', () => {
+    expect(warningsOf({ badmailfrom: ['@a.example', '@b.example', '@A.example'] })).toEqual([
+      { path: 'badmailfrom[2]', message: 'duplicates badmailfrom[0]; dropped when rendered' },
+    ]);
+    expect(paths(warningsOf({ locals: ['a.example', 'a.example'], rcpthosts: ['a.example'] }))).toEqual(['locals[1]']);
+  });
+});
