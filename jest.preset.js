@@ -1,3 +1,4 @@
 const nxPreset = require('@nx/jest/preset').default;
+const path = require('path');
 
-module.exports = { ...nxPreset };
+module.exports = { ...nxPreset, reporters: ['default', path.join(__dirname, 'tools', 'jest-count-reporter.js')] };

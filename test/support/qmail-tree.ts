@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO } from './processes';
+
+/** Shared with `npm run demo`: tools/stand-ins/. */
+const STAND_INS = path.join(REPO, 'tools', 'stand-ins');
 
 /**
  * A qmail home made on disk: control/, users/, alias/ and bin/ with small stand-ins for
@@ -14,8 +18,7 @@ export class QmailTree {
   constructor(home?: string) {
     this.home = home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-qmail-'));
     for (const d of ['control', 'users', 'alias', 'bin']) fs.mkdirSync(path.join(this.home, d), { recursive: true });
-    this.installStandIn('qmail-newmrh', NEWMRH);
-    this.installStandIn('qmail-newu', NEWU);
+    for (const name of ['qmail-newmrh', 'qmail-newu']) this.installStandIn(name, fs.readFileSync(path.join(STAND_INS, name), 'utf8'));
   }
 
   installStandIn(name: string, script: string): void {
@@ -66,20 +69,3 @@ export class QmailTree {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 }
-
-const NEWMRH = `#!/bin/sh
-# stand-in for qmail-newmrh: exits 111 without morercpthosts, like the real one
-echo qmail-newmrh >> bin/calls.log
-[ -f control/morercpthosts ] || { echo "qmail-newmrh: fatal: unable to read control/morercpthosts" >&2; exit 111; }
-tr 'A-Z' 'a-z' < control/morercpthosts | grep -v '^#' > control/morercpthosts.tmp && mv control/morercpthosts.tmp control/morercpthosts.cdb
-`;
-
-const NEWU = `#!/bin/sh
-# stand-in for qmail-newu: refuses what the real one refuses (QMAIL.md §2)
-echo qmail-newu >> bin/calls.log
-f=users/assign
-[ -f $f ] || { echo "qmail-newu: fatal: unable to read users/assign" >&2; exit 111; }
-tail -n 1 $f | grep -qx '\\.' || { echo "qmail-newu: fatal: bad format in users/assign" >&2; exit 111; }
-if sed '$d' $f | grep -qv '^[=+][^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:$'; then echo "qmail-newu: fatal: bad format in users/assign" >&2; exit 111; fi
-cp $f users/cdb.tmp && mv users/cdb.tmp users/cdb
-`;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentEvent, ApplyAckSchema, describeProblems, parsePayload, type ApplyAck, type ConfigApply } from '@qfleet/protocol';
+import type { Socket } from 'socket.io';
 import { PrismaService } from '../database/prisma.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
@@ -54,9 +55,9 @@ export class ApplyDispatcher {
     this.logger.log(`host ${host.name}: sending revision ${config.revision} (applied ${host.appliedRevision})`);
     let raw: unknown;
     try {
-      raw = await socket.timeout(this.settings.applyTimeoutMs).emitWithAck(AgentEvent.configApply, message);
-    } catch {
-      this.logger.warn(`host ${host.name}: no acknowledgement of revision ${config.revision} within ${this.settings.applyTimeoutMs} ms`);
+      raw = await this.emitApply(socket, message);
+    } catch (e) {
+      this.logger.warn(`host ${host.name}: no acknowledgement of revision ${config.revision}: ${(e as Error).message}`);
       return;
     }
     const parsed = parsePayload(ApplyAckSchema, raw);
@@ -65,6 +66,19 @@ export class ApplyDispatcher {
       return;
     }
     await this.recordAck(hostId, host.name, parsed.value);
+  }
+
+  /** The ack, or an error on timeout or as soon as the socket goes (a crashed agent never answers). */
+  private emitApply(socket: Socket, message: ConfigApply): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const onDisconnect = () => reject(new Error('the agent disconnected'));
+      socket.once('disconnect', onDisconnect);
+      socket.timeout(this.settings.applyTimeoutMs).emit(AgentEvent.configApply, message, (err: Error | null, ack: unknown) => {
+        socket.off('disconnect', onDisconnect);
+        if (err) reject(new Error(`none within ${this.settings.applyTimeoutMs} ms`));
+        else resolve(ack);
+      });
+    });
   }
 
   private async recordAck(hostId: string, name: string, ack: ApplyAck): Promise<void> {

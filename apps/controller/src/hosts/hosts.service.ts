@@ -75,7 +75,7 @@ export class HostsService {
       name: h.name,
       groups: h.groups,
       connected: this.sessions.isConnected(h.id),
-      lastSeen: this.sessions.isConnected(h.id) ? new Date() : h.lastSeen,
+      lastSeen: h.lastSeen,
       desiredRevision: h.desiredRevision,
       appliedRevision: h.appliedRevision,
       failedRevision: h.failedRevision,

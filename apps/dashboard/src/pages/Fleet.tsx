@@ -72,10 +72,14 @@ function HostRow({ host: h }: { host: Host }) {
         <td className="num" data-testid="host-desired">
           {h.desiredRevision}
         </td>
-        <td className={`num rev rev-${state}`} data-testid="host-applied" title={stateTitle(h)}>
+        <td
+          className={`num rev rev-${state}`}
+          data-testid="host-applied"
+          data-revision-state={state}
+          data-note={state === 'in-sync' ? undefined : state}
+          title={stateTitle(h)}
+        >
           {h.appliedRevision}
-          {state === 'failed' && <span className="badge bad-bg">failed</span>}
-          {state === 'pending' && <span className="badge warn-bg">pending</span>}
         </td>
         <td className={`num ${h.drift.length ? 'warn' : ''}`} data-testid="host-drift">
           {h.drift.length}

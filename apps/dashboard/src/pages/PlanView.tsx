@@ -18,19 +18,19 @@ export function PlanView({ plan, error }: { plan: Plan | undefined; error: ApiEr
       </div>
       <ErrorBox error={error} />
       {plan && (
-        <>
+        <div data-testid="plan-list" data-changes={plan.changes.length}>
           {plan.changes.length === 0 ? (
             <p className="muted" data-testid="plan-empty">
               No changes: the host's files match the desired configuration.
             </p>
           ) : null}
-          <ul className="plan" data-testid="plan-list">
+          <ul className="plan">
             {plan.changes.map((c) => (
               <li key={c.path} data-testid="plan-change" data-path={c.path} data-action={c.action}>
                 <div className="plan-path">
                   <span className={`action action-${c.action}`}>{c.action}</span> <code>{c.path}</code>
                 </div>
-                {c.diff ? <DiffView diff={c.diff} testId="plan-diff" /> : c.action !== 'remove' && <p className="muted small">content of the file on the host is not known</p>}
+                {c.diff ? <DiffView diff={c.diff} testId="plan-diff" /> : c.action !== 'remove' && <p className="muted small">the file on the host was changed outside qfleet, so its current content is not known</p>}
               </li>
             ))}
           </ul>
@@ -44,7 +44,7 @@ export function PlanView({ plan, error }: { plan: Plan | undefined; error: ApiEr
               ))}
             </p>
           )}
-        </>
+        </div>
       )}
     </section>
   );
