@@ -54,7 +54,7 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
     const changes = await diffAgainstDisk(ctx.qmailHome, msg);
     changed = changes.map((c) => c.path);
     // The agent decides from what really changed on disk; msg.postSteps is the controller's guess.
-    steps = postStepsFor(changed);
+    steps = postStepsFor(changed, changes.filter((c) => c.action === 'remove').map((c) => c.path));
     if ([...steps].sort().join() !== [...msg.postSteps].sort().join()) {
       ctx.log(`revision ${rev}: controller expected post-steps [${msg.postSteps.join(', ')}], running [${steps.join(', ')}] for what changed on disk`);
     }

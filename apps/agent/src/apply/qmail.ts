@@ -1,4 +1,3 @@
-// The one place the apply code reaches libs/qmail; switch to
-// `export { isManagedPath, postStepsFor, GENERATED_BY, sha256 } from '@qfleet/qmail';`
-// once the library exports them, and delete ./qmail-shim.ts.
-export { isManagedPath, postStepsFor, GENERATED_BY, sha256 } from './qmail-shim';
+// The one place the apply code reaches libs/qmail: the managed namespace, which post-steps a
+// change needs (QMAIL.md §5) and which files those steps generate.
+export { isManagedPath, postStepsFor, GENERATED_BY, sha256 } from '@qfleet/qmail';

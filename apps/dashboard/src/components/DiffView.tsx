@@ -1,6 +1,7 @@
 /** A unified diff, monospace, with added and removed lines coloured. */
 export function DiffView({ diff, testId = 'diff' }: { diff: string; testId?: string }) {
-  const lines = diff.replace(/\n$/, '').split('\n');
+  // jsdiff starts a patch with a row of '=' (and sometimes 'Index:'): noise for an operator
+  const lines = diff.replace(/\n$/, '').split('\n').filter((l) => !/^(={3,}|Index: )/.test(l));
   return (
     <pre className="diff" data-testid={testId}>
       {lines.map((line, i) => (

@@ -79,10 +79,13 @@ export function ConfigEditor({ hostId, onSaved }: { hostId: string; onSaved: () 
         onChange={(e) => setText(e.target.value)}
         rows={Math.min(30, Math.max(10, text.split('\n').length + 1))}
         data-testid="config-editor"
+        data-loaded={revision !== undefined}
+        // Editing before the document arrives would be overwritten by it.
+        readOnly={revision === undefined}
         aria-label="Configuration document (JSON)"
       />
       <div className="actions">
-        <button type="button" className="primary" onClick={save} disabled={busy} data-testid="config-save">
+        <button type="button" className="primary" onClick={save} disabled={busy || revision === undefined} data-testid="config-save">
           {busy ? 'Saving…' : 'Save'}
         </button>
         <button type="button" onClick={load} disabled={busy || !dirty} data-testid="config-reload">

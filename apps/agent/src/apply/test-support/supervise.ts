@@ -3,14 +3,15 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../post-steps/exec-file';
 
-/** A stand-in qmail-send under Debian's real supervise; its run script records starts and HUPs. */
+/** A stand-in qmail-send under Debian's real supervise; its run script records starts and HUPs
+ * (the trap is set before "start" is written, so a HUP sent after the start is always caught). */
 export async function superviseStandIn(root: string): Promise<{ dir: string; events: () => Promise<string[]>; supervise: ChildProcess; stop: () => Promise<void> }> {
   const dir = join(root, 'service/qmail-send');
   const eventsFile = join(root, 'events');
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, 'run'),
-    `#!/bin/sh\necho "start $$" >> ${eventsFile}\ntrap 'echo hup >> ${eventsFile}' HUP\nwhile :; do sleep 1 & wait $!; done\n`,
+    `#!/bin/sh\ntrap 'echo hup >> ${eventsFile}' HUP\necho "start $$" >> ${eventsFile}\nwhile :; do sleep 1 & wait $!; done\n`,
   );
   await chmod(join(dir, 'run'), 0o755);
   const supervise = spawn('supervise', [dir], { stdio: 'ignore' });
