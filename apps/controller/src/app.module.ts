@@ -7,11 +7,13 @@ import { AuditModule } from './audit/audit.module';
 import { AgentsModule } from './agents/agents.module';
 import { HostsModule } from './hosts/hosts.module';
 import { HostConfigModule } from './host-config/host-config.module';
+import { DriftModule } from './drift/drift.module';
+import { ImportModule } from './import/import.module';
 import { HealthController } from './health.controller';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
 @Module({
-  imports: [SettingsModule, DatabaseModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule],
+  imports: [SettingsModule, DatabaseModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule],
   controllers: [HealthController],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })

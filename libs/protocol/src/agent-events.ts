@@ -15,6 +15,8 @@ export const AgentEvent = {
   configApply: 'config.apply',
   /** controller → agent, before it disconnects a socket for a bad payload */
   refused: 'refused',
+  /** controller → agent, with an ack: the current qmail files, for import and drift adoption */
+  filesRead: 'files.read',
 } as const;
 
 /** Socket payloads above this are refused by socket.io itself (maxHttpBufferSize). */
@@ -78,3 +80,16 @@ export const ApplyAckSchema = z.strictObject({
 export type ApplyAck = z.infer<typeof ApplyAckSchema>;
 
 export const RefusedSchema = z.strictObject({ message: z.string() });
+
+/** Which files to read: every file qfleet can model (control/, users/assign, alias/), or the paths given. */
+export const FilesReadSchema = z.strictObject({
+  paths: z.array(relativePath).max(10_000).optional(),
+});
+export type FilesRead = z.infer<typeof FilesReadSchema>;
+
+export const FilesReadAnswerSchema = z.strictObject({
+  files: z.record(relativePath, z.string()),
+  /** files that exist but were not read: not text, too large, a link out of the home… */
+  skipped: z.array(z.strictObject({ path: z.string(), reason: z.string() })),
+});
+export type FilesReadAnswer = z.infer<typeof FilesReadAnswerSchema>;

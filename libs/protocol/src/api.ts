@@ -20,3 +20,12 @@ export interface ErrorBody {
   message: string;
   fields?: { path: string; message: string }[];
 }
+
+export const DRIFT_POLICIES = ['report', 'enforce'] as const;
+
+export const UpdateHostSchema = z.strictObject({
+  groups: CreateHostSchema.shape.groups,
+  /** report: drift is shown; enforce: drift is overwritten at once */
+  driftPolicy: z.enum(DRIFT_POLICIES).optional(),
+});
+export type UpdateHost = z.infer<typeof UpdateHostSchema>;

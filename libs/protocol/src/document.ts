@@ -60,10 +60,62 @@ export const SmtpRouteSchema = z.strictObject({
 
 export const DESTINATION_KINDS = ['forward', 'maildir', 'mbox', 'program', 'autoreply', 'filter', 'discard'] as const;
 
-export const AliasDestinationSchema = z.strictObject({
-  kind: z.enum(DESTINATION_KINDS),
-  value: qmailLine.default(''),
+/** Text that may span lines (an autoreply body), but never holds a NUL. */
+const multiLineText = z.string().max(64 * 1024).refine((v) => !v.includes('\0'), 'must not contain NUL');
+
+/**
+ * The reply that `qfleet-autoreply` sends (the agent's delivery program). Loop-safe by
+ * design: it never answers bulk, list, auto-submitted or MAILER-DAEMON mail, and answers
+ * one sender at most once per `periodSec` (Webmin's Reply-Period, default 3600 s).
+ */
+export const AutoreplySchema = z.strictObject({
+  subject: nonEmptyLine,
+  body: multiLineText,
+  from: nonEmptyLine.optional(),
+  periodSec: z.number().int().min(0).max(365 * 86400).default(3600),
 });
+
+export const FILTER_FIELDS = ['from', 'to', 'cc', 'subject', 'header', 'body'] as const;
+export const FILTER_ACTIONS = ['forward', 'maildir', 'mbox', 'discard', 'deliver'] as const;
+
+/** Where a filtered message goes: `deliver` hands it on to the alias's next lines. */
+export const FilterTargetSchema = z.strictObject({
+  action: z.enum(FILTER_ACTIONS),
+  /** forward: an address; maildir: a path ending in /; mbox: a path */
+  to: nonEmptyLine.optional(),
+});
+
+export const FilterRuleSchema = z.strictObject({
+  field: z.enum(FILTER_FIELDS),
+  /** for field `header`: the header's name */
+  header: nonEmptyLine.optional(),
+  /** literal, case-insensitive */
+  contains: nonEmptyLine,
+  /** true: the rule matches when the text does NOT contain it */
+  negate: z.boolean().optional(),
+  ...FilterTargetSchema.shape,
+});
+
+/** Rules tried in order; the first that matches routes the message; otherwise `otherwise`. */
+export const FilterSchema = z.strictObject({
+  rules: z.array(FilterRuleSchema).min(1).max(200),
+  otherwise: FilterTargetSchema.default({ action: 'deliver' }),
+});
+
+/**
+ * One line of an alias's `.qmail` file (QMAIL.md §3): forward (`&addr`), Maildir (path
+ * ending in /), mbox (path), program (`|cmd`), autoreply and filter (qfleet's delivery
+ * programs), or discard (`#` alone).
+ */
+export const AliasDestinationSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('forward'), value: nonEmptyLine }),
+  z.strictObject({ kind: z.literal('maildir'), value: nonEmptyLine }),
+  z.strictObject({ kind: z.literal('mbox'), value: nonEmptyLine }),
+  z.strictObject({ kind: z.literal('program'), value: nonEmptyLine }),
+  z.strictObject({ kind: z.literal('autoreply'), autoreply: AutoreplySchema }),
+  z.strictObject({ kind: z.literal('filter'), filter: FilterSchema }),
+  z.strictObject({ kind: z.literal('discard') }),
+]);
 
 export const AliasSchema = z.strictObject({
   name: nonEmptyLine,
@@ -103,4 +155,7 @@ export type VirtualDomain = z.infer<typeof VirtualDomainSchema>;
 export type SmtpRoute = z.infer<typeof SmtpRouteSchema>;
 export type Alias = z.infer<typeof AliasSchema>;
 export type AliasDestination = z.infer<typeof AliasDestinationSchema>;
+export type Autoreply = z.infer<typeof AutoreplySchema>;
+export type Filter = z.infer<typeof FilterSchema>;
+export type FilterRule = z.infer<typeof FilterRuleSchema>;
 export type Assignment = z.infer<typeof AssignmentSchema>;

@@ -59,7 +59,9 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
       ctx.log(`revision ${rev}: controller expected post-steps [${msg.postSteps.join(', ')}], running [${steps.join(', ')}] for what changed on disk`);
     }
     if (changes.length === 0) {
-      await writeApplied(ctx.stateDir, { revision: rev, files: hashes(msg) });
+      await writeApplied(ctx.stateDir, { revision: rev, files: hashes(msg) }).catch((err) => {
+        throw StepError.wrap('record', err);
+      });
       ctx.log(`revision ${rev} applied: nothing differed from disk`);
       return ack({ ok: true, changed: [], skipped: [] });
     }

@@ -217,6 +217,13 @@ describe('applyRevision', () => {
       },
     );
 
+    it('a bad path among the files to write', async () => {
+      const before = await snapshotTree(tree.root);
+      const ack = await applyRevision(context(), revision(2, [file('control/me', 'evil.example\n'), file('../etc/passwd', 'root::0:0::/:/bin/sh\n')]));
+      expect(ack).toMatchObject({ ok: false, changed: [], error: { file: '../etc/passwd', step: 'validate' } });
+      expect(await snapshotTree(tree.root)).toEqual(before);
+    });
+
     it('a control directory that is a symlink to outside the qmail home', async () => {
       const outside = await mkdtemp(join(tmpdir(), 'qfleet-outside-'));
       try {
@@ -243,15 +250,17 @@ describe('applyRevision', () => {
 describe('recoverJournal', () => {
   const child = resolve(__dirname, 'test-support/crash-child.ts');
   const agentTsconfig = resolve(__dirname, '../../tsconfig.app.json');
+  // tsconfig.base.json's `paths` have no baseUrl; tsconfig-paths needs the repo root for them.
+  const repoRoot = resolve(__dirname, '../../../..');
 
   /** Runs applyRevision in a real node process with QFLEET_AGENT_FAULT's value; resolves with its exit signal. */
-  function applyInChild(fault: string, msg: ConfigApply): Promise<{ signal: string | null; stdout: string }> {
+  function applyInChild(fault: string, msg: ConfigApply): Promise<{ signal: string | null; stdout: string; stderr: string }> {
     return new Promise((done) => {
       execFile(
         process.execPath,
         ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', child, tree.home, tree.stateDir, fault, JSON.stringify(msg)],
-        { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: agentTsconfig } },
-        (err, stdout) => done({ signal: (err as { signal?: string } | null)?.signal ?? null, stdout }),
+        { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: agentTsconfig, TS_NODE_BASEURL: repoRoot } },
+        (err, stdout, stderr) => done({ signal: (err as { signal?: string } | null)?.signal ?? null, stdout, stderr }),
       );
     });
   }
@@ -269,9 +278,9 @@ describe('recoverJournal', () => {
 
   it('rolls back to exactly the old files after a crash right after the first rename', async () => {
     const before = await snapshotTree(tree.home);
-    const { signal } = await applyInChild('crash-after-rename:1', crashing());
+    const child = await applyInChild('crash-after-rename:1', crashing());
 
-    expect(signal).toBe('SIGKILL');
+    expect(child).toMatchObject({ signal: 'SIGKILL' });
     expect(await tree.read('control/me')).toBe('new.example.com\n');
     expect(await tree.read('control/locals')).toBe('localhost\nexample.com\n');
 
@@ -283,9 +292,9 @@ describe('recoverJournal', () => {
 
   it('rolls back every rename, the removal and created files after a crash before the post-steps', async () => {
     const before = await snapshotTree(tree.home);
-    const { signal } = await applyInChild('crash-before-post-steps', crashing());
+    const child = await applyInChild('crash-before-post-steps', crashing());
 
-    expect(signal).toBe('SIGKILL');
+    expect(child).toMatchObject({ signal: 'SIGKILL' });
     expect(await tree.read('control/databytes')).toBe('5\n');
     expect(await recoverJournal(context())).toBe('rolled-back');
     expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
@@ -293,8 +302,8 @@ describe('recoverJournal', () => {
   }, 30_000);
 
   it('lets the next apply succeed after a crash', async () => {
-    await applyInChild('crash-after-rename:2', crashing());
-    await recoverJournal(context());
+    expect(await applyInChild('crash-after-rename:2', crashing())).toMatchObject({ signal: 'SIGKILL' });
+    expect(await recoverJournal(context())).toBe('rolled-back');
     const ack = await applyRevision(context(), crashing());
     expect(ack).toMatchObject({ ok: true });
     expect(await tree.read('users/cdb')).toBe(`cdb of:\n${NEW_ASSIGN}`);

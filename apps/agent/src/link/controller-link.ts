@@ -6,6 +6,7 @@ import {
   AgentEvent,
   ConfigApplySchema,
   EnrolledSchema,
+  FilesReadSchema,
   RefusedSchema,
   describeProblems,
   parsePayload,
@@ -16,6 +17,7 @@ import type { ServiceBackend } from '../post-steps';
 import type { AgentSettings } from '../cli/settings';
 import { readCredentials, writeCredentials } from '../state/credentials';
 import { collectHostFacts } from '../report/host-facts';
+import { readQmailFiles } from '../report/read-files';
 
 export class TokenRefused extends Error {}
 
@@ -105,12 +107,21 @@ export async function runControllerLink(
       .then(async () => {
         log.info({ revision: msg.revision, files: msg.files.length, removes: msg.removes.length }, 'applying');
         const result = await applyRevision(deps.applyContext, msg);
-        if (result.ok) log.info({ revision: result.revision, changed: result.changed, skipped: result.skipped, ms: result.ms }, 'applied');
-        else log.error({ revision: result.revision, error: result.error }, 'apply failed; every file is as it was');
+        if (!result.ok) log.error({ revision: result.revision, error: result.error }, 'apply failed; every file is as it was');
         reply(result);
         await sendReport(AgentEvent.report);
       })
       .catch((e) => log.error({ err: e }, 'apply crashed'));
+  });
+
+  socket.on(AgentEvent.filesRead, (payload: unknown, ack?: (a: unknown) => void) => {
+    if (typeof ack !== 'function') return;
+    const parsed = parsePayload(FilesReadSchema, payload);
+    if (!parsed.ok) return ack({ files: {}, skipped: [{ path: '', reason: describeProblems(parsed.problems) }] });
+    // Read between applies, never in the middle of one.
+    applying = applying
+      .then(async () => ack(await readQmailFiles(settings.qmailHome, parsed.value.paths)))
+      .catch((e) => log.error({ err: e }, 'reading files failed'));
   });
 
   const timer = setInterval(() => {

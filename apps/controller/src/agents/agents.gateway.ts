@@ -97,7 +97,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
         reportedFiles: hello.files as Prisma.InputJsonValue,
       },
     });
-    await this.dispatcher.sync(hostId);
+    await this.dispatcher.afterReport(hostId);
   }
 
   private refuse(socket: AgentSocket, message: string): void {

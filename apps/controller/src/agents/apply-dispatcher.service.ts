@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io';
 import { PrismaService } from '../database/prisma.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
-import type { StoredRendering } from '../host-config/rendered';
+import { driftedPaths, type StoredRendering } from '../host-config/rendered';
 import type { Prisma } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 
@@ -17,7 +17,7 @@ import { AgentSessions } from './agent-sessions';
 export class ApplyDispatcher {
   private readonly logger = new Logger('apply');
   private readonly inFlight = new Set<string>();
-  private readonly again = new Set<string>();
+  private readonly again = new Map<string, boolean>();
 
   constructor(
     private readonly prisma: PrismaService,
@@ -25,27 +25,61 @@ export class ApplyDispatcher {
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
-  async sync(hostId: string): Promise<void> {
+  /**
+   * Sends the newest revision when the host lacks it. `force` sends it even when the host
+   * says it has it: to overwrite drift (revert, or the `enforce` policy).
+   */
+  async sync(hostId: string, opts: { force?: boolean } = {}): Promise<void> {
     if (this.inFlight.has(hostId)) {
-      this.again.add(hostId);
+      this.again.set(hostId, (this.again.get(hostId) ?? false) || !!opts.force);
       return;
     }
     this.inFlight.add(hostId);
     try {
-      await this.sendNewest(hostId);
+      await this.sendNewest(hostId, !!opts.force);
     } catch (e) {
       this.logger.error(`host ${hostId}: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       this.inFlight.delete(hostId);
-      if (this.again.delete(hostId)) void this.sync(hostId);
+      const again = this.again.get(hostId);
+      if (again !== undefined) {
+        this.again.delete(hostId);
+        void this.sync(hostId, { force: again });
+      }
     }
   }
 
-  private async sendNewest(hostId: string): Promise<void> {
+  /**
+   * After an agent's report: converge, and under the `enforce` policy overwrite drift at
+   * once (DESIGN.md step 5: never silently, unless the host's policy says so).
+   */
+  async afterReport(hostId: string): Promise<void> {
+    const host = await this.prisma.host.findUnique({ where: { id: hostId } });
+    if (!host) return;
+    let force = false;
+    if (host.driftPolicy === 'enforce' && host.appliedRevision === host.desiredRevision && host.desiredRevision > 0) {
+      const config = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.appliedRevision } } });
+      const drift = config ? driftedPaths(config.rendered as unknown as StoredRendering, (host.reportedFiles as Record<string, string>) ?? {}) : [];
+      if (drift.length) {
+        this.logger.warn(`host ${host.name}: drift on ${drift.join(', ')}; policy enforce: re-applying revision ${host.appliedRevision}`);
+        force = true;
+      }
+    }
+    await this.sync(hostId, { force });
+  }
+
+  /** An explicit retry of a failed revision (it is never resent by itself). */
+  async retry(hostId: string): Promise<void> {
+    await this.prisma.host.update({ where: { id: hostId }, data: { failedRevision: null } });
+    await this.sync(hostId, { force: true });
+  }
+
+  private async sendNewest(hostId: string, force: boolean): Promise<void> {
     const socket = this.sessions.get(hostId);
     if (!socket) return;
     const host = await this.prisma.host.findUnique({ where: { id: hostId } });
-    if (!host || host.desiredRevision === 0 || host.desiredRevision === host.appliedRevision) return;
+    if (!host || host.desiredRevision === 0) return;
+    if (host.desiredRevision === host.appliedRevision && !force) return;
     // A failed revision is not resent by itself: the host shows the failure (Contract).
     if (host.failedRevision === host.desiredRevision) return;
     const config = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.desiredRevision } } });

@@ -9,7 +9,7 @@ import { InvalidInput, NotFound } from '../errors/errors';
 import type { Actor } from '../auth/roles';
 import type { Prisma } from '../generated/prisma/client';
 import { mergePatch } from './merge-patch';
-import { EMPTY_RENDERING, withPostSteps, type StoredRendering } from './rendered';
+import { EMPTY_RENDERING, withDroppedAliases, withPostSteps, type StoredRendering } from './rendered';
 import { planApply, type Plan } from './plan';
 
 export interface WriteResult {
@@ -34,12 +34,13 @@ export class HostConfigService {
     return { revision: latest?.revision ?? 0, document: (latest?.document as HostDocument) ?? {} };
   }
 
-  async put(hostId: string, document: HostDocument, actor: Actor): Promise<WriteResult> {
+  async put(hostId: string, document: HostDocument, actor: Actor, action = 'config.put'): Promise<WriteResult> {
     await this.requireHost(hostId);
     const { errors, warnings } = validateDocument(document);
     if (errors.length) throw new InvalidInput(`invalid configuration: ${describeProblems(errors)}`, errors);
     const previous = await this.latest(hostId);
-    const rendering = withPostSteps((previous?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING, renderDocument(document));
+    const before = (previous?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING;
+    const rendering = withPostSteps(before, withDroppedAliases(before, renderDocument(document), document.aliases !== undefined));
     const revision = await this.prisma.$transaction(async (tx) => {
       const host = await tx.host.update({ where: { id: hostId }, data: { desiredRevision: { increment: 1 } } });
       await tx.hostConfig.create({
@@ -52,7 +53,7 @@ export class HostConfigService {
         },
       });
       await this.audit.record(
-        { actor, action: 'config.put', target: `host:${hostId}`, diff: { revision: host.desiredRevision, document: documentDiff(previous?.document, document) } },
+        { actor, action, target: `host:${hostId}`, diff: { revision: host.desiredRevision, document: documentDiff(previous?.document, document) } },
         tx,
       );
       return host.desiredRevision;

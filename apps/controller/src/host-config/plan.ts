@@ -33,5 +33,11 @@ export function planApply(next: RenderedSet, reported: Record<string, string>, k
     });
   }
   for (const p of next.removes) if (p in reported) changes.push({ path: p, action: 'remove' });
-  return { changes, postSteps: postStepsFor(changes.map((c) => c.path)) };
+  return {
+    changes,
+    postSteps: postStepsFor(
+      changes.filter((c) => c.action !== 'remove').map((c) => c.path),
+      changes.filter((c) => c.action === 'remove').map((c) => c.path),
+    ),
+  };
 }

@@ -8,23 +8,38 @@ export interface StoredRendering extends RenderedSet {
 
 export const EMPTY_RENDERING: StoredRendering = { files: [], removes: [], postSteps: [] };
 
-/** The paths whose bytes differ between two renderings, plus the files newly removed. */
-export function changedPaths(before: RenderedSet, after: RenderedSet): string[] {
+/** The paths whose bytes differ between two renderings, and the files newly removed. */
+export function changedPaths(before: RenderedSet, after: RenderedSet): { written: string[]; removed: string[] } {
   const old = new Map(before.files.map((f) => [f.path, f]));
-  const changed = after.files.filter((f) => {
+  const written = after.files.filter((f) => {
     const o = old.get(f.path);
     return !o || o.content !== f.content || o.mode !== f.mode;
   });
-  const removed = after.removes.filter((p) => !before.removes.includes(p));
-  return [...changed.map((f) => f.path), ...removed];
+  return { written: written.map((f) => f.path), removed: after.removes.filter((p) => !before.removes.includes(p)) };
 }
 
 export function withPostSteps(previous: RenderedSet, next: RenderedSet): StoredRendering {
-  return { ...next, postSteps: postStepsFor(changedPaths(previous, next)) };
+  const { written, removed } = changedPaths(previous, next);
+  return { ...next, postSteps: postStepsFor(written, removed) };
 }
 
 /** Managed files whose reported hash differs from the rendering: drift (DESIGN.md step 5). */
 export function driftedPaths(rendering: RenderedSet, reported: Record<string, string>): string[] {
   const drift = rendering.files.filter((f) => reported[f.path] !== sha256(f.content)).map((f) => f.path);
   return [...drift, ...rendering.removes.filter((p) => p in reported)];
+}
+
+const isAliasPath = (p: string) => p.startsWith('alias/');
+
+/**
+ * Contract: `removes` holds the alias files that a managed `aliases` list no longer names.
+ * They are carried from revision to revision, so a host that skipped revisions while offline
+ * still loses a file that an unapplied revision dropped. With `aliases` absent (unmanaged)
+ * nothing under alias/ is removed.
+ */
+export function withDroppedAliases(previous: RenderedSet, next: RenderedSet, aliasesManaged: boolean): RenderedSet {
+  if (!aliasesManaged) return next;
+  const kept = new Set(next.files.map((f) => f.path));
+  const dropped = [...previous.files.map((f) => f.path), ...previous.removes].filter((p) => isAliasPath(p) && !kept.has(p));
+  return { ...next, removes: [...new Set([...next.removes, ...dropped])].sort() };
 }

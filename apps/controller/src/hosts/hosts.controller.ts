@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { CreateHostSchema, type CreateHost } from '@qfleet/protocol';
+import { CreateHostSchema, UpdateHostSchema, type CreateHost, type UpdateHost } from '@qfleet/protocol';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
@@ -30,5 +30,13 @@ export class HostsController {
   @Get(':id')
   get(@Param('id', ParseUUIDPipe) id: string) {
     return this.hosts.get(id);
+  }
+
+  @Patch(':id')
+  @RequireRole('operator')
+  @ApiOperation({ summary: "Change a host's groups or drift policy (report | enforce)" })
+  @ApiBody({ schema: z.toJSONSchema(UpdateHostSchema) as Record<string, unknown> })
+  update(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(UpdateHostSchema)) body: UpdateHost, @CurrentActor() actor: Actor) {
+    return this.hosts.update(id, body, actor);
   }
 }

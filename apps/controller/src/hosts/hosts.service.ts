@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateHost } from '@qfleet/protocol';
+import type { CreateHost, UpdateHost } from '@qfleet/protocol';
 import type { RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
@@ -20,6 +20,7 @@ export interface HostView {
   appliedRevision: number;
   failedRevision: number | null;
   lastApply: unknown;
+  driftPolicy: string;
   drift: string[];
   agentVersion: string | null;
   qmail: { installed: boolean; running: boolean | null; since?: string | null } | null;
@@ -44,6 +45,19 @@ export class HostsService {
     });
     await this.audit.record({ actor, action: 'host.create', target: `host:${host.id}`, diff: { name: host.name, groups: host.groups } });
     return { id: host.id, name: host.name, groups: host.groups, enrollToken };
+  }
+
+  async update(id: string, change: UpdateHost, actor: Actor): Promise<HostView> {
+    const before = await this.prisma.host.findUnique({ where: { id } });
+    if (!before) throw new NotFound(`no host with id ${id}`);
+    await this.prisma.host.update({ where: { id }, data: { groups: change.groups, driftPolicy: change.driftPolicy } });
+    await this.audit.record({
+      actor,
+      action: 'host.update',
+      target: `host:${id}`,
+      diff: { before: { groups: before.groups, driftPolicy: before.driftPolicy }, after: change },
+    });
+    return this.get(id);
   }
 
   async list(): Promise<HostView[]> {
@@ -80,6 +94,7 @@ export class HostsService {
       appliedRevision: h.appliedRevision,
       failedRevision: h.failedRevision,
       lastApply: h.lastApply,
+      driftPolicy: h.driftPolicy,
       drift: applied ? driftedPaths(applied, (h.reportedFiles as Record<string, string>) ?? {}) : [],
       agentVersion: h.agentVersion,
       qmail: h.qmail as HostView['qmail'],

@@ -86,5 +86,5 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, wh
 
 /** The same snapshot without mtimes: a rollback rewrites files, it must restore bytes, mode and owner. */
 export function withoutMtimes(tree: Record<string, Entry>): Record<string, Entry> {
-  return Object.fromEntries(Object.entries(tree).map(([k, { mtimeMs: _mtime, ...rest }]) => [k, rest]));
+  return Object.fromEntries(Object.entries(tree).map(([k, entry]) => [k, { ...entry, mtimeMs: undefined }]));
 }

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import type { HostDocument } from '@qfleet/protocol';
+import { fieldForPath, importFiles, aliasFileName } from '@qfleet/qmail';
+import { AgentRequests } from '../agents/agent-requests.service';
+import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
+import { HostConfigService } from '../host-config/host-config.service';
+import { HostsService } from '../hosts/hosts.service';
+import { AuditService } from '../audit/audit.service';
+import { Conflict } from '../errors/errors';
+import type { Actor } from '../auth/roles';
+
+/** The two answers to drift (DESIGN.md step 5): adopt the edit into the document, or revert it. */
+@Injectable()
+export class DriftService {
+  constructor(
+    private readonly hosts: HostsService,
+    private readonly config: HostConfigService,
+    private readonly agents: AgentRequests,
+    private readonly dispatcher: ApplyDispatcher,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Re-applies the desired revision, overwriting the edited files. */
+  async revert(hostId: string, actor: Actor): Promise<{ revision: number; drift: string[] }> {
+    const host = await this.hosts.get(hostId);
+    if (!host.connected) throw new Conflict('the host is not connected; its drift is reverted when it reconnects only under the enforce policy');
+    await this.audit.record({ actor, action: 'drift.revert', target: `host:${hostId}`, diff: { drift: host.drift } });
+    await this.dispatcher.retry(hostId);
+    return { revision: host.desiredRevision, drift: host.drift };
+  }
+
+  /** Reads the drifted files from the host and takes what they say into the document. */
+  async adopt(hostId: string, actor: Actor): Promise<{ revision: number; adopted: string[] }> {
+    const host = await this.hosts.get(hostId);
+    if (!host.drift.length) throw new Conflict('the host shows no drift to adopt');
+    const answer = await this.agents.readFiles(hostId);
+    const onHost = importFiles(answer.files).document;
+    const { document } = await this.config.get(hostId);
+    const next: HostDocument = { ...document };
+    const set = (field: keyof HostDocument) => {
+      (next as Record<string, unknown>)[field] = onHost[field] === undefined ? null : onHost[field];
+    };
+    for (const path of host.drift) {
+      const field = fieldForPath(path);
+      if (field) set(field.field as keyof HostDocument);
+      else if (path === 'control/virtualdomains') set('virtualdomains');
+      else if (path === 'control/smtproutes') set('smtproutes');
+      else if (path === 'users/assign') set('assignments');
+      else if (path.startsWith('alias/')) next.aliases = adoptAlias(next, onHost, path);
+    }
+    const written = await this.config.put(hostId, next, actor, 'drift.adopt');
+    return { revision: written.revision, adopted: host.drift };
+  }
+}
+
+/** One drifted alias file: the host's version of that alias replaces ours, or it goes if the file went. */
+function adoptAlias(current: HostDocument, onHost: HostDocument, path: string): HostDocument['aliases'] {
+  const file = path.replace(/^alias\/(qfleet\/)?/, '').replace(/^\.qmail-/, '').replace(/\.(autoreply|filter)$/, '');
+  const matches = (doc: HostDocument) => (a: NonNullable<HostDocument['aliases']>[number]) => aliasFileName(a, doc) === `alias/.qmail-${file}`;
+  const mine = (current.aliases ?? []).filter((a) => !matches(current)(a));
+  const theirs = (onHost.aliases ?? []).filter(matches(onHost));
+  return [...mine, ...theirs];
+}

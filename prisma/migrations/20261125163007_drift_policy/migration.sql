@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Host" ADD COLUMN     "driftPolicy" TEXT NOT NULL DEFAULT 'report';
