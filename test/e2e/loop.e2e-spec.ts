@@ -117,9 +117,9 @@ describe.each(testDatabases())('the end-to-end loop on the %s database', (db) =>
   it('refuses a used enrol token, and an oversize or malformed agent payload', async () => {
     const host = await ctl.createHost('mx3.example.net');
     const qmail = tree();
-    const pristine = qmail.snapshot();
     const first = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: qmail.home });
     await first.proc.waitForLine(/enrolled/);
+    const pristine = qmail.snapshot();
     const secret = JSON.parse(require('node:fs').readFileSync(`${first.stateDir}/credentials.json`, 'utf8')).secret;
     await first.proc.stop();
 

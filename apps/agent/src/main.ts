@@ -1,15 +1,21 @@
+import path from 'node:path';
 import pino from 'pino';
 import { CommanderError } from 'commander';
 import { parseSettings, UsageError } from './cli/settings';
 import { recoverJournal, type ApplyContext } from './apply';
 import { createPostStepRunner, daemontoolsBackend, noServiceBackend, type ServiceBackend } from './post-steps';
 import { runControllerLink, TokenRefused } from './link/controller-link';
+import { installDeliveryWrappers, runDeliveryCommand } from './delivery';
 
 /**
  * qfleet-agent: runs on each mail server, as root in production, under systemd or
  * daemontools. It exits non-zero only on bad configuration; everything else is retried.
  */
 async function main(): Promise<number> {
+  // `.qmail` lines run this same bundle as qfleet-autoreply / qfleet-filter (QMAIL.md §3).
+  const delivery = await runDeliveryCommand(process.argv.slice(2));
+  if (delivery !== null) return delivery;
+
   const log = pino({ base: { app: 'qfleet-agent' }, timestamp: pino.stdTimeFunctions.isoTime });
   let settings;
   try {
@@ -23,6 +29,13 @@ async function main(): Promise<number> {
     throw e;
   }
   log.info({ controller: settings.controller, qmailHome: settings.qmailHome, stateDir: settings.stateDir, service: settings.service }, 'starting');
+
+  try {
+    const written = await installDeliveryWrappers(settings.qmailHome, path.resolve(process.argv[1]), process.execPath);
+    if (written.length) log.info({ written }, 'installed the autoreply/filter wrappers');
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, 'could not install the autoreply/filter wrappers in alias/qfleet/bin');
+  }
 
   const service: ServiceBackend = settings.service === 'daemontools' ? daemontoolsBackend(settings.serviceDir!) : noServiceBackend;
   if (settings.service !== 'none' && settings.service !== 'daemontools') log.warn({ service: settings.service }, 'this service backend is not available yet; HUP and restart will be skipped');
