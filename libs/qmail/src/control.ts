@@ -49,6 +49,41 @@ export function parseInteger(content: string): number | undefined {
   return digits ? Number(digits[0]) : undefined;
 }
 
+/** A line that a parser dropped or could not represent, 1-based, for import notes. */
+export interface LineNote {
+  line: number;
+  message: string;
+}
+
+/**
+ * What a parser of a multi-entry file found: `entries` as qmail uses them; `dropped` are
+ * lines qmail ignores (or that can never match), safe to lose; `refused` are lines whose
+ * meaning the document cannot express, so the file must not be taken over as it is.
+ */
+export interface ParseResult<T> {
+  entries: T[];
+  dropped: LineNote[];
+  refused: LineNote[];
+}
+
+/**
+ * control_readfile's view of a file (QMAIL.md §0): trailing blanks stripped, `#` and blank
+ * lines skipped (reported in `skipped`), leading whitespace kept. Lists and colon maps use it.
+ */
+export function controlLines(content: string): { lines: { line: number; text: string }[]; skipped: LineNote[] } {
+  const lines: { line: number; text: string }[] = [];
+  const skipped: LineNote[] = [];
+  const raw = content.split('\n');
+  if (raw[raw.length - 1] === '') raw.pop();
+  raw.forEach((r, i) => {
+    const text = stripTrailingWhitespace(r);
+    if (text === '') skipped.push({ line: i + 1, message: 'blank line skipped' });
+    else if (text.startsWith('#')) skipped.push({ line: i + 1, message: 'comment dropped' });
+    else lines.push({ line: i + 1, text });
+  });
+  return { lines, skipped };
+}
+
 /** One entry per line; `#` lines and lines blank after stripping are skipped (QMAIL.md §0). */
 export function parseList(content: string): string[] {
   const entries: string[] = [];
@@ -122,4 +157,39 @@ export function renderControlFile(field: string, value: string | number | readon
   if (kind === 'integer' && typeof value === 'number') return renderInteger(value, field);
   if (kind === 'list' && Array.isArray(value)) return renderList(value, field);
   throw new UnrenderableValue(field, `must be ${kind === 'line' ? 'a string' : kind === 'integer' ? 'a number' : 'a list'}`);
+}
+
+export interface ColonMapEntry {
+  line: number;
+  /** lowercased: constmap compares keys case-insensitively (QMAIL.md §0) */
+  key: string;
+  value: string;
+}
+
+/**
+ * A colon map as constmap reads it (QMAIL.md §0, virtualdomains and smtproutes): the key is
+ * everything before the first `:`, lines without one are ignored, and constmap inserts at the
+ * head of its chains, so of two equal keys the later line wins. Each key appears once, at the
+ * place of the line that wins.
+ */
+export function parseColonMap(content: string): ParseResult<ColonMapEntry> {
+  const { lines, skipped } = controlLines(content);
+  const dropped: LineNote[] = [...skipped];
+  const byKey = new Map<string, ColonMapEntry>();
+  for (const { line, text } of lines) {
+    const colon = text.indexOf(':');
+    if (colon === -1) {
+      dropped.push({ line, message: "no ':', so qmail ignores the line" });
+      continue;
+    }
+    const key = lowerAscii(text.slice(0, colon));
+    const earlier = byKey.get(key);
+    if (earlier) {
+      dropped.push({ line: earlier.line, message: `overridden by line ${line}, which has the same key` });
+      byKey.delete(key);
+    }
+    byKey.set(key, { line, key, value: text.slice(colon + 1) });
+  }
+  dropped.sort((a, b) => a.line - b.line);
+  return { entries: [...byKey.values()], dropped, refused: [] };
 }

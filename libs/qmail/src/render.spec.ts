@@ -74,16 +74,42 @@ describe('renderDocument', () => {
     expect(removes).toEqual(['control/locals', 'control/rcpthosts']);
   });
 
-  it('ignores the fields that later slices render', () => {
+  it('renders virtualdomains, smtproutes, assignments and aliases', () => {
     const doc: HostDocument = {
       me: 'a.example',
       openRelay: false,
-      aliases: [{ name: 'postmaster', destinations: [{ kind: 'forward', value: 'root@a.example' }] }],
-      assignments: null,
-      virtualdomains: [{ match: 'b.example', prefix: 'b' }],
-      smtproutes: null,
+      virtualdomains: [{ match: 'B.example', prefix: 'b' }],
+      smtproutes: [{ domain: '', relay: 'smarthost.example.net', port: 587 }],
+      assignments: [{ kind: 'prefix', address: 'b.example-', user: 'vpopmail', uid: 89, gid: 89, home: '/home/vpopmail/domains/b.example', dash: '-' }],
+      aliases: [
+        { name: 'postmaster', destinations: [{ kind: 'forward', value: 'root@a.example' }] },
+        { name: 'sales', domain: 'b.example', destinations: [{ kind: 'maildir', value: './sales/' }] },
+      ],
     };
-    expect(renderDocument(doc)).toEqual({ files: [file('control/me', 'a.example\n')], removes: [] });
+    expect(renderDocument(doc)).toEqual({
+      files: [
+        file('alias/.qmail-b-sales', './sales/\n'),
+        file('alias/.qmail-postmaster', '&root@a.example\n'),
+        file('control/me', 'a.example\n'),
+        file('control/smtproutes', ':smarthost.example.net:587\n'),
+        file('control/virtualdomains', 'b.example:b\n'),
+        file('users/assign', '+b.example-:vpopmail:89:89:/home/vpopmail/domains/b.example:-::\n.\n'),
+      ],
+      removes: [],
+    });
+  });
+
+  it('removes users/cdb with users/assign, or the old assignments stay in force', () => {
+    expect(renderDocument({ assignments: null, virtualdomains: null, smtproutes: null }).removes).toEqual([
+      'control/smtproutes',
+      'control/virtualdomains',
+      'users/assign',
+      'users/cdb',
+    ]);
+  });
+
+  it('renders no alias files and no removes for aliases: null', () => {
+    expect(renderDocument({ aliases: null })).toEqual({ files: [], removes: [] });
   });
 
   it('refuses a value that qmail would misread, naming the entry', () => {

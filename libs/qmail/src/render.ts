@@ -2,21 +2,13 @@ import type { HostDocument } from '@qfleet/protocol';
 import { renderControlFile } from './control';
 import { FIELD_TABLE } from './fields';
 import { GENERATED_BY } from './post-steps';
+import { FILE_MODE, type RenderedFile, type RenderedSet } from './rendered';
+import { VIRTUALDOMAINS_PATH, renderVirtualDomains } from './virtualdomains';
+import { SMTPROUTES_PATH, renderSmtpRoutes } from './smtproutes';
+import { ASSIGN_PATH, renderAssign } from './assign';
+import { renderAliases } from './aliases';
 
-export interface RenderedFile {
-  /** relative to the qmail home, e.g. `control/locals` */
-  path: string;
-  content: string;
-  mode: number;
-}
-
-export interface RenderedSet {
-  files: RenderedFile[];
-  removes: string[];
-}
-
-/** QMAIL.md §0: control files must be readable by every qmail user; unreadable is an error. */
-export const FILE_MODE = 0o644;
+export { FILE_MODE, type RenderedFile, type RenderedSet } from './rendered';
 
 /** Files that qmail builds from a source and keeps using after the source is gone. */
 function generatedFrom(source: string): string[] {
@@ -31,22 +23,31 @@ function byPath(a: string, b: string): number {
 
 /**
  * The managed files of a document (DESIGN.md "Contract"): an absent field is not managed and
- * appears nowhere; `null` removes the file, so qmail's default applies. Fields outside this
- * slice (aliases, assignments, virtualdomains, smtproutes) are left for their own renderers.
+ * appears nowhere; `null` removes the file, so qmail's default applies, together with what
+ * qmail built from it (GENERATED_BY). `aliases: null` removes nothing here: which alias files
+ * exist is known only from the previous revision (see `aliasPaths`).
  */
 export function renderDocument(doc: HostDocument): RenderedSet {
   const files: RenderedFile[] = [];
   const removes: string[] = [];
+  const remove = (path: string) => {
+    // QMAIL.md §1, §2: a morercpthosts.cdb or users/cdb left behind stays in force without its source.
+    removes.push(path, ...generatedFrom(path));
+  };
   for (const spec of FIELD_TABLE) {
     const value = doc[spec.field];
     if (value === undefined) continue;
-    if (value === null) {
-      // QMAIL.md §1: a morercpthosts.cdb left behind stays in force without its source.
-      removes.push(spec.path, ...generatedFrom(spec.path));
-      continue;
-    }
-    files.push({ path: spec.path, content: renderControlFile(spec.field, value), mode: FILE_MODE });
+    if (value === null) remove(spec.path);
+    else files.push({ path: spec.path, content: renderControlFile(spec.field, value), mode: FILE_MODE });
   }
+  const put = <T>(path: string, value: T | null | undefined, render: (v: T) => string) => {
+    if (value === null) remove(path);
+    else if (value !== undefined) files.push({ path, content: render(value), mode: FILE_MODE });
+  };
+  put(VIRTUALDOMAINS_PATH, doc.virtualdomains, renderVirtualDomains);
+  put(SMTPROUTES_PATH, doc.smtproutes, renderSmtpRoutes);
+  put(ASSIGN_PATH, doc.assignments, renderAssign);
+  if (doc.aliases) files.push(...renderAliases(doc.aliases, doc));
   files.sort((a, b) => byPath(a.path, b.path));
   removes.sort(byPath);
   return { files, removes };

@@ -116,4 +116,33 @@ describe('validateDocument', () => {
     ]);
     expect(paths(warningsOf({ locals: ['a.example', 'a.example'], rcpthosts: ['a.example'] }))).toEqual(['locals[1]']);
   });
+
+  it('warns about a virtual domain that rcpthosts does not accept', () => {
+    expect(
+      warningsOf({
+        rcpthosts: ['example.com'],
+        morercpthosts: ['.example.net'],
+        virtualdomains: [
+          { match: 'example.com', prefix: 'a' },
+          { match: 'b.example.net', prefix: 'b' },
+          { match: 'joe@example.org', prefix: 'joe' },
+          { match: 'nowhere.example', prefix: '' },
+        ],
+      }),
+    ).toEqual([{ path: 'virtualdomains[2].match', message: 'example.org is not in rcpthosts or morercpthosts, so qmail-smtpd refuses mail for it' }]);
+  });
+
+  it('collects the errors of every file kind, by path', () => {
+    expect(
+      paths(
+        errorsOf({
+          locals: ['example.com'],
+          virtualdomains: [{ match: 'bad domain', prefix: 'x' }],
+          smtproutes: [{ domain: 'a.example', relay: '', port: 25 }],
+          assignments: [{ kind: 'exact', address: 'a', user: 'a', uid: 1, gid: 1, home: 'relative' }],
+          aliases: [{ name: 'loop', destinations: [{ kind: 'forward', value: 'loop@example.com' }] }],
+        }),
+      ),
+    ).toEqual(['virtualdomains[0].match', 'smtproutes[0].port', 'assignments[0].home', 'aliases[0]']);
+  });
 });

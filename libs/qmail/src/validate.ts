@@ -1,6 +1,11 @@
 import { issuePath, type FieldProblem, type HostDocument, type ListField, type SingleLineField } from '@qfleet/protocol';
 import { lowerAscii } from './control';
 import { isDomainName, isHostName, isRcptHostsEntry, rcptHostsAccept } from './names';
+import { validateVirtualDomains } from './virtualdomains';
+import { validateSmtpRoutes } from './smtproutes';
+import { validateAssignments } from './assign';
+import { validateAliases } from './aliases';
+import { findForwardingLoops } from './alias-loops';
 
 /**
  * What the controller checks beyond the schema before it stores a document (DESIGN.md "The
@@ -97,6 +102,12 @@ export function validateDocument(doc: HostDocument): DocumentProblems {
     });
   }
 
+  const vd = validateVirtualDomains(doc);
+  const assign = validateAssignments(doc);
+  const loops = findForwardingLoops(doc);
+  errors.push(...vd.errors, ...validateSmtpRoutes(doc), ...assign.errors, ...validateAliases(doc), ...loops.errors);
+  warnings.push(...vd.warnings, ...assign.warnings, ...loops.warnings);
+
   checkRelay(doc, errors, warnings);
   return { errors, warnings };
 }
@@ -115,20 +126,22 @@ function checkRelay(doc: HostDocument, errors: FieldProblem[], warnings: FieldPr
     return;
   }
 
-  // qmail-smtpd never reads locals, so a local domain it does not accept gets no mail from
-  // outside (QMAIL.md §1). Only a managed rcpthosts is known; an unmanaged one may list it.
-  if (!Array.isArray(doc.rcpthosts) || !doc.locals) return;
+  // qmail-smtpd never reads locals or virtualdomains, so a domain it does not accept gets no
+  // mail from outside (QMAIL.md §1). Only a managed rcpthosts is known; an unmanaged one may list it.
+  if (!Array.isArray(doc.rcpthosts)) return;
   const accepted = [...doc.rcpthosts, ...(doc.morercpthosts ?? [])];
   const seen = new Set<string>();
-  doc.locals.forEach((domain, i) => {
+  const check = (domain: string, path: string) => {
     const key = lowerAscii(domain);
     if (seen.has(key) || !isDomainName(domain)) return;
     seen.add(key);
     if (!rcptHostsAccept(domain, accepted)) {
-      warnings.push({
-        path: issuePath(['locals', i]),
-        message: `${key} is not in rcpthosts or morercpthosts, so qmail-smtpd refuses mail for it`,
-      });
+      warnings.push({ path, message: `${key} is not in rcpthosts or morercpthosts, so qmail-smtpd refuses mail for it` });
     }
+  };
+  (doc.locals ?? []).forEach((domain, i) => check(domain, issuePath(['locals', i])));
+  (doc.virtualdomains ?? []).forEach((v, i) => {
+    // A `.suffix` key or "" covers hosts we cannot list; user@domain needs its domain accepted.
+    if (v.prefix !== '') check(v.match.slice(v.match.indexOf('@') + 1), `${issuePath(['virtualdomains', i])}.match`);
   });
 }
