@@ -1,0 +1,135 @@
+import { TestController } from '../support/controller';
+import { startAgent } from '../support/agent';
+import { QmailTree } from '../support/qmail-tree';
+import { waitFor, type Proc } from '../support/processes';
+
+/** Drift (a managed file edited behind the agent's back) and import (adopting a server as it is). */
+describe('drift and import', () => {
+  let ctl: TestController;
+  const trees: QmailTree[] = [];
+  const agents: Proc[] = [];
+
+  beforeAll(async () => {
+    ctl = await TestController.start('embedded');
+  });
+  afterAll(async () => {
+    for (const a of agents) await a.stop();
+    await ctl?.stop();
+    trees.forEach((t) => t.remove());
+  });
+
+  async function connectedHost(name: string, doc: object) {
+    const qmail = new QmailTree();
+    trees.push(qmail);
+    const host = await ctl.createHost(name);
+    if (Object.keys(doc).length) await ctl.api('PUT', `/api/hosts/${host.id}/config`, doc);
+    const agent = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: qmail.home });
+    agents.push(agent.proc);
+    await waitFor('the agent to connect', async () => (await ctl.host(host.id)).connected);
+    return { host, qmail };
+  }
+
+  it('shows an edited file as drift within one report, then adopts it into the document', async () => {
+    const { host, qmail } = await connectedHost('drift-report.example.net', { locals: ['a.example'], databytes: 1000 });
+    await waitFor('revision 1 applied', async () => (await ctl.host(host.id)).appliedRevision === 1);
+    expect((await ctl.host(host.id)).drift).toEqual([]);
+
+    qmail.write('control/locals', 'a.example\nedited.example\n');
+    const drifted = await waitFor('drift on control/locals', async () => {
+      const h = await ctl.host(host.id);
+      return h.drift.length ? h : undefined;
+    });
+    expect(drifted.drift).toEqual(['control/locals']);
+    // policy report: the edit stays
+    expect(qmail.read('control/locals')).toBe('a.example\nedited.example\n');
+    const plan = await ctl.api('GET', `/api/hosts/${host.id}/plan`);
+    expect(plan.body.changes).toEqual([{ path: 'control/locals', action: 'modify' }]);
+
+    const adopted = await ctl.api('POST', `/api/hosts/${host.id}/drift/adopt`);
+    expect(adopted.status).toBe(200);
+    expect(adopted.body).toEqual({ revision: 2, adopted: ['control/locals'] });
+    const cfg = await ctl.api('GET', `/api/hosts/${host.id}/config`);
+    expect(cfg.body.document).toEqual({ locals: ['a.example', 'edited.example'], databytes: 1000 });
+    await waitFor('no drift after revision 2', async () => {
+      const h = await ctl.host(host.id);
+      return h.appliedRevision === 2 && h.drift.length === 0;
+    });
+  });
+
+  it('reverts drift on request, and at once under the enforce policy', async () => {
+    const { host, qmail } = await connectedHost('drift-enforce.example.net', { locals: ['b.example'] });
+    await waitFor('revision 1 applied', async () => (await ctl.host(host.id)).appliedRevision === 1);
+
+    qmail.write('control/locals', 'hacked.example\n');
+    await waitFor('drift', async () => (await ctl.host(host.id)).drift.length > 0);
+    const reverted = await ctl.api('POST', `/api/hosts/${host.id}/drift/revert`);
+    expect(reverted.status).toBe(200);
+    await waitFor('the file restored', () => qmail.read('control/locals') === 'b.example\n');
+    await waitFor('no drift', async () => (await ctl.host(host.id)).drift.length === 0);
+
+    const policy = await ctl.api('PATCH', `/api/hosts/${host.id}`, { driftPolicy: 'enforce' });
+    expect(policy.status).toBe(200);
+    expect(policy.body.driftPolicy).toBe('enforce');
+    qmail.write('control/locals', 'hacked-again.example\n');
+    await waitFor('the enforce policy to restore the file', () => qmail.read('control/locals') === 'b.example\n');
+    const audit = await ctl.api('GET', `/api/audit?target=host:${host.id}`);
+    expect(audit.body.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['drift.revert', 'host.update']));
+  });
+
+  it('imports an existing server by qmail\'s reading rules, reporting what it cannot model', async () => {
+    const qmail = new QmailTree();
+    trees.push(qmail);
+    qmail.write('control/me', 'mx.old.example\n');
+    qmail.write('control/locals', '# local domains\nlocalhost\nOld.Example\n\nold.example\n');
+    qmail.write('control/rcpthosts', 'old.example\n.old.example\nvirt.example\n');
+    qmail.write('control/databytes', ' 20000000\n'); // leading space: qmail treats it as missing
+    qmail.write('control/timeoutsmtpd', '600   \n');
+    qmail.write('control/virtualdomains', 'virt.example:virt\n');
+    qmail.write('control/smtproutes', ':smarthost.example.net\ninside.af.mil:firewall.af.mil:26\n');
+    qmail.write('control/servercert.pem', '-----BEGIN CERTIFICATE-----\n');
+    qmail.write('users/assign', '+virt.example-:virt:89:89:/home/vpopmail/domains/virt.example:-::\n.\n');
+    qmail.write('alias/.qmail-postmaster', '&admin@old.example\n');
+    qmail.write('alias/.qmail-virt-sales', '&team@old.example\n./Maildir/\n');
+    const host = await ctl.createHost('import.example.net');
+    const agent = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: qmail.home });
+    agents.push(agent.proc);
+    await waitFor('the agent to connect', async () => (await ctl.host(host.id)).connected);
+    const before = qmail.snapshot();
+
+    const dry = await ctl.api('POST', `/api/hosts/${host.id}/import`, { dryRun: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.revision).toBeNull();
+    const doc = dry.body.document;
+    expect(doc.me).toBe('mx.old.example');
+    expect(doc.locals).toEqual(['localhost', 'old.example']);
+    expect(doc.databytes).toBeUndefined();
+    expect(doc.timeoutsmtpd).toBe(600);
+    expect(doc.virtualdomains).toEqual([{ match: 'virt.example', prefix: 'virt' }]);
+    expect(doc.smtproutes).toEqual([
+      { domain: '', relay: 'smarthost.example.net' },
+      { domain: 'inside.af.mil', relay: 'firewall.af.mil', port: 26 },
+    ]);
+    expect(doc.assignments).toEqual([
+      { kind: 'prefix', address: 'virt.example-', user: 'virt', uid: 89, gid: 89, home: '/home/vpopmail/domains/virt.example', dash: '-' },
+    ]);
+    expect(doc.aliases).toEqual(
+      expect.arrayContaining([
+        { name: 'postmaster', destinations: [{ kind: 'forward', value: 'admin@old.example' }] },
+        { name: 'sales', domain: 'virt.example', destinations: [{ kind: 'forward', value: 'team@old.example' }, { kind: 'maildir', value: './Maildir/' }] },
+      ]),
+    );
+    expect(dry.body.unmodelled.map((u: { path: string }) => u.path)).toContain('control/servercert.pem');
+    expect(JSON.stringify(dry.body.notes)).toContain('control/databytes');
+
+    const real = await ctl.api('POST', `/api/hosts/${host.id}/import`, {});
+    expect(real.status).toBe(200);
+    expect(real.body.revision).toBe(1);
+    await waitFor('the imported revision applied', async () => (await ctl.host(host.id)).appliedRevision === 1);
+    const after = qmail.snapshot();
+    // Same meaning, normalised bytes; unmodelled files untouched.
+    expect(after['control/servercert.pem']).toBe(before['control/servercert.pem']);
+    expect(after['control/locals']).toBe('localhost\nold.example\n');
+    expect(after['control/databytes']).toBe(before['control/databytes']);
+    expect(after['alias/.qmail-virt-sales']).toBe('&team@old.example\n./Maildir/\n');
+  });
+});
