@@ -21,18 +21,30 @@ describe('the dashboard host page: import, drift and retry', () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 
-    qmail.write('control/locals', '# local domains\nlocalhost\nImport.Example\n');
+    qmail.write(
+      'control/locals',
+      '# local domains\nlocalhost\nImport.Example\n',
+    );
     qmail.write('control/servercert.pem', '-----BEGIN CERTIFICATE-----\n');
     const host = await ctl.createHost('drift-ui.example.net');
     hostId = host.id;
-    agent = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: qmail.home }).proc;
-    await waitFor('the agent to connect', async () => (await ctl.host(hostId)).connected);
+    agent = startAgent({
+      controllerUrl: ctl.url,
+      token: host.enrollToken,
+      qmailHome: qmail.home,
+    }).proc;
+    await waitFor(
+      'the agent to connect',
+      async () => (await ctl.host(hostId)).connected,
+    );
 
     await page.goto(ctl.url + '/');
     await page.getByTestId('signin-token').fill(ADMIN_TOKEN);
     await page.getByTestId('signin-submit').click();
     await page.click('text=drift-ui.example.net');
-    await page.locator('[data-testid=config-editor][data-loaded=true]').waitFor();
+    await page
+      .locator('[data-testid=config-editor][data-loaded=true]')
+      .waitFor();
   });
   afterAll(async () => {
     await agent?.stop();
@@ -43,65 +55,137 @@ describe('the dashboard host page: import, drift and retry', () => {
 
   it('previews an import, names the files it leaves alone, then makes it the document', async () => {
     await page.getByTestId('import-start').click();
-    const preview = JSON.parse((await page.getByTestId('import-preview').textContent())!);
+    const preview = JSON.parse(
+      (await page.getByTestId('import-preview').textContent()) ?? 'null',
+    );
     expect(preview.locals).toEqual(['localhost', 'import.example']);
-    await page.locator('[data-testid=import-unmodelled-item][data-path="control/servercert.pem"]').waitFor();
+    await page
+      .locator(
+        '[data-testid=import-unmodelled-item][data-path="control/servercert.pem"]',
+      )
+      .waitFor();
     expect((await ctl.host(hostId)).desiredRevision).toBe(0); // a dry run saves nothing
 
     await page.getByTestId('import-confirm').click();
     await expectText(page.getByTestId('import-result'), /revision 1/);
-    await waitFor('the editor to show the imported document', async () => (await editorDocument(page)).locals?.join() === 'localhost,import.example');
-    await waitFor('revision 1 applied', async () => (await ctl.host(hostId)).appliedRevision === 1);
+    await waitFor(
+      'the editor to show the imported document',
+      async () =>
+        (await editorDocument(page)).locals?.join() ===
+        'localhost,import.example',
+    );
+    await waitFor(
+      'revision 1 applied',
+      async () => (await ctl.host(hostId)).appliedRevision === 1,
+    );
     expect(qmail.read('control/locals')).toBe('localhost\nimport.example\n');
-    expect(qmail.read('control/servercert.pem')).toBe('-----BEGIN CERTIFICATE-----\n');
+    expect(qmail.read('control/servercert.pem')).toBe(
+      '-----BEGIN CERTIFICATE-----\n',
+    );
   });
 
   it('shows an edited file as drift and reverts the host on request', async () => {
-    qmail.write('control/locals', 'localhost\nimport.example\nhacked.example\n');
+    qmail.write(
+      'control/locals',
+      'localhost\nimport.example\nhacked.example\n',
+    );
     await driftOn(page, 'control/locals').waitFor();
 
     await page.getByTestId('drift-revert').click();
     await expectText(page.getByTestId('drift-message'), /revision 1/);
-    await waitFor('the file restored', () => qmail.read('control/locals') === 'localhost\nimport.example\n');
+    await waitFor(
+      'the file restored',
+      () => qmail.read('control/locals') === 'localhost\nimport.example\n',
+    );
     await page.getByTestId('drift-list').waitFor({ state: 'detached' });
   });
 
   it('adopts an edited file into the document', async () => {
-    qmail.write('control/locals', 'localhost\nimport.example\nadopted.example\n');
+    qmail.write(
+      'control/locals',
+      'localhost\nimport.example\nadopted.example\n',
+    );
     await driftOn(page, 'control/locals').waitFor();
 
     await page.getByTestId('drift-adopt').click();
-    await expectText(page.getByTestId('drift-message'), /Adopted control\/locals .*revision 2/);
-    await waitFor('the editor to show the adopted locals', async () => (await editorDocument(page)).locals?.includes('adopted.example'));
+    await expectText(
+      page.getByTestId('drift-message'),
+      /Adopted control\/locals .*revision 2/,
+    );
+    await waitFor('the editor to show the adopted locals', async () =>
+      (await editorDocument(page)).locals?.includes('adopted.example'),
+    );
     const cfg = await ctl.api('GET', `/api/hosts/${hostId}/config`);
-    expect(cfg.body.document.locals).toEqual(['localhost', 'import.example', 'adopted.example']);
+    expect(cfg.body.document.locals).toEqual([
+      'localhost',
+      'import.example',
+      'adopted.example',
+    ]);
     await page.getByTestId('drift-list').waitFor({ state: 'detached' });
-    expect(qmail.read('control/locals')).toBe('localhost\nimport.example\nadopted.example\n');
+    expect(qmail.read('control/locals')).toBe(
+      'localhost\nimport.example\nadopted.example\n',
+    );
   });
 
   it('switches the drift policy to enforce, which overwrites edits at once', async () => {
     await page.getByTestId('drift-policy').selectOption('enforce');
     await expectText(page.getByTestId('drift-message'), /enforce/);
     expect((await ctl.host(hostId)).driftPolicy).toBe('enforce');
-    await page.locator('[data-testid=drift-policy][data-value=enforce]').waitFor();
+    await page
+      .locator('[data-testid=drift-policy][data-value=enforce]')
+      .waitFor();
 
-    await waitFor('revision 2 applied', async () => (await ctl.host(hostId)).appliedRevision === 2);
+    await waitFor(
+      'revision 2 applied',
+      async () => (await ctl.host(hostId)).appliedRevision === 2,
+    );
     qmail.write('control/locals', 'localhost\n');
-    await waitFor('the enforce policy to restore the file', () => qmail.read('control/locals') === 'localhost\nimport.example\nadopted.example\n');
+    await waitFor(
+      'the enforce policy to restore the file',
+      () =>
+        qmail.read('control/locals') ===
+        'localhost\nimport.example\nadopted.example\n',
+    );
   });
 
   it('offers Retry for a failed revision and sends it again', async () => {
     qmail.breakQmailNewu();
     const cfg = await ctl.api('GET', `/api/hosts/${hostId}/config`);
-    const assignments = [{ kind: 'prefix', address: 'virt.example-', user: 'virt', uid: 89, gid: 89, home: '/home/virt', dash: '-', ext: '' }];
-    const put = await ctl.api('PUT', `/api/hosts/${hostId}/config`, { ...cfg.body.document, assignments });
+    const assignments = [
+      {
+        kind: 'prefix',
+        address: 'virt.example-',
+        user: 'virt',
+        uid: 89,
+        gid: 89,
+        home: '/home/virt',
+        dash: '-',
+        ext: '',
+      },
+    ];
+    const put = await ctl.api('PUT', `/api/hosts/${hostId}/config`, {
+      ...cfg.body.document,
+      assignments,
+    });
     expect(put.status).toBe(200);
-    const failed = page.locator('[data-testid=host-status] [data-testid=host-applied][data-revision-state=failed]');
+    const failed = page.locator(
+      '[data-testid=host-status] [data-testid=host-applied][data-revision-state=failed]',
+    );
     await failed.waitFor();
 
-    qmail.installStandIn('qmail-newu', fs.readFileSync(path.join(REPO, 'tools', 'stand-ins', 'qmail-newu'), 'utf8'));
+    qmail.installStandIn(
+      'qmail-newu',
+      fs.readFileSync(
+        path.join(REPO, 'tools', 'stand-ins', 'qmail-newu'),
+        'utf8',
+      ),
+    );
     await page.getByTestId('apply-retry').click();
-    await page.locator('[data-testid=host-status] [data-testid=host-applied][data-revision-state=in-sync]').waitFor();
+    await page
+      .locator(
+        '[data-testid=host-status] [data-testid=host-applied][data-revision-state=in-sync]',
+      )
+      .waitFor();
     expect((await ctl.host(hostId)).appliedRevision).toBe(put.body.revision);
     expect(qmail.exists('users/cdb')).toBe(true);
     await page.getByTestId('apply-retry').waitFor({ state: 'detached' });
@@ -109,7 +193,9 @@ describe('the dashboard host page: import, drift and retry', () => {
 });
 
 function driftOn(page: Page, file: string): Locator {
-  return page.locator(`[data-testid=drift-list] [data-testid=drift-path][data-path="${file}"]`);
+  return page.locator(
+    `[data-testid=drift-list] [data-testid=drift-path][data-path="${file}"]`,
+  );
 }
 
 async function editorDocument(page: Page): Promise<{ locals?: string[] }> {
@@ -118,5 +204,9 @@ async function editorDocument(page: Page): Promise<{ locals?: string[] }> {
 
 async function expectText(locator: Locator, re: RegExp): Promise<void> {
   await locator.waitFor();
-  await waitFor(`${re} in ${locator}`, async () => re.test((await locator.textContent()) ?? ''), 10_000);
+  await waitFor(
+    `${re} in ${locator}`,
+    async () => re.test((await locator.textContent()) ?? ''),
+    10_000,
+  );
 }

@@ -1,4 +1,4 @@
-import type { ErrorBody, HostDocument, PostStep } from '@qfleet/protocol';
+import type { ErrorBody, HostDocument, PostStep, UpdateHost } from '@qfleet/protocol';
 
 /** Shapes of the controller's answers (DESIGN.md "Interfaces"). */
 
@@ -23,10 +23,14 @@ export interface Host {
   failedRevision: number | null;
   lastApply: ApplyResult | null;
   drift: string[];
+  driftPolicy: DriftPolicy;
   agentVersion: string | null;
   qmail: { installed: boolean; running: boolean | null; since?: string | null } | null;
   queue: unknown;
 }
+
+/** report: drift is shown; enforce: the agent's edits are overwritten at once. */
+export type DriftPolicy = NonNullable<UpdateHost['driftPolicy']>;
 
 export interface CreatedHost {
   id: string;
@@ -47,6 +51,26 @@ export interface Warning {
 
 export interface SaveResult {
   revision: number;
+  warnings: Warning[];
+}
+
+export interface AdoptResult {
+  revision: number;
+  adopted: string[];
+}
+
+export interface RevertResult {
+  revision: number;
+  drift: string[];
+}
+
+/** What reading the host's files gave: the document, and what it could not hold. */
+export interface ImportResult {
+  document: HostDocument;
+  /** null on a dry run */
+  revision: number | null;
+  unmodelled: { path: string; reason: string }[];
+  notes: Warning[];
   warnings: Warning[];
 }
 
@@ -130,6 +154,11 @@ export const api = {
   listHosts: () => request<Host[]>('GET', '/hosts'),
   getHost: (id: string) => request<Host>('GET', `/hosts/${encodeURIComponent(id)}`),
   createHost: (name: string, groups: string[]) => request<CreatedHost>('POST', '/hosts', groups.length ? { name, groups } : { name }),
+  updateHost: (id: string, change: UpdateHost) => request<Host>('PATCH', `/hosts/${encodeURIComponent(id)}`, change),
+  adoptDrift: (id: string) => request<AdoptResult>('POST', `/hosts/${encodeURIComponent(id)}/drift/adopt`),
+  revertDrift: (id: string) => request<RevertResult>('POST', `/hosts/${encodeURIComponent(id)}/drift/revert`),
+  retryApply: (id: string) => request<Host>('POST', `/hosts/${encodeURIComponent(id)}/retry`),
+  importHost: (id: string, dryRun: boolean) => request<ImportResult>('POST', `/hosts/${encodeURIComponent(id)}/import`, { dryRun }),
   getConfig: (id: string) => request<HostConfig>('GET', `/hosts/${encodeURIComponent(id)}/config`),
   putConfig: (id: string, document: unknown) => request<SaveResult>('PUT', `/hosts/${encodeURIComponent(id)}/config`, document),
   getPlan: (id: string) => request<Plan>('GET', `/hosts/${encodeURIComponent(id)}/plan`),

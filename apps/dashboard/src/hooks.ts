@@ -40,3 +40,27 @@ export function usePolling<T>(load: () => Promise<T>, deps: unknown[], intervalM
 
   return { data, error, refresh };
 }
+
+/**
+ * One API call at a time from a button: `busy` disables it while the call runs, `error`
+ * holds the refusal for an ErrorBox; `run` answers undefined when the call failed.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+
+  const run = useCallback(async <T,>(call: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await call();
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError({ statusCode: 0, error: 'Error', message: String(e) }));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+
+  return { busy, error, run, clearError: () => setError(undefined) };
+}

@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type Warning } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
+import { ImportFromHost } from './ImportFromHost';
 
 /**
  * The host's own document as JSON. Absent fields are unmanaged, `null` removes the file
- * (qmail's default), `[]` writes an empty file (DESIGN.md "Contract").
+ * (qmail's default), `[]` writes an empty file (DESIGN.md "Contract"). A change of `reloadKey`
+ * loads the document again, after something else wrote it (adopting drift).
  */
-export function ConfigEditor({ hostId, onSaved }: { hostId: string; onSaved: () => void }) {
+export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: string; reloadKey?: number; onSaved: () => void }) {
   const [text, setText] = useState('');
   const [loaded, setLoaded] = useState('');
   const [revision, setRevision] = useState<number | undefined>();
@@ -32,7 +34,7 @@ export function ConfigEditor({ hostId, onSaved }: { hostId: string; onSaved: () 
     setSavedRevision(undefined);
     setWarnings([]);
     void load();
-  }, [load]);
+  }, [load, reloadKey]);
 
   const save = async () => {
     let doc: unknown;
@@ -110,6 +112,13 @@ export function ConfigEditor({ hostId, onSaved }: { hostId: string; onSaved: () 
           </ul>
         </div>
       )}
+      <ImportFromHost
+        hostId={hostId}
+        onImported={() => {
+          void load();
+          onSaved();
+        }}
+      />
     </section>
   );
 }

@@ -1,11 +1,13 @@
-import { api, type ApplyResult, type Host } from '../api';
+import { useState } from 'react';
+import { api, type Host } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
 import { ConnectedDot, QmailState, revisionState } from '../components/status';
 import { ago, when } from '../format';
-import { POLL_MS, usePolling } from '../hooks';
+import { POLL_MS, useAction, usePolling } from '../hooks';
 import { AuditList } from './AuditList';
 import { ConfigEditor } from './ConfigEditor';
+import { DriftCard } from './DriftCard';
 import { PlanView } from './PlanView';
 
 export function HostPage({ id }: { id: string }) {
@@ -13,11 +15,17 @@ export function HostPage({ id }: { id: string }) {
   const plan = usePolling(() => api.getPlan(id), [id], POLL_MS);
   const audit = usePolling(() => api.audit(`host:${id}`), [id], POLL_MS);
   const h = host.data;
+  const [configKey, setConfigKey] = useState(0);
 
   const saved = () => {
     void host.refresh();
     void plan.refresh();
     void audit.refresh();
+  };
+  /** Adopting drift writes the document behind the editor's back. */
+  const documentChanged = () => {
+    setConfigKey((k) => k + 1);
+    saved();
   };
 
   return (
@@ -43,13 +51,13 @@ export function HostPage({ id }: { id: string }) {
       {h && (
         <div className="grid">
           <Status host={h} />
-          <LastApply result={h.lastApply} failed={revisionState(h) === 'failed'} />
-          <Drift paths={h.drift} />
+          <LastApply host={h} onRetried={saved} />
+          <DriftCard host={h} onChanged={documentChanged} />
         </div>
       )}
       {(h || !host.error) && (
         <>
-          <ConfigEditor hostId={id} onSaved={saved} />
+          <ConfigEditor hostId={id} reloadKey={configKey} onSaved={saved} />
           <PlanView plan={plan.data} error={plan.error} />
           <AuditList entries={audit.data} error={audit.error} />
         </>
@@ -101,10 +109,25 @@ function note(h: Host): string | undefined {
   return undefined;
 }
 
-function LastApply({ result, failed }: { result: ApplyResult | null; failed: boolean }) {
+/** A refused revision is not resent by itself (Contract): Retry sends it again once the cause on the host is fixed. */
+function LastApply({ host: h, onRetried }: { host: Host; onRetried: () => void }) {
+  const result = h.lastApply;
+  const failed = revisionState(h) === 'failed';
+  const retry = useAction();
+  const sendAgain = async () => {
+    if (await retry.run(() => api.retryApply(h.id))) onRetried();
+  };
   return (
     <section className={`card ${failed ? 'card-bad' : ''}`} data-testid="last-apply">
-      <h2>Last apply</h2>
+      <div className="section-head">
+        <h2>Last apply</h2>
+        {failed && (
+          <button type="button" className="small-button" onClick={sendAgain} disabled={retry.busy} data-testid="apply-retry" title={`send revision ${h.failedRevision} to the agent again`}>
+            {retry.busy ? 'Sending…' : 'Retry'}
+          </button>
+        )}
+      </div>
+      <ErrorBox error={retry.error} />
       {!result && <p className="muted">Nothing applied yet.</p>}
       {result && (
         <>
@@ -157,24 +180,3 @@ function LastApply({ result, failed }: { result: ApplyResult | null; failed: boo
   );
 }
 
-function Drift({ paths }: { paths: string[] }) {
-  return (
-    <section className={`card ${paths.length ? 'card-warn' : ''}`}>
-      <h2>Drift</h2>
-      {paths.length === 0 ? (
-        <p className="muted">Managed files on the host match the applied revision.</p>
-      ) : (
-        <>
-          <p>These files were changed on the host since qfleet wrote them:</p>
-          <ul className="paths" data-testid="drift-list">
-            {paths.map((p) => (
-              <li key={p}>
-                <code>{p}</code>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-    </section>
-  );
-}
