@@ -58,7 +58,8 @@ export class QmailTree {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else out[path.relative(this.home, p)] = fs.readFileSync(p, 'latin1');
+        // Only regular files: a FIFO (supervise/control) would block a read forever.
+        else if (e.isFile()) out[path.relative(this.home, p)] = fs.readFileSync(p, 'latin1');
       }
     };
     walk(this.home);

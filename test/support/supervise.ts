@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -12,7 +13,10 @@ export class SupervisedQmailSend {
   private readonly supervise;
   private readonly exited: Promise<void>;
 
-  constructor(root: string) {
+  readonly root: string;
+
+  constructor(root = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-svc-'))) {
+    this.root = root;
     this.dir = path.join(root, 'service', 'qmail-send');
     this.eventsFile = path.join(root, 'service', 'events.log');
     fs.mkdirSync(this.dir, { recursive: true });
@@ -40,5 +44,6 @@ export class SupervisedQmailSend {
   async stop(): Promise<void> {
     spawnSync('svc', ['-dx', this.dir]);
     await this.exited;
+    fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
