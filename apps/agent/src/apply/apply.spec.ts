@@ -254,12 +254,19 @@ describe('recoverJournal', () => {
   const repoRoot = resolve(__dirname, '../../../..');
 
   /** Runs applyRevision in a real node process with QFLEET_AGENT_FAULT's value; resolves with its exit signal. */
+  /** Nx sets TS_NODE_COMPILER_OPTIONS for Jest (moduleResolution node10), which TypeScript 6 refuses in a ts-node child. */
+  function childEnv(): NodeJS.ProcessEnv {
+    const env = { ...process.env };
+    delete env['TS_NODE_COMPILER_OPTIONS'];
+    return env;
+  }
+
   function applyInChild(fault: string, msg: ConfigApply): Promise<{ signal: string | null; stdout: string; stderr: string }> {
     return new Promise((done) => {
       execFile(
         process.execPath,
         ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', child, tree.home, tree.stateDir, fault, JSON.stringify(msg)],
-        { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: agentTsconfig, TS_NODE_BASEURL: repoRoot } },
+        { env: { ...childEnv(), TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: agentTsconfig, TS_NODE_BASEURL: repoRoot } },
         (err, stdout, stderr) => done({ signal: (err as { signal?: string } | null)?.signal ?? null, stdout, stderr }),
       );
     });
