@@ -48,6 +48,11 @@ export class TestController {
     return { proc, url: m[1].replace('localhost', '127.0.0.1') };
   }
 
+  /** The environment this controller was started with (its data dir, database URL…). */
+  get environment(): NodeJS.ProcessEnv {
+    return { ...this.env };
+  }
+
   async api<T = any>(method: string, route: string, body?: unknown, token: string | null = ADMIN_TOKEN): Promise<ApiAnswer<T>> {
     const headers: Record<string, string> = {};
     if (token) headers['authorization'] = `Bearer ${token}`;

@@ -1,7 +1,8 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { SettingsModule } from './settings/settings.module';
 import { DatabaseModule } from './database/database.module';
+import type { OpenDatabase } from './database/open-database';
 import { AuthModule } from './auth/auth.module';
 import { AuditModule } from './audit/audit.module';
 import { AgentsModule } from './agents/agents.module';
@@ -13,8 +14,12 @@ import { HealthController } from './health.controller';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
 @Module({
-  imports: [SettingsModule, DatabaseModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule],
+  imports: [SettingsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule],
   controllers: [HealthController],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })
-export class AppModule {}
+export class AppModule {
+  static forRoot(db: OpenDatabase): DynamicModule {
+    return { module: AppModule, imports: [DatabaseModule.forRoot(db)] };
+  }
+}

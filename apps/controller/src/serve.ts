@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { AppModule } from './app.module';
 import { loadSettings } from './settings/settings';
+import { openAndMigrate } from './database/prisma.service';
 
 /** Starts the controller: REST API under /api, socket.io, and the dashboard at /. */
 export async function serve(): Promise<void> {
@@ -15,7 +16,8 @@ export async function serve(): Promise<void> {
     0,
     ['error', 'warn', 'log', 'debug', 'verbose'].indexOf(settings.logLevel) + 1,
   );
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger: [...logLevels] });
+  const db = await openAndMigrate(settings);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(db), { bodyParser: false, logger: [...logLevels], abortOnError: false });
   // Contract: JSON bodies up to 1 MB; larger ones get a 413 with a message (the filter).
   app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/merge-patch+json'] });
   app.setGlobalPrefix('api', { exclude: ['metrics'] });

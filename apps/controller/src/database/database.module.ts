@@ -1,6 +1,12 @@
-import { Global, Module } from '@nestjs/common';
-import { PrismaService, openDatabaseProvider } from './prisma.service';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import type { OpenDatabase } from './open-database';
+import { PrismaService } from './prisma.service';
 
 @Global()
-@Module({ providers: [openDatabaseProvider, PrismaService], exports: [PrismaService] })
-export class DatabaseModule {}
+@Module({})
+export class DatabaseModule {
+  /** The database is opened and migrated before Nest starts (serve.ts). */
+  static forRoot(db: OpenDatabase): DynamicModule {
+    return { module: DatabaseModule, providers: [{ provide: 'OPEN_DATABASE', useValue: db }, PrismaService], exports: [PrismaService] };
+  }
+}

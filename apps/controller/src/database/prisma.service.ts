@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PrismaClient } from '../generated/prisma/client';
-import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import { migrate, openDatabase, type OpenDatabase } from './open-database';
 
@@ -30,21 +29,17 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   }
 }
 
-/** Opened and migrated before any module asks for the client. */
-export const openDatabaseProvider = {
-  provide: 'OPEN_DATABASE',
-  inject: [SETTINGS],
-  useFactory: async (settings: Settings): Promise<OpenDatabase> => {
-    const logger = new Logger('database');
-    const db = await openDatabase(settings);
-    logger.log(`using the ${db.describe}`);
-    try {
-      const applied = await migrate(db, settings, (m) => logger.log(m));
-      logger.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema up to date');
-    } catch (e) {
-      await db.close();
-      throw e;
-    }
-    return db;
-  },
-};
+/** Opened and migrated before Nest starts, so a locked or unreachable database is one clear line. */
+export async function openAndMigrate(settings: Settings): Promise<OpenDatabase> {
+  const logger = new Logger('database');
+  const db = await openDatabase(settings);
+  logger.log(`using the ${db.describe}`);
+  try {
+    const applied = await migrate(db, settings, (m) => logger.log(m));
+    logger.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema up to date');
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return db;
+}
