@@ -10,11 +10,12 @@ import { HostsModule } from './hosts/hosts.module';
 import { HostConfigModule } from './host-config/host-config.module';
 import { DriftModule } from './drift/drift.module';
 import { ImportModule } from './import/import.module';
+import { QueueStatsModule, StatsModule } from './stats/stats.module';
 import { HealthController } from './health.controller';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
 @Module({
-  imports: [SettingsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule],
+  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule],
   controllers: [HealthController],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })

@@ -17,6 +17,8 @@ export const AgentEvent = {
   refused: 'refused',
   /** controller → agent, with an ack: the current qmail files, for import and drift adoption */
   filesRead: 'files.read',
+  /** agent → controller, on connect and every --queue-interval seconds */
+  queueStats: 'queue.stats',
 } as const;
 
 /** Socket payloads above this are refused by socket.io itself (maxHttpBufferSize). */
@@ -93,3 +95,27 @@ export const FilesReadAnswerSchema = z.strictObject({
   skipped: z.array(z.strictObject({ path: z.string(), reason: z.string() })),
 });
 export type FilesReadAnswer = z.infer<typeof FilesReadAnswerSchema>;
+
+/** What qmail-qstat and a qmail-qread walk say about the queue, summed up (QMAIL.md §4). */
+export const QueueStatsSchema = z.strictObject({
+  at: z.string().datetime(),
+  messages: z.number().int().min(0),
+  unprocessed: z.number().int().min(0),
+  local: z.number().int().min(0),
+  remote: z.number().int().min(0),
+  bytes: z.number().min(0),
+  oldestAgeSec: z.number().min(0).nullable(),
+  /** the destination domains with the most waiting messages */
+  domains: z
+    .array(
+      z.strictObject({
+        domain: z.string().max(255),
+        messages: z.number().int().min(0),
+        recipients: z.number().int().min(0),
+        nextRetryAt: z.string().datetime().nullable(),
+        oldestQueuedAt: z.string().datetime().nullable(),
+      }),
+    )
+    .max(100),
+});
+export type QueueStats = z.infer<typeof QueueStatsSchema>;

@@ -14,3 +14,4 @@ export * from './aliases';
 export * from './alias-loops';
 export * from './alias-import';
 export * from './import';
+export * from './queue';

@@ -11,6 +11,7 @@ export interface AgentSettings {
   service: 'none' | 'daemontools' | 'systemd' | 'init' | 'pidfile';
   serviceDir?: string;
   reportIntervalSec: number;
+  queueIntervalSec: number;
   caFile?: string;
   fault?: string;
 }
@@ -31,6 +32,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     .option('--service <kind>', 'service backend: none, daemontools, systemd, init, pidfile (QFLEET_SERVICE)', env['QFLEET_SERVICE'] ?? 'none')
     .option('--service-dir <dir>', 'daemontools: the qmail-send service dir (QFLEET_SERVICE_DIR)', env['QFLEET_SERVICE_DIR'])
     .option('--report-interval <seconds>', 'seconds between reports (QFLEET_REPORT_INTERVAL)', positiveInt, positiveInt(env['QFLEET_REPORT_INTERVAL'] ?? '30'))
+    .option('--queue-interval <seconds>', 'seconds between queue statistics (QFLEET_QUEUE_INTERVAL)', positiveInt, positiveInt(env['QFLEET_QUEUE_INTERVAL'] ?? '10'))
     .option('--ca <file>', "CA certificate to verify the controller's TLS certificate (QFLEET_CA)", env['QFLEET_CA'])
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -43,6 +45,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     service: string;
     serviceDir?: string;
     reportInterval: number;
+    queueInterval: number;
     ca?: string;
   }>();
   if (!o.controller) throw new UsageError('--controller (or QFLEET_CONTROLLER) is required');
@@ -58,6 +61,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     service: o.service as AgentSettings['service'],
     serviceDir: o.serviceDir ? path.resolve(o.serviceDir) : undefined,
     reportIntervalSec: o.reportInterval,
+    queueIntervalSec: o.queueInterval,
     caFile: o.ca,
     fault: env['QFLEET_AGENT_FAULT'],
   };

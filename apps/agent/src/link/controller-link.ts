@@ -18,6 +18,7 @@ import type { AgentSettings } from '../cli/settings';
 import { readCredentials, writeCredentials } from '../state/credentials';
 import { collectHostFacts } from '../report/host-facts';
 import { readQmailFiles } from '../report/read-files';
+import { startQueueReporter } from '../report/queue-reporter';
 
 export class TokenRefused extends Error {}
 
@@ -58,8 +59,18 @@ export async function runControllerLink(
     socket.emit(event, await collectHostFacts({ qmailHome: settings.qmailHome, stateDir: settings.stateDir, service: deps.service }));
   };
 
+  const queueReporter = startQueueReporter({
+    qmailHome: settings.qmailHome,
+    intervalSec: settings.queueIntervalSec,
+    send: (stats) => {
+      if (socket.connected) socket.emit(AgentEvent.queueStats, stats);
+    },
+    onError: (e) => log.warn({ err: e.message }, 'cannot read the queue'),
+  });
+
   socket.on('connect', () => {
     log.info({ controller: settings.controller }, 'connected');
+    queueReporter.now();
     // Reports wait for an apply in progress, so they never describe a half-applied tree.
     applying = applying.then(() => sendReport(AgentEvent.hello)).catch((e) => log.error({ err: e }, 'hello failed'));
   });
@@ -130,9 +141,13 @@ export async function runControllerLink(
 
   const close = () => {
     clearInterval(timer);
+    queueReporter.stop();
     socket.close();
     resolveDone();
   };
-  done.catch(() => clearInterval(timer));
+  done.catch(() => {
+    clearInterval(timer);
+    queueReporter.stop();
+  });
   return { close, done };
 }

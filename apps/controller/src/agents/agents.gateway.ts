@@ -6,6 +6,7 @@ import {
   AgentAuthSchema,
   AgentEvent,
   HelloSchema,
+  QueueStatsSchema,
   MAX_SOCKET_PAYLOAD_BYTES,
   describeProblems,
   parsePayload,
@@ -16,6 +17,7 @@ import type { Prisma } from '../generated/prisma/client';
 import { AgentAuthService, type AgentIdentity } from './agent-auth.service';
 import { AgentSessions } from './agent-sessions';
 import { ApplyDispatcher } from './apply-dispatcher.service';
+import { QueueStatsService } from '../stats/queue-stats.service';
 
 type AgentSocket = Socket & { data: AgentIdentity };
 
@@ -39,6 +41,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly sessions: AgentSessions,
     private readonly dispatcher: ApplyDispatcher,
     private readonly prisma: PrismaService,
+    private readonly queueStats: QueueStatsService,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -71,6 +74,11 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     });
     socket.on(AgentEvent.hello, (payload: unknown) => void this.onReport(socket, payload, 'hello'));
     socket.on(AgentEvent.report, (payload: unknown) => void this.onReport(socket, payload, 'report'));
+    socket.on(AgentEvent.queueStats, (payload: unknown) => {
+      const parsed = parsePayload(QueueStatsSchema, payload);
+      if (!parsed.ok) return this.refuse(socket, `invalid queue.stats: ${describeProblems(parsed.problems)}`);
+      void this.queueStats.record(socket.data.hostId, parsed.value);
+    });
   }
 
   handleDisconnect(socket: AgentSocket): void {

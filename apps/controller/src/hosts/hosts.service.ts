@@ -4,6 +4,7 @@ import type { RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { AgentSessions } from '../agents/agent-sessions';
+import { QueueStatsService } from '../stats/queue-stats.service';
 import { hashToken, newToken } from '../auth/secrets';
 import { driftedPaths } from '../host-config/rendered';
 import { Conflict, NotFound } from '../errors/errors';
@@ -24,7 +25,7 @@ export interface HostView {
   drift: string[];
   agentVersion: string | null;
   qmail: { installed: boolean; running: boolean | null; since?: string | null } | null;
-  queue: null;
+  queue: { messages: number; unprocessed: number; local: number; remote: number; oldestAgeSec: number | null; bytes: number; at: string } | null;
 }
 
 @Injectable()
@@ -33,6 +34,7 @@ export class HostsService {
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
     private readonly sessions: AgentSessions,
+    private readonly queueStats: QueueStatsService,
   ) {}
 
   /** Creates a host and its one-time enrol token, shown only in this answer. */
@@ -83,6 +85,11 @@ export class HostsService {
     return new Map(rows.map((r) => [r.hostId, r.rendered as unknown as RenderedSet]));
   }
 
+  private queueView(hostId: string): HostView['queue'] {
+    const s = this.queueStats.latestFor(hostId);
+    return s ? { messages: s.messages, unprocessed: s.unprocessed, local: s.local, remote: s.remote, oldestAgeSec: s.oldestAgeSec, bytes: s.bytes, at: s.at } : null;
+  }
+
   private view(h: Host, applied: RenderedSet | undefined): HostView {
     return {
       id: h.id,
@@ -98,7 +105,7 @@ export class HostsService {
       drift: applied ? driftedPaths(applied, (h.reportedFiles as Record<string, string>) ?? {}) : [],
       agentVersion: h.agentVersion,
       qmail: h.qmail as HostView['qmail'],
-      queue: null,
+      queue: this.queueView(h.id),
     };
   }
 }

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueStats } from '@qfleet/protocol';
+import { PrismaService } from '../database/prisma.service';
+import { AgentSessions } from '../agents/agent-sessions';
+import { QueueStatsService } from './queue-stats.service';
+
+/** Per-host queue figures on the Prometheus page, from the latest agent report. */
+const QUEUE_GAUGES: { name: string; help: string; pick: (s: QueueStats) => number | null }[] = [
+  { name: 'qfleet_queue_messages', help: 'messages in the queue, as qmail-qstat counts them', pick: (s) => s.messages },
+  { name: 'qfleet_queue_unprocessed', help: 'messages not yet preprocessed (queue/todo)', pick: (s) => s.unprocessed },
+  { name: 'qfleet_queue_local', help: 'messages with local recipients pending', pick: (s) => s.local },
+  { name: 'qfleet_queue_remote', help: 'messages with remote recipients pending', pick: (s) => s.remote },
+  { name: 'qfleet_queue_bytes', help: 'bytes of queued messages', pick: (s) => s.bytes },
+  { name: 'qfleet_queue_oldest_age_seconds', help: 'age of the oldest queued message', pick: (s) => s.oldestAgeSec },
+];
+
+/** The Prometheus page (`/metrics`): fleet and per-host figures, computed when scraped. */
+@Injectable()
+export class MetricsService {
+  private readonly registry = new Registry();
+  private readonly queue = QUEUE_GAUGES.map((g) => ({ ...g, gauge: new Gauge({ name: g.name, help: g.help, labelNames: ['host'], registers: [this.registry] }) }));
+  private readonly connected = new Gauge({ name: 'qfleet_host_connected', help: "1 when the host's agent is connected", labelNames: ['host'], registers: [this.registry] });
+  private readonly behind = new Gauge({ name: 'qfleet_host_revisions_behind', help: 'desired minus applied revision', labelNames: ['host'], registers: [this.registry] });
+  private readonly failed = new Gauge({ name: 'qfleet_host_apply_failed', help: '1 when the desired revision failed on the host', labelNames: ['host'], registers: [this.registry] });
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sessions: AgentSessions,
+    private readonly queues: QueueStatsService,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'qfleet_controller_' });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    const hosts = await this.prisma.host.findMany({ select: { id: true, name: true, desiredRevision: true, appliedRevision: true, failedRevision: true } });
+    for (const g of [...this.queue.map((q) => q.gauge), this.connected, this.behind, this.failed]) g.reset();
+    for (const h of hosts) {
+      const host = { host: h.name };
+      this.connected.set(host, this.sessions.isConnected(h.id) ? 1 : 0);
+      this.behind.set(host, h.desiredRevision - h.appliedRevision);
+      this.failed.set(host, h.failedRevision !== null && h.failedRevision === h.desiredRevision ? 1 : 0);
+      const s = this.queues.latestFor(h.id);
+      if (!s) continue;
+      for (const q of this.queue) {
+        const v = q.pick(s);
+        if (v !== null) q.gauge.set(host, v);
+      }
+    }
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,89 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { QueueStats } from '@qfleet/protocol';
+import { PrismaService } from '../database/prisma.service';
+
+export interface QueueSeriesPoint {
+  at: string;
+  messages: number;
+  unprocessed: number;
+  local: number;
+  remote: number;
+  bytes: number;
+  oldestAgeSec: number | null;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Queue figures from the agents: the latest per host in memory (dashboard, /metrics), and
+ * one stored sample per host per minute (DESIGN.md "Data and scale": stored downsampled).
+ */
+@Injectable()
+export class QueueStatsService {
+  private readonly logger = new Logger('stats');
+  private readonly latest = new Map<string, QueueStats>();
+
+  constructor(private readonly prisma: PrismaService) {}
+
+  async record(hostId: string, stats: QueueStats): Promise<void> {
+    this.latest.set(hostId, stats);
+    const at = new Date(Math.floor(Date.parse(stats.at) / MINUTE) * MINUTE);
+    const sample = {
+      messages: stats.messages,
+      unprocessed: stats.unprocessed,
+      local: stats.local,
+      remote: stats.remote,
+      bytes: stats.bytes,
+      oldestAgeSec: stats.oldestAgeSec,
+    };
+    await this.prisma.queueSample
+      .upsert({ where: { hostId_at: { hostId, at } }, create: { hostId, at, ...sample }, update: sample })
+      .catch((e: Error) => this.logger.warn(`cannot store a queue sample: ${e.message}`));
+  }
+
+  latestFor(hostId: string): QueueStats | undefined {
+    return this.latest.get(hostId);
+  }
+
+  all(): Map<string, QueueStats> {
+    return this.latest;
+  }
+
+  forget(hostId: string): void {
+    this.latest.delete(hostId);
+  }
+
+  /**
+   * Fleet totals and per-host figures in buckets of `stepSec`; within a bucket a host counts
+   * with its latest sample, so a sum over hosts is a real queue size, not a sum over time.
+   */
+  async series(sinceMs: number, stepSec: number): Promise<{ step: number; fleet: QueueSeriesPoint[]; hosts: Record<string, QueueSeriesPoint[]> }> {
+    const rows = await this.prisma.queueSample.findMany({ where: { at: { gte: new Date(sinceMs) } }, orderBy: { at: 'asc' } });
+    const step = Math.max(60, stepSec) * 1000;
+    const perHost = new Map<string, Map<number, QueueSeriesPoint>>();
+    for (const r of rows) {
+      const bucket = Math.floor(r.at.getTime() / step) * step;
+      const point = { at: new Date(bucket).toISOString(), messages: r.messages, unprocessed: r.unprocessed, local: r.local, remote: r.remote, bytes: r.bytes, oldestAgeSec: r.oldestAgeSec };
+      if (!perHost.has(r.hostId)) perHost.set(r.hostId, new Map());
+      perHost.get(r.hostId)!.set(bucket, point); // rows are in time order: the latest wins
+    }
+    const fleetBuckets = new Map<number, QueueSeriesPoint>();
+    for (const points of perHost.values()) {
+      for (const [bucket, p] of points) {
+        const f = fleetBuckets.get(bucket) ?? { at: p.at, messages: 0, unprocessed: 0, local: 0, remote: 0, bytes: 0, oldestAgeSec: null };
+        f.messages += p.messages;
+        f.unprocessed += p.unprocessed;
+        f.local += p.local;
+        f.remote += p.remote;
+        f.bytes += p.bytes;
+        if (p.oldestAgeSec !== null) f.oldestAgeSec = Math.max(f.oldestAgeSec ?? 0, p.oldestAgeSec);
+        fleetBuckets.set(bucket, f);
+      }
+    }
+    return {
+      step: step / 1000,
+      fleet: [...fleetBuckets.entries()].sort(([a], [b]) => a - b).map(([, p]) => p),
+      hosts: Object.fromEntries([...perHost.entries()].map(([id, m]) => [id, [...m.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)])),
+    };
+  }
+}

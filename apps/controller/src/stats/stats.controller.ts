@@ -1,0 +1,40 @@
+import { Controller, Get, Header, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { Public } from '../auth/actor.decorator';
+import { ZodBody } from '../errors/zod-body.pipe';
+import { QueueStatsService } from './queue-stats.service';
+import { MetricsService } from './metrics.service';
+
+const SeriesQuery = z.object({
+  /** ISO time or seconds ago; default one hour */
+  since: z.string().optional(),
+  step: z.coerce.number().int().min(60).max(86400).default(60),
+});
+
+@ApiTags('stats')
+@ApiBearerAuth()
+@Controller()
+export class StatsController {
+  constructor(
+    private readonly queues: QueueStatsService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  @Get('stats/queues')
+  @ApiOperation({ summary: 'Fleet and per-host queue sizes over time (since: ISO time or seconds ago; step: seconds, 60+)' })
+  queueSeries(@Query(new ZodBody(SeriesQuery)) q: z.infer<typeof SeriesQuery>) {
+    const since = !q.since ? Date.now() - 3600_000 : /^\d+$/.test(q.since) ? Date.now() - Number(q.since) * 1000 : Date.parse(q.since);
+    return this.queues.series(Number.isNaN(since) ? Date.now() - 3600_000 : since, q.step);
+  }
+
+  /** Prometheus text format; outside /api, open like most exporters (figures only, no configuration). */
+  @Get('metrics')
+  @Public()
+  @Header('Cache-Control', 'no-store')
+  async prometheus(@Res() res: Response) {
+    const { contentType, body } = await this.metrics.render();
+    res.type(contentType).send(body);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './types';
+export { parseInfo, parseRecipients } from './records';
+export { formatQread, formatQstat } from './format';
+export { scanQueue } from './scan';
+export * from './summary';
