@@ -15,3 +15,4 @@ export * from './alias-loops';
 export * from './alias-import';
 export * from './import';
 export * from './queue';
+export * from './mailbox';
