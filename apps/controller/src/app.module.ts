@@ -11,11 +11,13 @@ import { HostConfigModule } from './host-config/host-config.module';
 import { DriftModule } from './drift/drift.module';
 import { ImportModule } from './import/import.module';
 import { QueueStatsModule, StatsModule } from './stats/stats.module';
+import { QueueModule } from './queue/queue.module';
+import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { HealthController } from './health.controller';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
 @Module({
-  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule],
+  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule],
   controllers: [HealthController],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })

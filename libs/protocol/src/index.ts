@@ -3,3 +3,4 @@ export * from './document';
 export * from './agent-events';
 export * from './validation';
 export * from './api';
+export * from './requests';

@@ -12,3 +12,6 @@ export class InvalidInput extends Error {
 
 export class NotFound extends Error {}
 export class Conflict extends Error {}
+
+/** The agent could not do what was asked (its own words are in the message). */
+export class AgentFailed extends Error {}

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+
+/**
+ * Requests the controller makes of one agent, answered through socket.io acknowledgements
+ * with a timeout (DESIGN.md "Interfaces": queue and mailboxes). Every answer is
+ * `{ok: true, result}` or `{ok: false, error: {code, message}}`. Large bodies and attachments
+ * travel in chunks (`*.chunk`), never as one huge message.
+ */
+export const AgentRequest = {
+  queueList: 'queue.list',
+  queueRead: 'queue.read',
+  queueChunk: 'queue.chunk',
+  queueDelete: 'queue.delete',
+  queueFlush: 'queue.flush',
+  queueFind: 'queue.find',
+  mailboxUsers: 'mailbox.users',
+  mailboxList: 'mailbox.list',
+  mailboxRead: 'mailbox.read',
+  mailboxChunk: 'mailbox.chunk',
+  mailboxDelete: 'mailbox.delete',
+} as const;
+
+export const CHUNK_MAX_BYTES = 256 * 1024;
+/** Parsed text and HTML bodies are cut at this size in `*.read`; the rest is read in chunks. */
+export const BODY_PREVIEW_BYTES = 256 * 1024;
+
+export const RequestErrorSchema = z.strictObject({
+  /** not_found | invalid | unavailable | failed */
+  code: z.string(),
+  message: z.string(),
+});
+export type RequestError = z.infer<typeof RequestErrorSchema>;
+
+export function answerSchema<T extends z.ZodType>(result: T) {
+  return z.discriminatedUnion('ok', [z.strictObject({ ok: z.literal(true), result }), z.strictObject({ ok: z.literal(false), error: RequestErrorSchema })]);
+}
+
+const messageId = z.number().int().min(1);
+const userName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a user name');
+
+// ---- queue -------------------------------------------------------------------------------
+
+export const QueueRecipientSchema = z.strictObject({ kind: z.enum(['local', 'remote']), address: z.string(), done: z.boolean() });
+
+export const QueueMessageSummarySchema = z.strictObject({
+  id: messageId,
+  queuedAt: z.string(),
+  size: z.number().int().min(0),
+  sender: z.string(),
+  recipients: z.array(QueueRecipientSchema),
+  bouncing: z.boolean(),
+  nextRetryAt: z.strictObject({ local: z.string().optional(), remote: z.string().optional() }),
+});
+export type QueueMessageSummary = z.infer<typeof QueueMessageSummarySchema>;
+
+export const QUEUE_SORTS = ['date', 'sender', 'recipient', 'size'] as const;
+
+export const QueueListRequestSchema = z.strictObject({
+  page: z.number().int().min(1).default(1),
+  perPage: z.number().int().min(1).max(200).default(20),
+  sort: z.enum(QUEUE_SORTS).default('date'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+});
+export type QueueListRequest = z.infer<typeof QueueListRequestSchema>;
+
+export const QueueListResultSchema = z.strictObject({
+  total: z.number().int().min(0),
+  page: z.number().int().min(1),
+  perPage: z.number().int().min(1),
+  messages: z.array(QueueMessageSummarySchema),
+});
+export type QueueListResult = z.infer<typeof QueueListResultSchema>;
+
+export const AttachmentInfoSchema = z.strictObject({
+  index: z.number().int().min(0),
+  filename: z.string().nullable(),
+  contentType: z.string(),
+  size: z.number().int().min(0),
+});
+
+/** A message parsed with mailparser; bodies cut at BODY_PREVIEW_BYTES (`truncated`). */
+export const ParsedMessageSchema = z.strictObject({
+  headers: z.array(z.tuple([z.string(), z.string()])),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  cc: z.string().nullable(),
+  subject: z.string().nullable(),
+  date: z.string().nullable(),
+  text: z.string().nullable(),
+  html: z.string().nullable(),
+  attachments: z.array(AttachmentInfoSchema),
+  size: z.number().int().min(0),
+  truncated: z.boolean(),
+});
+export type ParsedMessageView = z.infer<typeof ParsedMessageSchema>;
+
+export const QueueReadRequestSchema = z.strictObject({ id: messageId });
+export const QueueReadResultSchema = z.strictObject({ message: QueueMessageSummarySchema, parsed: ParsedMessageSchema });
+export type QueueReadResult = z.infer<typeof QueueReadResultSchema>;
+
+/** `part`: 'raw' for the whole message file, or an attachment's index. */
+export const ChunkPartSchema = z.union([z.literal('raw'), z.number().int().min(0)]);
+export const QueueChunkRequestSchema = z.strictObject({
+  id: messageId,
+  part: ChunkPartSchema,
+  offset: z.number().int().min(0),
+  length: z.number().int().min(1).max(CHUNK_MAX_BYTES),
+});
+export const ChunkResultSchema = z.strictObject({
+  /** base64 */
+  data: z.string(),
+  offset: z.number().int().min(0),
+  total: z.number().int().min(0),
+  eof: z.boolean(),
+  contentType: z.string(),
+  filename: z.string().nullable(),
+});
+export type ChunkResult = z.infer<typeof ChunkResultSchema>;
+
+export const QueueDeleteRequestSchema = z.strictObject({ ids: z.array(messageId).min(1).max(10_000) });
+export const QueueDeleteResultSchema = z.strictObject({
+  deleted: z.array(messageId),
+  missing: z.array(messageId),
+  /** files removed: mess, info, local, remote, bounce, todo, intd */
+  files: z.number().int().min(0),
+  /** what happened to qmail-send around the delete, in order, e.g. ['stop', 'down', 'start', 'up'] */
+  qmailSend: z.array(z.string()),
+});
+export type QueueDeleteResult = z.infer<typeof QueueDeleteResultSchema>;
+
+export const QueueFlushResultSchema = z.strictObject({ ran: z.array(z.string()), skipped: z.array(z.string()) });
+
+export const QueueFindRequestSchema = z
+  .strictObject({
+    sender: z.string().min(1).max(320).optional(),
+    recipientDomain: z.string().min(1).max(255).optional(),
+    subject: z.string().min(1).max(500).optional(),
+  })
+  .refine((q) => q.sender || q.recipientDomain || q.subject, 'give a sender, a recipientDomain or a subject');
+export type QueueFindRequest = z.infer<typeof QueueFindRequestSchema>;
+export const QueueFindResultSchema = z.strictObject({ ids: z.array(messageId), count: z.number().int().min(0) });
+export type QueueFindResult = z.infer<typeof QueueFindResultSchema>;
+
+// ---- mailboxes -----------------------------------------------------------------------------
+
+export const MailboxUserSchema = z.strictObject({
+  user: z.string(),
+  home: z.string(),
+  format: z.enum(['maildir', 'mbox']),
+  exists: z.boolean(),
+  size: z.number().int().min(0),
+  count: z.number().int().min(0),
+});
+export const MailboxUsersResultSchema = z.strictObject({ users: z.array(MailboxUserSchema) });
+export type MailboxUsersResult = z.infer<typeof MailboxUsersResultSchema>;
+
+export const MailboxListRequestSchema = z.strictObject({
+  user: userName,
+  page: z.number().int().min(1).default(1),
+  perPage: z.number().int().min(1).max(200).default(20),
+  /** the mailbox search query of libs/qmail (MailSearchQuerySchema), checked by the agent */
+  search: z.unknown().optional(),
+});
+export type MailboxListRequest = z.infer<typeof MailboxListRequestSchema>;
+
+export const MailboxMessageSummarySchema = z.strictObject({
+  id: z.string(),
+  date: z.string().nullable(),
+  size: z.number().int().min(0),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  subject: z.string().nullable(),
+  flags: z.string().optional(),
+});
+export const MailboxListResultSchema = z.strictObject({
+  total: z.number().int().min(0),
+  page: z.number().int().min(1),
+  perPage: z.number().int().min(1),
+  messages: z.array(MailboxMessageSummarySchema),
+});
+export type MailboxListResult = z.infer<typeof MailboxListResultSchema>;
+
+export const MailboxReadRequestSchema = z.strictObject({ user: userName, id: z.string().min(1).max(200) });
+export const MailboxReadResultSchema = z.strictObject({ id: z.string(), parsed: ParsedMessageSchema });
+export const MailboxChunkRequestSchema = z.strictObject({
+  user: userName,
+  id: z.string().min(1).max(200),
+  part: ChunkPartSchema,
+  offset: z.number().int().min(0),
+  length: z.number().int().min(1).max(CHUNK_MAX_BYTES),
+});
+export const MailboxDeleteRequestSchema = z.strictObject({ user: userName, ids: z.array(z.string().min(1).max(200)).min(1).max(10_000) });
+export const MailboxDeleteResultSchema = z.strictObject({ deleted: z.array(z.string()), missing: z.array(z.string()) });
