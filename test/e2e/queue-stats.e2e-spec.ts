@@ -46,6 +46,9 @@ describe('queue statistics', () => {
     queue.add({ sender: 'd@example.com', recipients: [{ kind: 'remote', address: 'v@gmail.com' }] });
     await waitFor('the new message counted', async () => (await ctl.host(host.id)).queue?.messages === 5);
 
+    const domains = await ctl.api('GET', '/api/stats/domains');
+    expect(domains.body[0]).toMatchObject({ domain: 'gmail.com', hosts: ['queue.example.net'], messages: 3, recipients: 4 });
+
     const series = await ctl.api('GET', '/api/stats/queues?since=3600&step=60');
     expect(series.status).toBe(200);
     expect(series.body.fleet.at(-1)).toMatchObject({ messages: 5, remote: 3 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatQread, formatQstat, scanQueue, type QueueScan } from '../../libs/qmail/src/queue';
+import { formatQread, formatQstat, scanQueue, type QueueScan } from '@qfleet/qmail';
 import { QueueFixture, bounceRecord } from '../support/queue-fixture';
 
 // The queue reader against queues written as qmail writes them (QMAIL.md §4). Expected
@@ -189,7 +189,7 @@ describe('scanQueue while qmail-send removes files', () => {
     expect(after.messages.map((m) => m.id)).toEqual(ids.filter((id) => !gone.has(id)));
     for (const m of before.messages) {
       if (gone.has(m.id)) continue;
-      const got = byId.get(m.id)!;
+      const got = byId.get(m.id);
       if (goneLocal.includes(m.id)) {
         expect(got).toEqual({ ...m, recipients: m.recipients.filter((r) => r.kind !== 'local'), nextRetryAt: { remote: m.nextRetryAt.remote } });
       } else if (goneRemote.includes(m.id)) {

@@ -22,7 +22,7 @@ export class SupervisedQmailSend {
     fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(
       path.join(this.dir, 'run'),
-      `#!/bin/sh\ntrap 'echo hup >> ${this.eventsFile}' HUP\ntrap 'echo term >> ${this.eventsFile}; exit 0' TERM\necho start >> ${this.eventsFile}\nwhile :; do sleep 1 & wait $!; done\n`,
+      `#!/bin/sh\ntrap 'echo hup >> ${this.eventsFile}' HUP\ntrap 'echo alrm >> ${this.eventsFile}' ALRM\ntrap 'echo term >> ${this.eventsFile}; exit 0' TERM\necho start >> ${this.eventsFile}\nwhile :; do sleep 1 & wait $!; done\n`,
       { mode: 0o755 },
     );
     this.supervise = spawn('supervise', [this.dir], { stdio: 'ignore' });

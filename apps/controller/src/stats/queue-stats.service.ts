@@ -49,6 +49,26 @@ export class QueueStatsService {
     return this.latest;
   }
 
+  /**
+   * Destination domains across the fleet from the latest reports: "gmail.com deferring on
+   * 40 hosts" at a glance. Sorted by waiting messages.
+   */
+  domains(hostNames: Map<string, string>): { domain: string; hosts: string[]; messages: number; recipients: number; nextRetryAt: string | null; oldestQueuedAt: string | null }[] {
+    const byDomain = new Map<string, { domain: string; hosts: string[]; messages: number; recipients: number; nextRetryAt: string | null; oldestQueuedAt: string | null }>();
+    for (const [hostId, stats] of this.latest) {
+      for (const d of stats.domains) {
+        const agg = byDomain.get(d.domain) ?? { domain: d.domain, hosts: [], messages: 0, recipients: 0, nextRetryAt: null, oldestQueuedAt: null };
+        agg.hosts.push(hostNames.get(hostId) ?? hostId);
+        agg.messages += d.messages;
+        agg.recipients += d.recipients;
+        if (d.nextRetryAt && (!agg.nextRetryAt || d.nextRetryAt < agg.nextRetryAt)) agg.nextRetryAt = d.nextRetryAt;
+        if (d.oldestQueuedAt && (!agg.oldestQueuedAt || d.oldestQueuedAt < agg.oldestQueuedAt)) agg.oldestQueuedAt = d.oldestQueuedAt;
+        byDomain.set(d.domain, agg);
+      }
+    }
+    return [...byDomain.values()].sort((a, b) => b.messages - a.messages || a.domain.localeCompare(b.domain));
+  }
+
   forget(hostId: string): void {
     this.latest.delete(hostId);
   }

@@ -6,6 +6,7 @@ import { Public } from '../auth/actor.decorator';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { QueueStatsService } from './queue-stats.service';
 import { MetricsService } from './metrics.service';
+import { PrismaService } from '../database/prisma.service';
 
 const SeriesQuery = z.object({
   /** ISO time or seconds ago; default one hour */
@@ -20,6 +21,7 @@ export class StatsController {
   constructor(
     private readonly queues: QueueStatsService,
     private readonly metrics: MetricsService,
+    private readonly prisma: PrismaService,
   ) {}
 
   @Get('stats/queues')
@@ -27,6 +29,13 @@ export class StatsController {
   queueSeries(@Query(new ZodBody(SeriesQuery)) q: z.infer<typeof SeriesQuery>) {
     const since = !q.since ? Date.now() - 3600_000 : /^\d+$/.test(q.since) ? Date.now() - Number(q.since) * 1000 : Date.parse(q.since);
     return this.queues.series(Number.isNaN(since) ? Date.now() - 3600_000 : since, q.step);
+  }
+
+  @Get('stats/domains')
+  @ApiOperation({ summary: 'Waiting remote mail per destination domain across the fleet, with the hosts and the next retry' })
+  async domains() {
+    const hosts = await this.prisma.host.findMany({ select: { id: true, name: true } });
+    return this.queues.domains(new Map(hosts.map((h) => [h.id, h.name])));
   }
 
   /** Prometheus text format; outside /api, open like most exporters (figures only, no configuration). */
