@@ -59,6 +59,9 @@ describe('queue and mailboxes through the controller', () => {
     for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(joe, 'Maildir', d), { recursive: true });
     fs.writeFileSync(path.join(joe, 'Maildir/new/1700000000.1.mx'), 'From: boss@example.com\nTo: joe@example.com\nSubject: Budget meeting\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n\nAt ten.\n');
     fs.writeFileSync(path.join(joe, 'Maildir/cur/1700000100.2.mx:2,S'), 'From: news@list.example\nTo: joe@example.com\nSubject: Weekly news\nDate: Tue, 14 Nov 2023 22:15:00 +0000\n\nNothing new.\n');
+    // A Maildir message's mtime is its delivery time (QMAIL.md §6): budget first, news later.
+    fs.utimesSync(path.join(joe, 'Maildir/new/1700000000.1.mx'), 1700000000, 1700000000);
+    fs.utimesSync(path.join(joe, 'Maildir/cur/1700000100.2.mx:2,S'), 1700000100, 1700000100);
     fs.mkdirSync(path.join(homes, 'ann'));
     const passwd = path.join(homes, 'passwd');
     fs.writeFileSync(passwd, `root:x:0:0:root:/root:/bin/sh\njoe:x:1001:1001::${joe}:/bin/sh\nann:x:1002:1002::${path.join(homes, 'ann')}:/bin/sh\n`);

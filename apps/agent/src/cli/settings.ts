@@ -14,6 +14,8 @@ export interface AgentSettings {
   queueIntervalSec: number;
   caFile?: string;
   fault?: string;
+  /** Where users' mail is (QMAIL.md §6): `<home>/<maildirName>/` or `<home>/<mboxName>`, users from passwdFile. */
+  mailbox: { format: 'maildir' | 'mbox'; maildirName: string; mboxName: string; passwdFile: string };
 }
 
 /**
@@ -34,6 +36,10 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     .option('--report-interval <seconds>', 'seconds between reports (QFLEET_REPORT_INTERVAL)', positiveInt, positiveInt(env['QFLEET_REPORT_INTERVAL'] ?? '30'))
     .option('--queue-interval <seconds>', 'seconds between queue statistics (QFLEET_QUEUE_INTERVAL)', positiveInt, positiveInt(env['QFLEET_QUEUE_INTERVAL'] ?? '10'))
     .option('--ca <file>', "CA certificate to verify the controller's TLS certificate (QFLEET_CA)", env['QFLEET_CA'])
+    .option('--mailbox <format>', 'how qmail-local delivers to users: maildir or mbox (QFLEET_MAILBOX)', env['QFLEET_MAILBOX'] ?? 'maildir')
+    .option('--maildir-name <name>', 'the Maildir in each home, as in ./Maildir/ (QFLEET_MAILDIR_NAME)', env['QFLEET_MAILDIR_NAME'] ?? 'Maildir')
+    .option('--mbox-name <name>', 'the mbox in each home, as in ./Mailbox (QFLEET_MBOX_NAME)', env['QFLEET_MBOX_NAME'] ?? 'Mailbox')
+    .option('--passwd <file>', 'the passwd file listing mailbox users (QFLEET_PASSWD)', env['QFLEET_PASSWD'] ?? '/etc/passwd')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.parse(argv, { from: 'user' });
@@ -47,11 +53,18 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     reportInterval: number;
     queueInterval: number;
     ca?: string;
+    mailbox: string;
+    maildirName: string;
+    mboxName: string;
+    passwd: string;
   }>();
   if (!o.controller) throw new UsageError('--controller (or QFLEET_CONTROLLER) is required');
   if (!/^https?:\/\//.test(o.controller)) throw new UsageError(`--controller must be an http:// or https:// URL, not "${o.controller}"`);
   const services = ['none', 'daemontools', 'systemd', 'init', 'pidfile'] as const;
   if (!services.includes(o.service as (typeof services)[number])) throw new UsageError(`--service must be one of ${services.join(', ')}`);
+  if (o.mailbox !== 'maildir' && o.mailbox !== 'mbox') throw new UsageError(`--mailbox must be maildir or mbox, not "${o.mailbox}"`);
+  const maildirName = homeRelative('--maildir-name', o.maildirName);
+  const mboxName = homeRelative('--mbox-name', o.mboxName);
   if (o.service === 'daemontools' && !o.serviceDir) throw new UsageError('--service daemontools needs --service-dir (e.g. /service/qmail-send)');
   return {
     controller: o.controller.replace(/\/+$/, ''),
@@ -64,10 +77,20 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     queueIntervalSec: o.queueInterval,
     caFile: o.ca,
     fault: env['QFLEET_AGENT_FAULT'],
+    mailbox: { format: o.mailbox, maildirName, mboxName, passwdFile: path.resolve(o.passwd) },
   };
 }
 
 export class UsageError extends Error {}
+
+/** `./Maildir/` in defaultdelivery is relative to the user's home (QMAIL.md §5): a name inside it, no way out. */
+function homeRelative(flag: string, value: string): string {
+  const name = value.replace(/^\.\//, '').replace(/\/+$/, '');
+  if (!name || path.isAbsolute(name) || name.split('/').some((part) => part === '..' || part === '')) {
+    throw new UsageError(`${flag} must be a path inside the home directory, like Maildir, not "${value}"`);
+  }
+  return name;
+}
 
 function positiveInt(v: string): number {
   const n = Number(v);

@@ -19,6 +19,7 @@ import { readCredentials, writeCredentials } from '../state/credentials';
 import { collectHostFacts } from '../report/host-facts';
 import { readQmailFiles } from '../report/read-files';
 import { startQueueReporter } from '../report/queue-reporter';
+import { registerRequestHandlers } from '../requests';
 
 export class TokenRefused extends Error {}
 
@@ -58,6 +59,19 @@ export async function runControllerLink(
     if (!socket.connected) return;
     socket.emit(event, await collectHostFacts({ qmailHome: settings.qmailHome, stateDir: settings.stateDir, service: deps.service }));
   };
+
+  // Queue and mailbox requests; the destructive ones wait for an apply in progress.
+  registerRequestHandlers(socket, {
+    qmailHome: settings.qmailHome,
+    service: deps.service,
+    mailbox: settings.mailbox,
+    log: (line) => log.info(line),
+    serialize: <T>(fn: () => Promise<T>) => {
+      const run = applying.then(fn);
+      applying = run.catch(() => undefined);
+      return run;
+    },
+  });
 
   const queueReporter = startQueueReporter({
     qmailHome: settings.qmailHome,

@@ -2,6 +2,7 @@ import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installProgram, makeQmailTree, newuThatFails, newuThatWorks, waitFor, type QmailTree } from '../apply/test-support/qmail-tree';
 import { superviseStandIn } from '../apply/test-support/supervise';
+import { qmailSendStandIn } from '../requests/test-support/qmail-send-stand-in';
 import { run } from './exec-file';
 import { createPostStepRunner, daemontoolsBackend, noServiceBackend, type ServiceBackend } from '.';
 
@@ -92,5 +93,57 @@ describe('daemontoolsBackend', () => {
     await service.stop();
     expect(await backend.isRunning()).toBe(false);
     await expect(backend.signal('hup')).rejects.toThrow('supervise not running');
+  });
+});
+
+describe('daemontoolsBackend control and waitFor', () => {
+  let service: Awaited<ReturnType<typeof qmailSendStandIn>>;
+  let backend: ServiceBackend;
+
+  beforeEach(async () => {
+    service = await qmailSendStandIn(tree.root);
+    backend = daemontoolsBackend(service.dir);
+    await backend.waitFor('up', 10_000);
+  });
+  afterEach(() => service.stop());
+
+  it('stops with svc -d, and waitFor("down") returns only once qmail-send has exited', async () => {
+    await backend.control('stop');
+    await backend.waitFor('down', 10_000);
+    // The stand-in takes a second after TERM, as qmail-send finishes its deliveries (QMAIL.md §5).
+    expect(await service.events()).toEqual(['start', 'term', 'exit']);
+    expect(await backend.isRunning()).toBe(false);
+  });
+
+  it('starts again with svc -u', async () => {
+    await backend.control('stop');
+    await backend.waitFor('down', 10_000);
+    await backend.control('start');
+    await backend.waitFor('up', 10_000);
+    expect(await service.events()).toEqual(['start', 'term', 'exit', 'start']);
+  }, 15_000);
+
+  it('sends ALRM with svc -a', async () => {
+    await backend.control('alrm');
+    await waitFor(async () => (await service.events()).includes('alrm'), 'the ALRM to arrive');
+    expect(await backend.isRunning()).toBe(true);
+  });
+
+  it('gives up waiting after the timeout, saying what svstat showed', async () => {
+    await backend.control('stop');
+    await expect(backend.waitFor('down', 100)).rejects.toThrow(/is not down after 0 s \(svstat: up \(pid \d+\) \d+ seconds/);
+  });
+
+  it('fails when supervise is not running', async () => {
+    await service.stop();
+    await expect(backend.control('start')).rejects.toThrow('supervise not running');
+    await expect(backend.waitFor('up', 1000)).rejects.toThrow('supervise not running');
+  });
+});
+
+describe('noServiceBackend', () => {
+  it('refuses control and waitFor', async () => {
+    await expect(noServiceBackend.control('stop')).rejects.toThrow('no service backend is configured');
+    await expect(noServiceBackend.waitFor('down', 10)).rejects.toThrow('no service backend is configured');
   });
 });
