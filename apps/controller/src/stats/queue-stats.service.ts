@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { QueueStats } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
 
@@ -13,17 +13,45 @@ export interface QueueSeriesPoint {
 }
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Per-minute samples are kept this long; older ones are thinned to one per hour. */
+export const MINUTE_SAMPLES_KEPT_MS = 48 * HOUR;
+/** Hourly samples are kept this long. */
+export const HOURLY_SAMPLES_KEPT_MS = 90 * 24 * HOUR;
 
 /**
  * Queue figures from the agents: the latest per host in memory (dashboard, /metrics), and
  * one stored sample per host per minute (DESIGN.md "Data and scale": stored downsampled).
  */
 @Injectable()
-export class QueueStatsService {
+export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('stats');
   private readonly latest = new Map<string, QueueStats>();
+  private rollUpTimer?: NodeJS.Timeout;
 
   constructor(private readonly prisma: PrismaService) {}
+
+  onModuleInit(): void {
+    this.rollUpTimer = setInterval(() => void this.rollUp(new Date()).catch((e: Error) => this.logger.warn(`roll-up failed: ${e.message}`)), HOUR);
+    this.rollUpTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.rollUpTimer) clearInterval(this.rollUpTimer);
+  }
+
+  /**
+   * Older data rolled up: past two days only the sample at the top of each hour stays (the
+   * queue size then, not an average: queue sizes add up across hosts, averages would not
+   * tell what was waiting); past 90 days nothing.
+   */
+  async rollUp(now: Date): Promise<{ thinned: number; dropped: number }> {
+    const minuteCutoff = new Date(now.getTime() - MINUTE_SAMPLES_KEPT_MS);
+    const hourCutoff = new Date(now.getTime() - HOURLY_SAMPLES_KEPT_MS);
+    const thinned = await this.prisma.$executeRaw`DELETE FROM "QueueSample" WHERE "at" < ${minuteCutoff} AND date_trunc('hour', "at") <> "at"`;
+    const dropped = await this.prisma.$executeRaw`DELETE FROM "QueueSample" WHERE "at" < ${hourCutoff}`;
+    return { thinned, dropped };
+  }
 
   async record(hostId: string, stats: QueueStats): Promise<void> {
     this.latest.set(hostId, stats);

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { applyMigrations, loadSchemaEngine } from '../database/schema-engine';
+import { findPrismaDir, readSchema } from '../database/prisma-files';
+import { PrismaClient } from '../generated/prisma/client';
+import { QueueStatsService } from './queue-stats.service';
+import type { PrismaService } from '../database/prisma.service';
+
+// A real migrated PGlite database (needs NODE_OPTIONS=--experimental-vm-modules).
+jest.setTimeout(120_000);
+
+describe('QueueStatsService', () => {
+  let pglite: PGlite;
+  let prisma: PrismaClient;
+  let stats: QueueStatsService;
+
+  beforeAll(async () => {
+    pglite = new PGlite();
+    const factory = new PrismaPGlite(pglite);
+    const prismaDir = findPrismaDir();
+    const engine = await loadSchemaEngine(factory, readSchema(prismaDir));
+    await applyMigrations(engine, path.join(prismaDir, 'migrations'));
+    engine.free();
+    prisma = new PrismaClient({ adapter: factory });
+    stats = new QueueStatsService(prisma as unknown as PrismaService);
+  });
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await pglite?.close();
+  });
+
+  const report = (at: Date, messages: number) => ({ at: at.toISOString(), messages, unprocessed: 0, local: 0, remote: messages, bytes: 100 * messages, oldestAgeSec: 60, domains: [] });
+
+  it('stores one sample per host per minute, the latest report of that minute', async () => {
+    const t = new Date('2026-11-20T10:15:05Z');
+    await stats.record('h1', report(t, 3));
+    await stats.record('h1', report(new Date('2026-11-20T10:15:40Z'), 5));
+    await stats.record('h1', report(new Date('2026-11-20T10:16:01Z'), 7));
+    const rows = await prisma.queueSample.findMany({ where: { hostId: 'h1' }, orderBy: { at: 'asc' } });
+    expect(rows.map((r) => [r.at.toISOString(), r.messages])).toEqual([
+      ['2026-11-20T10:15:00.000Z', 5],
+      ['2026-11-20T10:16:00.000Z', 7],
+    ]);
+    expect(stats.latestFor('h1')?.messages).toBe(7);
+  });
+
+  it('sums hosts per bucket for the fleet series', async () => {
+    await stats.record('h2', report(new Date('2026-11-20T10:16:30Z'), 10));
+    const series = await stats.series(Date.parse('2026-11-20T10:00:00Z'), 60);
+    expect(series.fleet.map((p) => [p.at, p.messages])).toEqual([
+      ['2026-11-20T10:15:00.000Z', 5],
+      ['2026-11-20T10:16:00.000Z', 17],
+    ]);
+  });
+
+  it('rolls older data up: hourly samples past two days, nothing past ninety', async () => {
+    const now = new Date('2026-11-25T12:00:00Z');
+    const old = (iso: string, n: number) => prisma.queueSample.create({ data: { hostId: 'h3', at: new Date(iso), messages: n, unprocessed: 0, local: 0, remote: 0, bytes: 0 } });
+    await old('2026-11-22T09:00:00Z', 1); // 3 days old, top of the hour: kept
+    await old('2026-11-22T09:01:00Z', 2); // 3 days old: thinned
+    await old('2026-11-25T11:30:00Z', 3); // recent: kept
+    await old('2026-08-01T09:00:00Z', 4); // past 90 days: dropped
+    const r = await stats.rollUp(now);
+    // thinned: h3's 09:01 and the earlier tests' h1 10:15, h1 10:16 and h2 10:16 samples
+    expect(r).toEqual({ thinned: 4, dropped: 1 });
+    const left = await prisma.queueSample.findMany({ where: { hostId: 'h3' }, orderBy: { at: 'asc' } });
+    expect(left.map((x) => x.messages)).toEqual([1, 3]);
+  });
+});
