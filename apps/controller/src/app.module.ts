@@ -13,11 +13,12 @@ import { ImportModule } from './import/import.module';
 import { QueueStatsModule, StatsModule } from './stats/stats.module';
 import { QueueModule } from './queue/queue.module';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
+import { GroupsModule } from './groups/groups.module';
 import { HealthController } from './health.controller';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
 @Module({
-  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule],
+  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule, GroupsModule],
   controllers: [HealthController],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })

@@ -53,7 +53,7 @@ export function App() {
       </header>
       <main className="content">
         {route.page === 'fleet' && <Fleet />}
-        {route.page === 'host' && <HostPage key={route.id} id={route.id} />}
+        {route.page === 'host' && <HostPage key={route.id} id={route.id} tab={route.tab} />}
         {route.page === 'not-found' && (
           <p>
             Nothing at <code>{route.path}</code>. <Link to="/">Back to the fleet</Link>

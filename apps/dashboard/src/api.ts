@@ -1,4 +1,17 @@
-import type { ErrorBody, HostDocument, PostStep, UpdateHost } from '@qfleet/protocol';
+import type {
+  ErrorBody,
+  HostDocument,
+  MailboxListResult,
+  MailboxUsersResult,
+  ParsedMessageView,
+  PostStep,
+  QueueDeleteResult,
+  QueueFindRequest,
+  QueueListResult,
+  QueueReadResult,
+  QueueStats,
+  UpdateHost,
+} from '@qfleet/protocol';
 
 /** Shapes of the controller's answers (DESIGN.md "Interfaces"). */
 
@@ -26,7 +39,7 @@ export interface Host {
   driftPolicy: DriftPolicy;
   agentVersion: string | null;
   qmail: { installed: boolean; running: boolean | null; since?: string | null } | null;
-  queue: unknown;
+  queue: QueueSummary | null;
 }
 
 /** report: drift is shown; enforce: the agent's edits are overwritten at once. */
@@ -88,6 +101,89 @@ export interface Plan {
   postSteps: PostStep[];
 }
 
+/** The host's last queue report (QMAIL.md §4), without the per-domain list. */
+export type QueueSummary = Omit<QueueStats, 'domains'>;
+
+/** Waiting remote mail for one destination, summed over the fleet. */
+export interface DomainStats {
+  domain: string;
+  hosts: string[];
+  messages: number;
+  recipients: number;
+  nextRetryAt: string | null;
+  oldestQueuedAt: string | null;
+}
+
+/** One bucket of the stored queue samples. */
+export type QueuePoint = QueueSummary;
+
+export interface QueueSeries {
+  step: number;
+  fleet: QueuePoint[];
+  hosts: Record<string, QueuePoint[]>;
+}
+
+export type QueueSort = 'date' | 'sender' | 'recipient' | 'size';
+export type SortOrder = 'asc' | 'desc';
+
+export interface FleetTarget {
+  hosts?: string[];
+  groups?: string[];
+}
+
+export interface HostMatch {
+  hostId: string;
+  name: string;
+  connected: boolean;
+  count: number;
+  ids: number[];
+  error?: string;
+  deleted?: number;
+}
+
+export interface FindResult {
+  hosts: HostMatch[];
+  total: number;
+}
+
+export interface PurgeResult extends FindResult {
+  deleted: number;
+}
+
+export interface FlushResult {
+  ran: string[];
+  skipped: string[];
+}
+
+export type MailboxUser = MailboxUsersResult['users'][number];
+export type MailboxMessage = MailboxListResult['messages'][number];
+
+export interface MailboxRead {
+  id: string;
+  parsed: ParsedMessageView;
+}
+
+export interface MailboxDeleteResult {
+  deleted: string[];
+  missing: string[];
+}
+
+export const SEARCH_FIELDS = ['from', 'subject', 'to', 'cc', 'date', 'body', 'header', 'message', 'size'] as const;
+export const SEARCH_OPS = ['contains', 'notContains', 'greaterThan', 'lessThan'] as const;
+
+/** The mailbox search of libs/qmail; the agent checks it (QMAIL.md §7, "Read User Mail"). */
+export interface SearchCriterion {
+  field: (typeof SEARCH_FIELDS)[number];
+  headerName?: string;
+  op: (typeof SEARCH_OPS)[number];
+  value: string;
+}
+
+export interface MailSearch {
+  criteria: SearchCriterion[];
+  join: 'and' | 'or';
+}
+
 export interface AuditEntry {
   id: string;
   at: string;
@@ -121,18 +217,25 @@ export function setUnauthorizedHandler(handler: (message: string) => void): void
   onUnauthorized = handler;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+async function send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   const token = storedToken();
   if (token) headers['Authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let res: Response;
   try {
-    res = await fetch(`/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return await fetch(`/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError({ statusCode: 0, error: 'Network error', message: `cannot reach the controller: ${(e as Error).message}` });
   }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await send(method, path, body, 'application/json');
   const text = await res.text();
+  return answer<T>(res, text);
+}
+
+function answer<T>(res: Response, text: string): T {
   let data: unknown = undefined;
   try {
     data = text ? JSON.parse(text) : undefined;
@@ -150,6 +253,30 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return data as T;
 }
 
+/**
+ * Downloads need the bearer header, so a plain link will not do: fetch the file, then hand the
+ * browser an object URL under the name the controller gave (Content-Disposition).
+ */
+async function download(path: string, fallbackName: string): Promise<string> {
+  const res = await send('GET', path, undefined, '*/*');
+  if (!res.ok) answer(res, await res.text());
+  const disposition = res.headers.get('Content-Disposition') ?? '';
+  const named = /filename\*=UTF-8''([^;]+)/i.exec(disposition) ?? /filename="?([^";]+)"?/i.exec(disposition);
+  const name = named ? decodeURIComponent(named[1]) : fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}
+
+const h = (id: string) => `/hosts/${encodeURIComponent(id)}`;
+const mbox = (id: string, user: string) => `${h(id)}/mailboxes/${encodeURIComponent(user)}`;
+
 export const api = {
   listHosts: () => request<Host[]>('GET', '/hosts'),
   getHost: (id: string) => request<Host>('GET', `/hosts/${encodeURIComponent(id)}`),
@@ -163,4 +290,25 @@ export const api = {
   putConfig: (id: string, document: unknown) => request<SaveResult>('PUT', `/hosts/${encodeURIComponent(id)}/config`, document),
   getPlan: (id: string) => request<Plan>('GET', `/hosts/${encodeURIComponent(id)}/plan`),
   audit: (target: string) => request<AuditEntry[]>('GET', `/audit?target=${encodeURIComponent(target)}`),
+
+  domainStats: () => request<DomainStats[]>('GET', '/stats/domains'),
+  queueSeries: (sinceSec: number, step = 60) => request<QueueSeries>('GET', `/stats/queues?since=${sinceSec}&step=${step}`),
+  findQueued: (target: FleetTarget, criteria: QueueFindRequest) => request<FindResult>('POST', '/queue/find', { target, criteria }),
+  purgeQueued: (target: FleetTarget, criteria: QueueFindRequest) => request<PurgeResult>('POST', '/queue/purge', { target, criteria, confirm: true }),
+
+  listQueue: (id: string, q: { page: number; perPage: number; sort: QueueSort; order: SortOrder }) =>
+    request<QueueListResult>('GET', `${h(id)}/queue?page=${q.page}&perPage=${q.perPage}&sort=${q.sort}&order=${q.order}`),
+  readQueued: (id: string, msgId: number) => request<QueueReadResult>('GET', `${h(id)}/queue/${msgId}`),
+  downloadQueued: (id: string, msgId: number, part: 'raw' | number, fallbackName: string) =>
+    download(`${h(id)}/queue/${msgId}/${part === 'raw' ? 'raw' : `attachments/${part}`}`, fallbackName),
+  deleteQueued: (id: string, ids: number[]) => request<QueueDeleteResult>('POST', `${h(id)}/queue/delete`, { ids }),
+  flushQueue: (id: string) => request<FlushResult>('POST', `${h(id)}/queue/flush`),
+
+  mailboxUsers: (id: string) => request<MailboxUsersResult>('GET', `${h(id)}/mailboxes`),
+  listMailbox: (id: string, user: string, page: number) => request<MailboxListResult>('GET', `${mbox(id, user)}/messages?page=${page}`),
+  searchMailbox: (id: string, user: string, page: number, search: MailSearch) => request<MailboxListResult>('POST', `${mbox(id, user)}/search`, { page, search }),
+  readMail: (id: string, user: string, msgId: string) => request<MailboxRead>('GET', `${mbox(id, user)}/messages/${encodeURIComponent(msgId)}`),
+  downloadMail: (id: string, user: string, msgId: string, part: 'raw' | number, fallbackName: string) =>
+    download(`${mbox(id, user)}/messages/${encodeURIComponent(msgId)}/${part === 'raw' ? 'raw' : `attachments/${part}`}`, fallbackName),
+  deleteMail: (id: string, user: string, ids: string[]) => request<MailboxDeleteResult>('POST', `${mbox(id, user)}/messages/delete`, { ids }),
 };

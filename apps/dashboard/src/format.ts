@@ -12,3 +12,33 @@ export function ago(iso: string | null, now = Date.now()): string {
 export function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : '';
 }
+
+/** "45 s", "12 min", "3h", "2d": how long the oldest message has waited. */
+export function age(sec: number | null): string {
+  if (sec === null) return '–';
+  if (sec < 60) return `${Math.round(sec)} s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)} min`;
+  if (sec < 86400) return `${Math.floor(sec / 3600)}h`;
+  return `${Math.floor(sec / 86400)}d`;
+}
+
+/** "in 3 min" / "3 min ago" for retry times, which lie ahead. */
+export function relative(iso: string | null, now = Date.now()): string {
+  if (!iso) return '–';
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  if (Math.abs(s) < 5) return 'now';
+  return s > 0 ? `in ${age(s)}` : `${age(-s)} ago`;
+}
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(1)} GB`;
+}
+
+/** A retry time already past means qmail-send will try at its next queue run: "due". */
+export function retryAt(iso: string | null, now = Date.now()): string {
+  if (!iso) return '–';
+  return Date.parse(iso) <= now ? 'due' : relative(iso, now);
+}

@@ -2,12 +2,15 @@ import { useEffect, useState } from 'react';
 
 /** A tiny History API router: the controller answers index.html for every non-API path. */
 
-export type Route = { page: 'fleet' } | { page: 'host'; id: string } | { page: 'not-found'; path: string };
+export const HOST_TABS = ['overview', 'queue', 'mailboxes'] as const;
+export type HostTab = (typeof HOST_TABS)[number];
+
+export type Route = { page: 'fleet' } | { page: 'host'; id: string; tab: HostTab } | { page: 'not-found'; path: string };
 
 export function parseRoute(path: string): Route {
   if (path === '/' || path === '') return { page: 'fleet' };
-  const host = /^\/hosts\/([^/]+)\/?$/.exec(path);
-  if (host) return { page: 'host', id: decodeURIComponent(host[1]) };
+  const host = /^\/hosts\/([^/]+)(?:\/(queue|mailboxes))?\/?$/.exec(path);
+  if (host) return { page: 'host', id: decodeURIComponent(host[1]), tab: (host[2] as HostTab | undefined) ?? 'overview' };
   return { page: 'not-found', path };
 }
 

@@ -16,3 +16,4 @@ export * from './alias-import';
 export * from './import';
 export * from './queue';
 export * from './mailbox';
+export * from './layering';

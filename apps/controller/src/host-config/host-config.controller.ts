@@ -1,13 +1,13 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HostDocumentSchema, type HostDocument } from '@qfleet/protocol';
+import { LayerSchema, type Layer } from '@qfleet/qmail';
 import { z } from 'zod';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { HostConfigService } from './host-config.service';
 
-const documentSchema = z.toJSONSchema(HostDocumentSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+const documentSchema = z.toJSONSchema(LayerSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 
 @ApiTags('config')
 @ApiBearerAuth()
@@ -25,7 +25,7 @@ export class HostConfigController {
   @RequireRole('operator')
   @ApiOperation({ summary: 'Replace the document: absent = unmanaged, null = managed and removed' })
   @ApiBody({ schema: documentSchema })
-  put(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(HostDocumentSchema)) doc: HostDocument, @CurrentActor() actor: Actor) {
+  put(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(LayerSchema)) doc: Layer, @CurrentActor() actor: Actor) {
     return this.config.put(id, doc, actor);
   }
 
@@ -35,6 +35,12 @@ export class HostConfigController {
   @ApiBody({ schema: { type: 'object' } })
   patch(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(z.record(z.string(), z.unknown()))) patch: Record<string, unknown>, @CurrentActor() actor: Actor) {
     return this.config.patch(id, patch, actor);
+  }
+
+  @Get('effective')
+  @ApiOperation({ summary: "The host's groups in order, then its own document, merged; origin says where each entry comes from" })
+  effective(@Param('id', ParseUUIDPipe) id: string) {
+    return this.config.effective(id);
   }
 
   @Get('plan')

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createTwoFilesPatch } from 'diff';
 import { HostDocumentSchema, describeProblems, parsePayload, type HostDocument } from '@qfleet/protocol';
-import { renderDocument, validateDocument, type RenderedSet } from '@qfleet/qmail';
+import { LayerSchema, mergeLayers, renderDocument, validateDocument, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
@@ -35,37 +35,74 @@ export class HostConfigService {
   }
 
   async put(hostId: string, document: HostDocument, actor: Actor, action = 'config.put'): Promise<WriteResult> {
-    await this.requireHost(hostId);
-    const { errors, warnings } = validateDocument(document);
+    const host = await this.requireHost(hostId);
+    return this.storeRevision(host, document, actor, action);
+  }
+
+  /**
+   * A new revision from the host's latest own document, after its groups or their
+   * documents changed (the effective document is what gets rendered).
+   */
+  async rerender(hostId: string, actor: Actor | string, action: string): Promise<WriteResult> {
+    const host = await this.requireHost(hostId);
+    const latest = await this.latest(hostId);
+    return this.storeRevision(host, (latest?.document as HostDocument) ?? {}, actor, action);
+  }
+
+  /** The host's groups in its order, then the host's own document, merged (DESIGN.md Contract). */
+  async effective(hostId: string): Promise<{ document: HostDocument; origin: Record<string, string>; layers: string[] }> {
+    const host = await this.requireHost(hostId);
+    const latest = await this.latest(hostId);
+    const layers = await this.layersOf(host.groups, (latest?.document as HostDocument) ?? {});
+    return { ...mergeLayers(layers), layers: layers.map((l) => l.source) };
+  }
+
+  private async layersOf(groups: string[], own: HostDocument) {
+    const rows = groups.length ? await this.prisma.group.findMany({ where: { name: { in: groups } } }) : [];
+    const byName = new Map(rows.map((g) => [g.name, g.document as HostDocument]));
+    return [...groups.filter((g) => byName.has(g)).map((g) => ({ source: `group:${g}`, document: byName.get(g)! })), { source: 'host', document: own }];
+  }
+
+  private async storeRevision(host: { id: string; groups: string[] }, own: HostDocument, actor: Actor | string, action: string): Promise<WriteResult> {
+    const hostId = host.id;
+    const { document: effective } = mergeLayers(await this.layersOf(host.groups, own));
+    const { errors, warnings } = validateDocument(effective);
     if (errors.length) throw new InvalidInput(`invalid configuration: ${describeProblems(errors)}`, errors);
     const previous = await this.latest(hostId);
     const before = (previous?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING;
-    const rendering = withPostSteps(before, withDroppedAliases(before, renderDocument(document), document.aliases !== undefined));
+    const rendering = withPostSteps(before, withDroppedAliases(before, renderDocument(effective), effective.aliases !== undefined));
+    const by = typeof actor === 'string' ? actor : `${actor.name} (${actor.role})`;
     const revision = await this.prisma.$transaction(async (tx) => {
-      const host = await tx.host.update({ where: { id: hostId }, data: { desiredRevision: { increment: 1 } } });
+      const updated = await tx.host.update({ where: { id: hostId }, data: { desiredRevision: { increment: 1 } } });
       await tx.hostConfig.create({
         data: {
           hostId,
-          revision: host.desiredRevision,
-          document: document as Prisma.InputJsonValue,
+          revision: updated.desiredRevision,
+          document: own as Prisma.InputJsonValue,
+          effective: effective as Prisma.InputJsonValue,
           rendered: rendering as unknown as Prisma.InputJsonValue,
-          createdBy: `${actor.name} (${actor.role})`,
+          createdBy: by,
         },
       });
       await this.audit.record(
-        { actor, action, target: `host:${hostId}`, diff: { revision: host.desiredRevision, document: documentDiff(previous?.document, document) } },
+        {
+          actor,
+          action,
+          target: `host:${hostId}`,
+          diff: { revision: updated.desiredRevision, document: documentDiff(previous?.effective ?? previous?.document, effective) },
+        },
         tx,
       );
-      return host.desiredRevision;
+      return updated.desiredRevision;
     });
-    this.logger.log(`host ${hostId}: revision ${revision} stored by ${actor.name}`);
+    this.logger.log(`host ${hostId}: revision ${revision} stored by ${by} (${action})`);
     void this.dispatcher.sync(hostId);
     return { revision, warnings };
   }
 
   async patch(hostId: string, patch: unknown, actor: Actor): Promise<WriteResult> {
     const { document } = await this.get(hostId);
-    const parsed = parsePayload(HostDocumentSchema, mergePatch(document, patch));
+    const parsed = parsePayload(LayerSchema, mergePatch(document, patch));
     if (!parsed.ok) throw new InvalidInput(`invalid configuration: ${describeProblems(parsed.problems)}`, parsed.problems);
     return this.put(hostId, parsed.value, actor);
   }

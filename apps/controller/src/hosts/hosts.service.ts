@@ -5,6 +5,7 @@ import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { AgentSessions } from '../agents/agent-sessions';
 import { QueueStatsService } from '../stats/queue-stats.service';
+import { HostConfigService } from '../host-config/host-config.service';
 import { hashToken, newToken } from '../auth/secrets';
 import { driftedPaths } from '../host-config/rendered';
 import { Conflict, NotFound } from '../errors/errors';
@@ -35,13 +36,20 @@ export class HostsService {
     private readonly audit: AuditService,
     private readonly sessions: AgentSessions,
     private readonly queueStats: QueueStatsService,
+    private readonly hostConfig: HostConfigService,
   ) {}
+
+  /** Groups a host names are created on first use, empty: a group is also a tag. */
+  private async ensureGroups(names: string[]): Promise<void> {
+    for (const name of names) await this.prisma.group.upsert({ where: { name }, create: { name, document: {} }, update: {} });
+  }
 
   /** Creates a host and its one-time enrol token, shown only in this answer. */
   async create(input: CreateHost, actor: Actor): Promise<{ id: string; name: string; groups: string[]; enrollToken: string }> {
     const enrollToken = newToken('qfe');
     const existing = await this.prisma.host.findUnique({ where: { name: input.name } });
     if (existing) throw new Conflict(`a host named ${input.name} exists already (id ${existing.id})`);
+    await this.ensureGroups(input.groups ?? []);
     const host = await this.prisma.host.create({
       data: { name: input.name, groups: input.groups ?? [], enrollTokenHash: hashToken(enrollToken) },
     });
@@ -52,6 +60,7 @@ export class HostsService {
   async update(id: string, change: UpdateHost, actor: Actor): Promise<HostView> {
     const before = await this.prisma.host.findUnique({ where: { id } });
     if (!before) throw new NotFound(`no host with id ${id}`);
+    if (change.groups) await this.ensureGroups(change.groups);
     await this.prisma.host.update({ where: { id }, data: { groups: change.groups, driftPolicy: change.driftPolicy } });
     await this.audit.record({
       actor,
@@ -59,6 +68,8 @@ export class HostsService {
       target: `host:${id}`,
       diff: { before: { groups: before.groups, driftPolicy: before.driftPolicy }, after: change },
     });
+    // Other groups make another effective document: a new revision, if the host has any.
+    if (change.groups && change.groups.join('\0') !== before.groups.join('\0') && before.desiredRevision > 0) await this.hostConfig.rerender(id, actor, 'host.groups');
     return this.get(id);
   }
 

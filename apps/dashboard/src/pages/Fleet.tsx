@@ -5,6 +5,8 @@ import { ConnectedDot, QmailState, revisionState } from '../components/status';
 import { ago, when } from '../format';
 import { POLL_MS, usePolling } from '../hooks';
 import { AddHost } from './AddHost';
+import { DestinationsCard, QueueCell } from './FleetQueue';
+import { QueueIncident } from './QueueIncident';
 
 export function Fleet() {
   const hosts = usePolling(api.listHosts, [], POLL_MS);
@@ -36,6 +38,7 @@ export function Fleet() {
               <th className="num">Desired</th>
               <th className="num">Applied</th>
               <th className="num">Drift</th>
+              <th className="num">Queue</th>
               <th>Last seen</th>
             </tr>
           </thead>
@@ -45,6 +48,12 @@ export function Fleet() {
             ))}
           </tbody>
         </table>
+      )}
+      {list && list.length > 0 && (
+        <div className="grid">
+          <DestinationsCard />
+          <QueueIncident hosts={list} />
+        </div>
       )}
       <AddHost onCreated={hosts.refresh} />
     </>
@@ -84,11 +93,12 @@ function HostRow({ host: h }: { host: Host }) {
         <td className={`num ${h.drift.length ? 'warn' : ''}`} data-testid="host-drift">
           {h.drift.length}
         </td>
+        <QueueCell queue={h.queue} />
         <td title={when(h.lastSeen)}>{h.connected ? 'now' : ago(h.lastSeen)}</td>
       </tr>
       {state === 'failed' && h.lastApply?.error && (
         <tr className="row-error" data-testid="host-row-error" data-host-name={h.name}>
-          <td colSpan={8}>
+          <td colSpan={9}>
             revision {h.failedRevision} failed at <code>{h.lastApply.error.step}</code>
             {h.lastApply.error.file && (
               <>

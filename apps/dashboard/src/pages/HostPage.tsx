@@ -3,14 +3,19 @@ import { api, type Host } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
 import { ConnectedDot, QmailState, revisionState } from '../components/status';
-import { ago, when } from '../format';
+import { age, ago, bytes, when } from '../format';
 import { POLL_MS, useAction, usePolling } from '../hooks';
 import { AuditList } from './AuditList';
 import { ConfigEditor } from './ConfigEditor';
 import { DriftCard } from './DriftCard';
 import { PlanView } from './PlanView';
+import { HostMailboxes } from './HostMailboxes';
+import { HostQueue } from './HostQueue';
+import type { HostTab } from '../router';
 
-export function HostPage({ id }: { id: string }) {
+const TAB_LABELS: Record<HostTab, string> = { overview: 'Configuration', queue: 'Queue', mailboxes: 'Mailboxes' };
+
+export function HostPage({ id, tab }: { id: string; tab: HostTab }) {
   const host = usePolling(() => api.getHost(id), [id], POLL_MS);
   const plan = usePolling(() => api.getPlan(id), [id], POLL_MS);
   const audit = usePolling(() => api.audit(`host:${id}`), [id], POLL_MS);
@@ -47,15 +52,25 @@ export function HostPage({ id }: { id: string }) {
           </p>
         )}
       </section>
+      <nav className="tabs" data-testid="host-tabs">
+        {(Object.keys(TAB_LABELS) as HostTab[]).map((t) => (
+          <Link key={t} to={t === 'overview' ? `/hosts/${id}` : `/hosts/${id}/${t}`} className={t === tab ? 'active' : ''} testId={`host-tab-${t}`}>
+            {TAB_LABELS[t]}
+            {t === 'queue' && h?.queue ? <span className="count">{h.queue.messages}</span> : null}
+          </Link>
+        ))}
+      </nav>
       <ErrorBox error={host.error} />
-      {h && (
+      {tab === 'queue' && <HostQueue hostId={id} connected={h?.connected} />}
+      {tab === 'mailboxes' && <HostMailboxes hostId={id} connected={h?.connected} />}
+      {tab === 'overview' && h && (
         <div className="grid">
           <Status host={h} />
           <LastApply host={h} onRetried={saved} />
           <DriftCard host={h} onChanged={documentChanged} />
         </div>
       )}
-      {(h || !host.error) && (
+      {tab === 'overview' && (h || !host.error) && (
         <>
           <ConfigEditor hostId={id} reloadKey={configKey} onSaved={saved} />
           <PlanView plan={plan.data} error={plan.error} />
@@ -83,6 +98,18 @@ function Status({ host: h }: { host: Host }) {
         <dd>
           <QmailState qmail={h.qmail} />
           {h.qmail?.since && <span className="muted"> since {when(h.qmail.since)}</span>}
+        </dd>
+        <dt>Queue</dt>
+        <dd data-testid="host-queue">
+          {h.queue ? (
+            <>
+              {h.queue.messages} messages · {h.queue.local} local · {h.queue.remote} remote · {bytes(h.queue.bytes)}
+              {h.queue.unprocessed > 0 && <span className="warn"> · {h.queue.unprocessed} unprocessed</span>}
+              {h.queue.oldestAgeSec !== null && h.queue.messages > 0 && <span className="muted"> · oldest {age(h.queue.oldestAgeSec)}</span>}
+            </>
+          ) : (
+            <span className="muted">not reported</span>
+          )}
         </dd>
         <dt>Desired revision</dt>
         <dd data-testid="host-desired">{h.desiredRevision}</dd>

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { HostDocument } from '@qfleet/protocol';
+import { validateDocument, type Layer } from '@qfleet/qmail';
+import { PrismaService } from '../database/prisma.service';
+import { AuditService } from '../audit/audit.service';
+import { HostConfigService } from '../host-config/host-config.service';
+import { Conflict, InvalidInput, NotFound } from '../errors/errors';
+import type { Actor } from '../auth/roles';
+import type { Prisma } from '../generated/prisma/client';
+import { mergePatch } from '../host-config/merge-patch';
+
+/**
+ * Groups carry documents of the host document's shape; a member's effective document is its
+ * groups in its order, then its own (DESIGN.md Contract). Changing a group's document gives
+ * every member a new revision at once; rollouts are the batched, gated way.
+ */
+@Injectable()
+export class GroupsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+    private readonly hostConfig: HostConfigService,
+  ) {}
+
+  async list() {
+    const [groups, hosts] = await Promise.all([this.prisma.group.findMany({ orderBy: { name: 'asc' } }), this.prisma.host.findMany({ select: { groups: true } })]);
+    return groups.map((g) => ({ name: g.name, revision: g.revision, hosts: hosts.filter((h) => h.groups.includes(g.name)).length, updatedAt: g.updatedAt }));
+  }
+
+  async create(name: string, actor: Actor) {
+    if (await this.prisma.group.findUnique({ where: { name } })) throw new Conflict(`a group named ${name} exists already`);
+    const g = await this.prisma.group.create({ data: { name, document: {} } });
+    await this.audit.record({ actor, action: 'group.create', target: `group:${name}` });
+    return { name: g.name, revision: g.revision, document: g.document };
+  }
+
+  /** Groups a host names are created on first use, empty: a group is also a tag. */
+  async ensure(names: string[]): Promise<void> {
+    for (const name of names) await this.prisma.group.upsert({ where: { name }, create: { name, document: {} }, update: {} });
+  }
+
+  async get(name: string) {
+    const g = await this.prisma.group.findUnique({ where: { name } });
+    if (!g) throw new NotFound(`no group named ${name}`);
+    const members = await this.prisma.host.findMany({ where: { groups: { has: name } }, select: { id: true, name: true }, orderBy: { name: 'asc' } });
+    return { name: g.name, revision: g.revision, document: g.document as HostDocument, hosts: members };
+  }
+
+  async remove(name: string, actor: Actor) {
+    const g = await this.get(name);
+    if (g.hosts.length) throw new Conflict(`group ${name} still has ${g.hosts.length} host(s): take them out first`);
+    await this.prisma.group.delete({ where: { name } });
+    await this.audit.record({ actor, action: 'group.delete', target: `group:${name}` });
+  }
+
+  async putConfig(name: string, document: Layer, actor: Actor) {
+    const g = await this.get(name);
+    // A group need not be complete on its own, but what it says must be valid where it is said.
+    const { remove: _remove, ...entries } = document;
+    const { errors } = validateDocument(entries);
+    const own = errors.filter((e) => !/rcpthosts/.test(e.path));
+    if (own.length) throw new InvalidInput(`invalid configuration: ${own.map((e) => `${e.path}: ${e.message}`).join('; ')}`, own);
+    const updated = await this.prisma.group.update({ where: { name }, data: { document: document as Prisma.InputJsonValue, revision: { increment: 1 } } });
+    await this.audit.record({ actor, action: 'group.config', target: `group:${name}`, diff: { revision: updated.revision, before: g.document, after: document } });
+    const hosts = [];
+    for (const h of g.hosts) {
+      try {
+        const r = await this.hostConfig.rerender(h.id, actor, `group.config:${name}`);
+        hosts.push({ id: h.id, name: h.name, revision: r.revision, warnings: r.warnings });
+      } catch (e) {
+        hosts.push({ id: h.id, name: h.name, error: (e as Error).message });
+      }
+    }
+    return { revision: updated.revision, hosts };
+  }
+
+  async patchConfig(name: string, patch: unknown, actor: Actor, parse: (doc: unknown) => Layer) {
+    const g = await this.get(name);
+    return this.putConfig(name, parse(mergePatch(g.document, patch)), actor);
+  }
+}

@@ -1,0 +1,32 @@
+import type { ReactNode } from 'react';
+
+/** A destructive step spelled out before it runs: what will happen, then Confirm or Cancel. */
+export function ConfirmBox({
+  children,
+  confirmLabel,
+  busy,
+  onConfirm,
+  onCancel,
+  testId,
+}: {
+  children: ReactNode;
+  confirmLabel: string;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  testId: string;
+}) {
+  return (
+    <div className="confirm-box" role="alertdialog">
+      <div>{children}</div>
+      <div className="actions">
+        <button type="button" className="danger" onClick={onConfirm} disabled={busy} data-testid={testId}>
+          {busy ? 'Working…' : confirmLabel}
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,37 @@
+import { HostDocumentSchema } from './document';
+import { ConfigApplySchema, HelloSchema } from './agent-events';
+import { describeProblems, issuePath, parsePayload } from './validation';
+
+describe('payload validation', () => {
+  it('names a field by its path, arrays in brackets', () => {
+    expect(issuePath(['aliases', 2, 'destinations', 0, 'value'])).toBe('aliases[2].destinations[0].value');
+    expect(issuePath([])).toBe('');
+  });
+
+  it('refuses a value that qmail would misread: newline, CR, NUL, surrounding whitespace', () => {
+    for (const bad of ['a.example\nb.example', 'a.example\r', 'a\0b', ' a.example', 'a.example ']) {
+      const r = parsePayload(HostDocumentSchema, { locals: ['ok.example', bad] });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.problems[0].path).toBe('locals[1]');
+    }
+  });
+
+  it('keeps absent, null and [] apart (unmanaged, removed, empty file)', () => {
+    const r = parsePayload(HostDocumentSchema, { locals: [], rcpthosts: null });
+    expect(r).toEqual({ ok: true, value: { locals: [], rcpthosts: null } });
+  });
+
+  it('refuses unknown fields by name', () => {
+    const r = parsePayload(HostDocumentSchema, { lokals: ['a.example'] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(describeProblems(r.problems)).toContain('lokals');
+  });
+
+  it('refuses agent payloads with paths out of the qmail home or bad hashes', () => {
+    const hello = parsePayload(HelloSchema, { agentVersion: '1', appliedRevision: 0, qmail: { installed: true, running: null }, files: { '../etc/passwd': 'x' } });
+    expect(hello.ok).toBe(false);
+    const apply = parsePayload(ConfigApplySchema, { revision: 1, files: [{ path: '/etc/passwd', content: '', mode: 0o644 }], removes: [], postSteps: [] });
+    expect(apply.ok).toBe(false);
+    if (!apply.ok) expect(apply.problems[0].path).toBe('files[0].path');
+  });
+});
