@@ -3,7 +3,8 @@ import pino from 'pino';
 import { CommanderError } from 'commander';
 import { parseSettings, UsageError } from './cli/settings';
 import { recoverJournal, type ApplyContext } from './apply';
-import { createPostStepRunner, daemontoolsBackend, noServiceBackend, type ServiceBackend } from './post-steps';
+import { createPostStepRunner, type ServiceBackend } from './post-steps';
+import { serviceBackendFor } from './post-steps/select-backend';
 import { runControllerLink, TokenRefused } from './link/controller-link';
 import { installDeliveryWrappers, runDeliveryCommand } from './delivery';
 
@@ -37,8 +38,7 @@ async function main(): Promise<number> {
     log.warn({ err: (e as Error).message }, 'could not install the autoreply/filter wrappers in alias/qfleet/bin');
   }
 
-  const service: ServiceBackend = settings.service === 'daemontools' ? daemontoolsBackend(settings.serviceDir!) : noServiceBackend;
-  if (settings.service !== 'none' && settings.service !== 'daemontools') log.warn({ service: settings.service }, 'this service backend is not available yet; HUP and restart will be skipped');
+  const service: ServiceBackend = serviceBackendFor(settings);
   const line = (l: string) => log.info(l);
   const applyContext: ApplyContext = {
     qmailHome: settings.qmailHome,

@@ -13,12 +13,14 @@ import { ImportModule } from './import/import.module';
 import { QueueStatsModule, StatsModule } from './stats/stats.module';
 import { QueueModule } from './queue/queue.module';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
+import { TokensModule } from './tokens/tokens.module';
 import { GroupsModule } from './groups/groups.module';
+import { ActionsModule } from './actions/actions.module';
 import { HealthController } from './health.controller';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
 @Module({
-  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule, GroupsModule],
+  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule, TokensModule, ActionsModule, GroupsModule],
   controllers: [HealthController],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })

@@ -10,6 +10,14 @@ export interface AgentSettings {
   stateDir: string;
   service: 'none' | 'daemontools' | 'systemd' | 'init' | 'pidfile';
   serviceDir?: string;
+  /** systemd: the unit that runs qmail-start (notqmail's `qmail`, QMAIL.md §5) */
+  systemdUnit: string;
+  /** init: the script taking start|stop|restart */
+  initScript?: string;
+  /** init, pidfile: the file holding qmail-send's pid */
+  pidfile?: string;
+  /** pidfile: how to start qmail-send, a fixed argv (never from the controller) */
+  startCommand?: string[];
   reportIntervalSec: number;
   queueIntervalSec: number;
   caFile?: string;
@@ -33,6 +41,10 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     .option('--state-dir <dir>', 'where the agent keeps its secret and journal (QFLEET_STATE_DIR)', env['QFLEET_STATE_DIR'] ?? '/var/lib/qfleet-agent')
     .option('--service <kind>', 'service backend: none, daemontools, systemd, init, pidfile (QFLEET_SERVICE)', env['QFLEET_SERVICE'] ?? 'none')
     .option('--service-dir <dir>', 'daemontools: the qmail-send service dir (QFLEET_SERVICE_DIR)', env['QFLEET_SERVICE_DIR'])
+    .option('--systemd-unit <unit>', 'systemd: the qmail unit (QFLEET_SYSTEMD_UNIT)', env['QFLEET_SYSTEMD_UNIT'] ?? 'qmail')
+    .option('--init-script <file>', 'init: the script taking start|stop|restart, e.g. /etc/init.d/qmail (QFLEET_INIT_SCRIPT)', env['QFLEET_INIT_SCRIPT'])
+    .option('--pidfile <file>', "init, pidfile: the file holding qmail-send's pid (QFLEET_PIDFILE)", env['QFLEET_PIDFILE'])
+    .option('--start-command <command>', 'pidfile: the command that starts qmail-send, split on spaces, quotes kept together, no shell (QFLEET_START_COMMAND)', env['QFLEET_START_COMMAND'])
     .option('--report-interval <seconds>', 'seconds between reports (QFLEET_REPORT_INTERVAL)', positiveInt, positiveInt(env['QFLEET_REPORT_INTERVAL'] ?? '30'))
     .option('--queue-interval <seconds>', 'seconds between queue statistics (QFLEET_QUEUE_INTERVAL)', positiveInt, positiveInt(env['QFLEET_QUEUE_INTERVAL'] ?? '10'))
     .option('--ca <file>', "CA certificate to verify the controller's TLS certificate (QFLEET_CA)", env['QFLEET_CA'])
@@ -50,6 +62,10 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     stateDir: string;
     service: string;
     serviceDir?: string;
+    systemdUnit: string;
+    initScript?: string;
+    pidfile?: string;
+    startCommand?: string;
     reportInterval: number;
     queueInterval: number;
     ca?: string;
@@ -66,6 +82,11 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
   const maildirName = homeRelative('--maildir-name', o.maildirName);
   const mboxName = homeRelative('--mbox-name', o.mboxName);
   if (o.service === 'daemontools' && !o.serviceDir) throw new UsageError('--service daemontools needs --service-dir (e.g. /service/qmail-send)');
+  if (o.service === 'systemd' && !/^[\w@.:-]+$/.test(o.systemdUnit)) throw new UsageError(`--systemd-unit must be a unit name, not "${o.systemdUnit}"`);
+  if (o.service === 'init' && !o.initScript) throw new UsageError('--service init needs --init-script (e.g. /etc/init.d/qmail)');
+  if (o.service === 'pidfile' && !o.pidfile) throw new UsageError('--service pidfile needs --pidfile (the file holding qmail-send\'s pid)');
+  const startCommand = o.startCommand === undefined ? undefined : splitCommand(o.startCommand);
+  if (startCommand && !startCommand.length) throw new UsageError('--start-command is empty');
   return {
     controller: o.controller.replace(/\/+$/, ''),
     token: o.token,
@@ -73,6 +94,10 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     stateDir: path.resolve(o.stateDir),
     service: o.service as AgentSettings['service'],
     serviceDir: o.serviceDir ? path.resolve(o.serviceDir) : undefined,
+    systemdUnit: o.systemdUnit,
+    initScript: o.initScript ? path.resolve(o.initScript) : undefined,
+    pidfile: o.pidfile ? path.resolve(o.pidfile) : undefined,
+    startCommand,
     reportIntervalSec: o.reportInterval,
     queueIntervalSec: o.queueInterval,
     caFile: o.ca,
@@ -82,6 +107,26 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
 }
 
 export class UsageError extends Error {}
+
+/**
+ * `/var/qmail/rc --flag "a b"` → ['/var/qmail/rc', '--flag', 'a b']: words split on blanks,
+ * single or double quotes keep a word together; no variables, globs or other shell syntax,
+ * since it runs without a shell.
+ */
+export function splitCommand(command: string): string[] {
+  const words: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+?)(?=\s|$|"|')|(\s+)/g;
+  let word: string | null = null;
+  for (const m of command.matchAll(re)) {
+    if (m[4] !== undefined) {
+      if (word !== null) words.push(word);
+      word = null;
+    } else word = (word ?? '') + (m[1] ?? m[2] ?? m[3]);
+  }
+  if (word !== null) words.push(word);
+  if (/["']/.test(command.replace(/"[^"]*"|'[^']*'/g, ''))) throw new UsageError(`--start-command has an unclosed quote: ${command}`);
+  return words;
+}
 
 /** `./Maildir/` in defaultdelivery is relative to the user's home (QMAIL.md §5): a name inside it, no way out. */
 function homeRelative(flag: string, value: string): string {

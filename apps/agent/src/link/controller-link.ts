@@ -20,6 +20,7 @@ import { collectHostFacts } from '../report/host-facts';
 import { readQmailFiles } from '../report/read-files';
 import { startQueueReporter } from '../report/queue-reporter';
 import { registerRequestHandlers } from '../requests';
+import { registerActionHandlers } from '../actions';
 
 export class TokenRefused extends Error {}
 
@@ -60,18 +61,21 @@ export async function runControllerLink(
     socket.emit(event, await collectHostFacts({ qmailHome: settings.qmailHome, stateDir: settings.stateDir, service: deps.service }));
   };
 
-  // Queue and mailbox requests; the destructive ones wait for an apply in progress.
-  registerRequestHandlers(socket, {
+  // Queue and mailbox requests, and the fixed service actions; the destructive ones wait
+  // for an apply in progress.
+  const requestContext = {
     qmailHome: settings.qmailHome,
     service: deps.service,
     mailbox: settings.mailbox,
-    log: (line) => log.info(line),
+    log: (line: string) => log.info(line),
     serialize: <T>(fn: () => Promise<T>) => {
       const run = applying.then(fn);
       applying = run.catch(() => undefined);
       return run;
     },
-  });
+  };
+  registerRequestHandlers(socket, requestContext);
+  registerActionHandlers(socket, requestContext);
 
   const queueReporter = startQueueReporter({
     qmailHome: settings.qmailHome,

@@ -1,3 +1,5 @@
+import type { ServiceState } from '@qfleet/protocol';
+
 /**
  * How the agent reaches qmail-send for a HUP, a restart, a stop/start around a queue edit or an
  * ALRM (DESIGN.md "The agent: applying safely": fixed commands only, the controller cannot make
@@ -18,6 +20,23 @@ export interface ServiceBackend {
   control(action: 'stop' | 'start' | 'alrm'): Promise<void>;
   /** Resolves once qmail-send is in this state; rejects after timeoutMs, saying what it saw last. */
   waitFor(state: 'up' | 'down', timeoutMs: number): Promise<void>;
+  /**
+   * Whether it runs, since when and its pid, with the backend's own words in `detail`
+   * (running null: the backend cannot tell). Optional so that a test's fake need not have it;
+   * use `serviceState(backend)`, which falls back to isRunning.
+   */
+  state?(): Promise<ServiceState>;
+}
+
+/** The backend's state, never throwing: an error becomes `running: null` with the message as detail. */
+export async function serviceState(backend: ServiceBackend): Promise<ServiceState> {
+  try {
+    if (backend.state) return await backend.state();
+    const running = await backend.isRunning();
+    return { running, since: null, pid: null, detail: backend.name === 'none' ? 'no service backend is configured' : backend.name };
+  } catch (e) {
+    return { running: null, since: null, pid: null, detail: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 const none = async (): Promise<never> => {

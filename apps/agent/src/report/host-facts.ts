@@ -4,6 +4,7 @@ import { FIELD_TABLE } from '@qfleet/qmail';
 import type { Hello } from '@qfleet/protocol';
 import { hashManagedFiles, readApplied } from '../apply';
 import type { ServiceBackend } from '../post-steps';
+import { serviceState } from '../post-steps/service-backend';
 import { AGENT_VERSION } from '../cli/settings';
 
 /** Files whose hashes the agent reports whether or not a revision wrote them, so drift and import can see them. */
@@ -13,11 +14,11 @@ const REPORTED_FILES = [...FIELD_TABLE.map((f) => f.path), 'control/virtualdomai
 export async function collectHostFacts(opts: { qmailHome: string; stateDir: string; service: ServiceBackend }): Promise<Hello> {
   const applied = readApplied(opts.stateDir);
   const paths = [...new Set([...REPORTED_FILES, ...Object.keys(applied.files)])];
-  const running = await opts.service.isRunning().catch(() => null);
+  const { running, since } = await serviceState(opts.service);
   return {
     agentVersion: AGENT_VERSION,
     appliedRevision: applied.revision,
-    qmail: { installed: isQmailHome(opts.qmailHome), running },
+    qmail: { installed: isQmailHome(opts.qmailHome), running, since },
     files: hashManagedFiles(opts.qmailHome, paths),
   };
 }

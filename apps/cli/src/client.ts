@@ -1,0 +1,55 @@
+import type { ErrorBody } from '@qfleet/protocol';
+
+/** The controller answered with an error: its status, message and, on a 400, the fields. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly fields: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A mistake in how qfleet was called: exit code 2. */
+export class UsageError extends Error {}
+
+/** The REST API with `Authorization: Bearer …` (DESIGN.md "Interfaces"). */
+export class ApiClient {
+  constructor(
+    readonly url: string,
+    private readonly token: string | undefined,
+  ) {}
+
+  async request<T>(method: string, route: string, body?: unknown): Promise<T> {
+    if (!this.token) throw new UsageError('no API token: pass --token or set QFLEET_TOKEN');
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`${this.url.replace(/\/+$/, '')}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`cannot reach the controller at ${this.url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    }
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    if (!res.ok) {
+      const err = parsed as Partial<ErrorBody> | undefined;
+      const message = typeof err === 'object' && err?.message ? err.message : `${res.status} ${res.statusText}`;
+      throw new ApiError(res.status, message, typeof err === 'object' ? (err?.fields ?? []) : []);
+    }
+    return parsed as T;
+  }
+
+  get<T>(route: string) {
+    return this.request<T>('GET', route);
+  }
+}

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { createTwoFilesPatch } from 'diff';
+import { UsageError } from '../client';
+import { Context } from '../context';
+import { json } from '../output';
+
+interface ConfigAnswer {
+  revision: number;
+  document: Record<string, unknown>;
+}
+interface WriteAnswer {
+  revision: number;
+  warnings: { path: string; message: string }[];
+}
+interface PlanAnswer {
+  desiredRevision: number;
+  appliedRevision: number;
+  reportedAt: string | null;
+  changes: { path: string; action: 'create' | 'modify' | 'remove'; diff?: string }[];
+  postSteps: string[];
+}
+
+function parseDocument(text: string, from: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${from} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error(`${from} must hold a JSON object (the host's document)`);
+  return doc as Record<string, unknown>;
+}
+
+function readStdin(): string {
+  return fs.readFileSync(0, 'utf8');
+}
+
+function printWrite(ctx: Context, host: string, answer: WriteAnswer): void {
+  ctx.print(answer, () =>
+    [`${host}: saved as revision ${answer.revision}`, ...answer.warnings.map((w) => `warning: ${w.path ? `${w.path}: ` : ''}${w.message}`)].join('\n'),
+  );
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Runs $EDITOR (default vi) on a file, through the shell so that `EDITOR="code -w"` works. */
+function runEditor(file: string): void {
+  const editor = process.env['VISUAL'] || process.env['EDITOR'] || 'vi';
+  const r = spawnSync(`${editor} '${file.replace(/'/g, `'\\''`)}'`, { shell: true, stdio: 'inherit' });
+  if (r.error) throw new Error(`could not run the editor "${editor}": ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`the editor "${editor}" exited with ${r.status ?? r.signal}; nothing was saved`);
+}
+
+export function configCommand(program: Command): void {
+  const config = program.command('config').description("a host's own desired-state document");
+
+  config
+    .command('get')
+    .description('print the document as JSON')
+    .argument('<host>', 'id or name')
+    .action(async (arg: string, _: unknown, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      const { id } = await ctx.host(arg);
+      const answer = await ctx.api.get<ConfigAnswer>(`/api/hosts/${id}/config`);
+      ctx.print(answer, () => json(answer.document));
+    });
+
+  config
+    .command('set')
+    .description('replace the document with a JSON file (- reads standard input)')
+    .argument('<host>', 'id or name')
+    .argument('<file>', 'a JSON file, or - for standard input')
+    .action(async (arg: string, file: string, _: unknown, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      let text: string;
+      try {
+        text = file === '-' ? readStdin() : fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      const doc = parseDocument(text, file === '-' ? 'standard input' : file);
+      const host = await ctx.host(arg);
+      printWrite(ctx, host.name, await ctx.api.request<WriteAnswer>('PUT', `/api/hosts/${host.id}/config`, doc));
+    });
+
+  config
+    .command('edit')
+    .description('edit the document in $EDITOR, review the diff, then save it')
+    .argument('<host>', 'id or name')
+    .option('-y, --yes', 'save without asking')
+    .action(async (arg: string, opts: { yes?: boolean }, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      const host = await ctx.host(arg);
+      const current = await ctx.api.get<ConfigAnswer>(`/api/hosts/${host.id}/config`);
+      const before = `${json(current.document)}\n`;
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-edit-'));
+      const file = path.join(dir, `${host.name}.json`);
+      fs.writeFileSync(file, before);
+      let keep = false;
+      try {
+        runEditor(file);
+        const after = fs.readFileSync(file, 'utf8');
+        const doc = parseDocument(after, 'the edited document');
+        const normalized = `${json(doc)}\n`;
+        if (normalized === before) {
+          ctx.say(`${host.name}: no changes`);
+          return;
+        }
+        (ctx.options.json ? process.stderr : process.stdout).write(createTwoFilesPatch(`${host.name} revision ${current.revision}`, `${host.name} edited`, before, normalized, undefined, undefined, { context: 3 }));
+        if (!opts.yes) {
+          if (!process.stdin.isTTY) throw new UsageError('not saving: standard input is not a terminal to ask on; pass --yes to save without asking');
+          if (!(await confirm('Save? [y/N] '))) {
+            ctx.say('not saved');
+            return;
+          }
+        }
+        keep = true;
+        printWrite(ctx, host.name, await ctx.api.request<WriteAnswer>('PUT', `/api/hosts/${host.id}/config`, doc));
+        keep = false;
+      } finally {
+        if (keep) process.stderr.write(`qfleet: your edit is kept in ${file}\n`);
+        else fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+  program
+    .command('plan')
+    .description('the file-level diff the next apply would make on a host')
+    .argument('<host>', 'id or name')
+    .action(async (arg: string, _: unknown, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      const host = await ctx.host(arg);
+      const plan = await ctx.api.get<PlanAnswer>(`/api/hosts/${host.id}/plan`);
+      ctx.print(plan, () => {
+        const head = `${host.name}: desired revision ${plan.desiredRevision}, applied ${plan.appliedRevision}`;
+        if (!plan.changes.length) return `${head}\nno changes: the host has what it should`;
+        return [
+          head,
+          ...plan.changes.map((c) => `${c.action} ${c.path}${c.diff ? `\n${c.diff.trimEnd()}` : ''}`),
+          plan.postSteps.length ? `then: ${plan.postSteps.join(', ')}` : 'no post-steps',
+        ].join('\n');
+      });
+    });
+}

@@ -1,0 +1,107 @@
+import type { Command } from 'commander';
+import { Context } from '../context';
+import { ago, table } from '../output';
+
+interface HostView {
+  id: string;
+  name: string;
+  groups: string[];
+  connected: boolean;
+  lastSeen: string | null;
+  desiredRevision: number;
+  appliedRevision: number;
+  failedRevision: number | null;
+  driftPolicy: string;
+  drift: string[];
+  agentVersion: string | null;
+  qmail: { installed: boolean; running: boolean | null; since?: string | null } | null;
+  queue: { messages: number; unprocessed: number; local: number; remote: number; oldestAgeSec: number | null; bytes: number } | null;
+}
+
+function revisions(h: HostView): string {
+  return h.appliedRevision === h.desiredRevision ? `${h.appliedRevision}` : `${h.appliedRevision} → ${h.desiredRevision}`;
+}
+
+function qmailState(h: HostView): string {
+  if (!h.qmail) return 'unknown';
+  if (!h.qmail.installed) return 'not installed';
+  return h.qmail.running === null ? 'installed' : h.qmail.running ? 'running' : 'stopped';
+}
+
+export function hostsCommand(program: Command): void {
+  const hosts = program.command('hosts').description('the fleet: list, show and add hosts');
+
+  hosts
+    .command('list')
+    .description('every host with its connection, revisions, drift and queue')
+    .action(async (_: unknown, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      const list = await ctx.api.get<HostView[]>('/api/hosts');
+      ctx.print(list, () =>
+        list.length
+          ? table(
+              ['NAME', 'ID', 'GROUPS', 'AGENT', 'REVISION', 'DRIFT', 'QUEUE', 'LAST SEEN'],
+              list.map((h) => [
+                h.name,
+                h.id,
+                h.groups.join(',') || '-',
+                h.connected ? 'connected' : 'offline',
+                revisions(h),
+                h.drift.length ? `${h.drift.length} file${h.drift.length > 1 ? 's' : ''}` : '-',
+                h.queue ? String(h.queue.messages) : '-',
+                h.connected ? 'now' : ago(h.lastSeen),
+              ]),
+            )
+          : 'no hosts yet; add one with: qfleet hosts add NAME',
+      );
+    });
+
+  hosts
+    .command('show')
+    .description('one host in detail')
+    .argument('<host>', 'id or name')
+    .action(async (arg: string, _: unknown, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      const { id } = await ctx.host(arg);
+      const h = await ctx.api.get<HostView>(`/api/hosts/${id}`);
+      ctx.print(h, () => {
+        const rows: [string, string][] = [
+          ['name', h.name],
+          ['id', h.id],
+          ['groups', h.groups.join(', ') || '-'],
+          ['agent', `${h.connected ? 'connected' : `offline, last seen ${ago(h.lastSeen)}`}${h.agentVersion ? ` (version ${h.agentVersion})` : ''}`],
+          ['desired revision', String(h.desiredRevision)],
+          ['applied revision', String(h.appliedRevision)],
+          ...(h.failedRevision ? ([['failed revision', String(h.failedRevision)]] as [string, string][]) : []),
+          ['drift', h.drift.length ? h.drift.join(', ') : 'none'],
+          ['drift policy', h.driftPolicy],
+          ['qmail', qmailState(h)],
+          ['queue', h.queue ? `${h.queue.messages} messages (${h.queue.local} local, ${h.queue.remote} remote, ${h.queue.unprocessed} unprocessed)` : 'unknown'],
+        ];
+        const width = Math.max(...rows.map(([k]) => k.length));
+        return rows.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`).join('\n');
+      });
+    });
+
+  hosts
+    .command('add')
+    .description('create a host; prints its one-time enrol token and the agent command')
+    .argument('<name>', 'the host name, e.g. mx1.example.net')
+    .option('--group <group...>', 'groups the host belongs to')
+    .action(async (name: string, opts: { group?: string[] }, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      const created = await ctx.api.request<{ id: string; name: string; groups: string[]; enrollToken: string }>('POST', '/api/hosts', {
+        name,
+        ...(opts.group ? { groups: opts.group } : {}),
+      });
+      ctx.print(created, () =>
+        [
+          `created host ${created.name} (id ${created.id})${created.groups.length ? ` in ${created.groups.join(', ')}` : ''}`,
+          `enrol token (shown only this once): ${created.enrollToken}`,
+          '',
+          'On the mail server, run the agent:',
+          `  qfleet-agent --controller ${ctx.options.url} --token ${created.enrollToken} --qmail-home /var/qmail --state-dir /var/lib/qfleet-agent`,
+        ].join('\n'),
+      );
+    });
+}

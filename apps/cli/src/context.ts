@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { ApiClient } from './client';
+import { json } from './output';
+
+export interface GlobalOptions {
+  url: string;
+  token?: string;
+  json?: boolean;
+}
+
+/** What every command needs: the API, and whether to print raw JSON or text for people. */
+export class Context {
+  readonly api: ApiClient;
+
+  constructor(readonly options: GlobalOptions) {
+    this.api = new ApiClient(options.url, options.token);
+  }
+
+  static of(cmd: Command): Context {
+    return new Context(cmd.optsWithGlobals<GlobalOptions>());
+  }
+
+  /** `--json` prints the controller's answer as is; otherwise `human()` is printed. */
+  print(answer: unknown, human: () => string): void {
+    process.stdout.write(`${this.options.json ? json(answer) : human()}\n`);
+  }
+
+  say(text: string): void {
+    process.stdout.write(`${text}\n`);
+  }
+
+  /** A host argument is an id or a name; names are looked up in GET /api/hosts. */
+  async host(arg: string): Promise<{ id: string; name: string }> {
+    const hosts = await this.api.get<{ id: string; name: string }[]>('/api/hosts');
+    const found = hosts.find((h) => h.id === arg) ?? hosts.find((h) => h.name === arg) ?? hosts.find((h) => h.name.toLowerCase() === arg.toLowerCase());
+    if (!found) throw new Error(`no host with the id or name "${arg}"`);
+    return found;
+  }
+}

@@ -1,0 +1,40 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { API_ROLES, CreateApiTokenSchema, type CreateApiToken } from '@qfleet/protocol';
+import { ZodBody } from '../errors/zod-body.pipe';
+import { CurrentActor } from '../auth/actor.decorator';
+import { RequireRole, ROLES, type Actor } from '../auth/roles';
+import { ApiTokensService } from './tokens.service';
+
+// The guard's role order and the API's role enum must be the same list.
+const sameRoles: typeof ROLES extends typeof API_ROLES ? (typeof API_ROLES extends typeof ROLES ? true : never) : never = true;
+void sameRoles;
+
+@ApiTags('tokens')
+@ApiBearerAuth()
+@Controller('tokens')
+@RequireRole('admin')
+export class ApiTokensController {
+  constructor(private readonly tokens: ApiTokensService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API token; the answer holds its secret, shown only this once' })
+  @ApiBody({ schema: z.toJSONSchema(CreateApiTokenSchema) as Record<string, unknown> })
+  create(@Body(new ZodBody(CreateApiTokenSchema)) body: CreateApiToken, @CurrentActor() actor: Actor) {
+    return this.tokens.create(body, actor);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Every API token, without its secret' })
+  list() {
+    return this.tokens.list();
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a token at once; the last admin token cannot be deleted (409)' })
+  async remove(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor): Promise<void> {
+    await this.tokens.delete(id, actor);
+  }
+}
