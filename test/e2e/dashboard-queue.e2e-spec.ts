@@ -9,29 +9,9 @@ import { QmailTree } from '../support/qmail-tree';
 import { QueueFixture } from '../support/queue-fixture';
 import { SupervisedQmailSend } from '../support/supervise';
 import { waitFor, type Proc } from '../support/processes';
+import { ATTACHMENT, mimeWithAttachment } from '../support/messages';
 
-const ATTACHMENT = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251));
-
-const withAttachment = [
-  'From: Alice <alice@example.com>',
-  'To: bob@gmail.com',
-  'Subject: Quarterly report',
-  'MIME-Version: 1.0',
-  'Content-Type: multipart/mixed; boundary="b1"',
-  '',
-  '--b1',
-  'Content-Type: text/plain; charset=utf-8',
-  '',
-  'Hello Bob, the report is attached.',
-  '--b1',
-  'Content-Type: application/octet-stream; name="report.bin"',
-  'Content-Disposition: attachment; filename="report.bin"',
-  'Content-Transfer-Encoding: base64',
-  '',
-  ATTACHMENT.toString('base64').replace(/.{76}/g, '$&\n'),
-  '--b1--',
-  '',
-].join('\n');
+const withAttachment = mimeWithAttachment('Quarterly report');
 
 /** Set QFLEET_SCREENSHOTS to a directory to keep a picture of each page the spec visits. */
 async function snap(page: Page, name: string): Promise<void> {

@@ -7,31 +7,7 @@ import { QmailTree } from '../support/qmail-tree';
 import { QueueFixture } from '../support/queue-fixture';
 import { SupervisedQmailSend } from '../support/supervise';
 import { waitFor, type Proc } from '../support/processes';
-
-const ATTACHMENT = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
-
-function mimeWithAttachment(subject: string): string {
-  return [
-    'From: Alice <alice@example.com>',
-    'To: bob@gmail.com',
-    `Subject: ${subject}`,
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/mixed; boundary="b1"',
-    '',
-    '--b1',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'Hello Bob, the report is attached.',
-    '--b1',
-    'Content-Type: application/octet-stream; name="report.bin"',
-    'Content-Disposition: attachment; filename="report.bin"',
-    'Content-Transfer-Encoding: base64',
-    '',
-    ATTACHMENT.toString('base64').replace(/.{76}/g, '$&\n'),
-    '--b1--',
-    '',
-  ].join('\n');
-}
+import { ATTACHMENT, mimeWithAttachment } from '../support/messages';
 
 /** The Webmin "Mail Queue" and "Read User Mail" pages through the API, a real agent and real daemontools. */
 describe('queue and mailboxes through the controller', () => {
