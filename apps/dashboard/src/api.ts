@@ -1,71 +1,37 @@
 import type {
   ErrorBody,
+  UpdateHost,
   HostDocument,
   MailboxListResult,
   MailboxUsersResult,
   ParsedMessageView,
-  PostStep,
   QueueDeleteResult,
   QueueFindRequest,
   QueueListResult,
   QueueReadResult,
-  QueueStats,
-  UpdateHost,
 } from '@qfleet/protocol';
 
-/** Shapes of the controller's answers (DESIGN.md "Interfaces"). */
+/** Shapes of the controller's answers (DESIGN.md "Interfaces"): libs/protocol's views, under the names the pages use. */
+import type {
+  ApplyResult,
+  CreatedHost,
+  DomainStats,
+  DriftPolicy,
+  FleetTarget,
+  HostMatch,
+  HostView as Host,
+  ConfigView as HostConfig,
+  ImportResult,
+  PlannedChange,
+  PlanView as Plan,
+  QueueFigures as QueueSummary,
+  QueuePoint,
+  QueueSeries,
+  FieldProblem as Warning,
+  WriteResult as SaveResult,
+} from '@qfleet/protocol';
 
-export interface ApplyResult {
-  revision: number;
-  ok: boolean;
-  changed: string[];
-  skipped: string[];
-  error?: { file?: string; step: string; message: string };
-  ms: number;
-  at: string;
-}
-
-export interface Host {
-  id: string;
-  name: string;
-  groups: string[];
-  connected: boolean;
-  lastSeen: string | null;
-  desiredRevision: number;
-  appliedRevision: number;
-  failedRevision: number | null;
-  lastApply: ApplyResult | null;
-  drift: string[];
-  driftPolicy: DriftPolicy;
-  agentVersion: string | null;
-  qmail: { installed: boolean; running: boolean | null; since?: string | null } | null;
-  queue: QueueSummary | null;
-}
-
-/** report: drift is shown; enforce: the agent's edits are overwritten at once. */
-export type DriftPolicy = NonNullable<UpdateHost['driftPolicy']>;
-
-export interface CreatedHost {
-  id: string;
-  name: string;
-  groups: string[];
-  enrollToken: string;
-}
-
-export interface HostConfig {
-  revision: number;
-  document: HostDocument;
-}
-
-export interface Warning {
-  path: string;
-  message: string;
-}
-
-export interface SaveResult {
-  revision: number;
-  warnings: Warning[];
-}
+export type { ApplyResult, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
 
 export interface AdoptResult {
   revision: number;
@@ -77,69 +43,8 @@ export interface RevertResult {
   drift: string[];
 }
 
-/** What reading the host's files gave: the document, and what it could not hold. */
-export interface ImportResult {
-  document: HostDocument;
-  /** null on a dry run */
-  revision: number | null;
-  unmodelled: { path: string; reason: string }[];
-  notes: Warning[];
-  warnings: Warning[];
-}
-
-export interface PlannedChange {
-  path: string;
-  action: 'create' | 'modify' | 'remove';
-  diff?: string;
-}
-
-export interface Plan {
-  desiredRevision: number;
-  appliedRevision: number;
-  reportedAt: string | null;
-  changes: PlannedChange[];
-  postSteps: PostStep[];
-}
-
-/** The host's last queue report (QMAIL.md §4), without the per-domain list. */
-export type QueueSummary = Omit<QueueStats, 'domains'>;
-
-/** Waiting remote mail for one destination, summed over the fleet. */
-export interface DomainStats {
-  domain: string;
-  hosts: string[];
-  messages: number;
-  recipients: number;
-  nextRetryAt: string | null;
-  oldestQueuedAt: string | null;
-}
-
-/** One bucket of the stored queue samples. */
-export type QueuePoint = QueueSummary;
-
-export interface QueueSeries {
-  step: number;
-  fleet: QueuePoint[];
-  hosts: Record<string, QueuePoint[]>;
-}
-
 export type QueueSort = 'date' | 'sender' | 'recipient' | 'size';
 export type SortOrder = 'asc' | 'desc';
-
-export interface FleetTarget {
-  hosts?: string[];
-  groups?: string[];
-}
-
-export interface HostMatch {
-  hostId: string;
-  name: string;
-  connected: boolean;
-  count: number;
-  ids: number[];
-  error?: string;
-  deleted?: number;
-}
 
 export interface FindResult {
   hosts: HostMatch[];

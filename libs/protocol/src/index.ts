@@ -6,3 +6,4 @@ export * from './api';
 export * from './requests';
 export * from './tokens';
 export * from './actions';
+export * from './views';

@@ -4,26 +4,12 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import type { ConfigView, PlanView, WriteResult } from '@qfleet/protocol';
 import { createTwoFilesPatch } from 'diff';
 import { UsageError } from '../client';
 import { Context } from '../context';
 import { json } from '../output';
 
-interface ConfigAnswer {
-  revision: number;
-  document: Record<string, unknown>;
-}
-interface WriteAnswer {
-  revision: number;
-  warnings: { path: string; message: string }[];
-}
-interface PlanAnswer {
-  desiredRevision: number;
-  appliedRevision: number;
-  reportedAt: string | null;
-  changes: { path: string; action: 'create' | 'modify' | 'remove'; diff?: string }[];
-  postSteps: string[];
-}
 
 function parseDocument(text: string, from: string): Record<string, unknown> {
   let doc: unknown;
@@ -40,7 +26,7 @@ function readStdin(): string {
   return fs.readFileSync(0, 'utf8');
 }
 
-function printWrite(ctx: Context, host: string, answer: WriteAnswer): void {
+function printWrite(ctx: Context, host: string, answer: WriteResult): void {
   ctx.print(answer, () =>
     [`${host}: saved as revision ${answer.revision}`, ...answer.warnings.map((w) => `warning: ${w.path ? `${w.path}: ` : ''}${w.message}`)].join('\n'),
   );
@@ -73,7 +59,7 @@ export function configCommand(program: Command): void {
     .action(async (arg: string, _: unknown, cmd: Command) => {
       const ctx = Context.of(cmd);
       const { id } = await ctx.host(arg);
-      const answer = await ctx.api.get<ConfigAnswer>(`/api/hosts/${id}/config`);
+      const answer = await ctx.api.get<ConfigView>(`/api/hosts/${id}/config`);
       ctx.print(answer, () => json(answer.document));
     });
 
@@ -92,7 +78,7 @@ export function configCommand(program: Command): void {
       }
       const doc = parseDocument(text, file === '-' ? 'standard input' : file);
       const host = await ctx.host(arg);
-      printWrite(ctx, host.name, await ctx.api.request<WriteAnswer>('PUT', `/api/hosts/${host.id}/config`, doc));
+      printWrite(ctx, host.name, await ctx.api.request<WriteResult>('PUT', `/api/hosts/${host.id}/config`, doc));
     });
 
   config
@@ -103,7 +89,7 @@ export function configCommand(program: Command): void {
     .action(async (arg: string, opts: { yes?: boolean }, cmd: Command) => {
       const ctx = Context.of(cmd);
       const host = await ctx.host(arg);
-      const current = await ctx.api.get<ConfigAnswer>(`/api/hosts/${host.id}/config`);
+      const current = await ctx.api.get<ConfigView>(`/api/hosts/${host.id}/config`);
       const before = `${json(current.document)}\n`;
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-edit-'));
       const file = path.join(dir, `${host.name}.json`);
@@ -127,7 +113,7 @@ export function configCommand(program: Command): void {
           }
         }
         keep = true;
-        printWrite(ctx, host.name, await ctx.api.request<WriteAnswer>('PUT', `/api/hosts/${host.id}/config`, doc));
+        printWrite(ctx, host.name, await ctx.api.request<WriteResult>('PUT', `/api/hosts/${host.id}/config`, doc));
         keep = false;
       } finally {
         if (keep) process.stderr.write(`qfleet: your edit is kept in ${file}\n`);
@@ -142,7 +128,7 @@ export function configCommand(program: Command): void {
     .action(async (arg: string, _: unknown, cmd: Command) => {
       const ctx = Context.of(cmd);
       const host = await ctx.host(arg);
-      const plan = await ctx.api.get<PlanAnswer>(`/api/hosts/${host.id}/plan`);
+      const plan = await ctx.api.get<PlanView>(`/api/hosts/${host.id}/plan`);
       ctx.print(plan, () => {
         const head = `${host.name}: desired revision ${plan.desiredRevision}, applied ${plan.appliedRevision}`;
         if (!plan.changes.length) return `${head}\nno changes: the host has what it should`;

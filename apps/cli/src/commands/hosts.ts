@@ -1,22 +1,8 @@
 import type { Command } from 'commander';
+import type { HostView } from '@qfleet/protocol';
 import { Context } from '../context';
 import { ago, table } from '../output';
 
-interface HostView {
-  id: string;
-  name: string;
-  groups: string[];
-  connected: boolean;
-  lastSeen: string | null;
-  desiredRevision: number;
-  appliedRevision: number;
-  failedRevision: number | null;
-  driftPolicy: string;
-  drift: string[];
-  agentVersion: string | null;
-  qmail: { installed: boolean; running: boolean | null; since?: string | null } | null;
-  queue: { messages: number; unprocessed: number; local: number; remote: number; oldestAgeSec: number | null; bytes: number } | null;
-}
 
 function revisions(h: HostView): string {
   return h.appliedRevision === h.desiredRevision ? `${h.appliedRevision}` : `${h.appliedRevision} → ${h.desiredRevision}`;

@@ -1,6 +1,8 @@
 import { SetMetadata } from '@nestjs/common';
+import { API_ROLES } from '@qfleet/protocol';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
+/** The roles, least to most (DESIGN.md "Security"); one list, in libs/protocol. */
+export const ROLES = API_ROLES;
 export type Role = (typeof ROLES)[number];
 
 export const REQUIRED_ROLE = 'qfleet:required-role';

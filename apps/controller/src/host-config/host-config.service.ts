@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createTwoFilesPatch } from 'diff';
-import { HostDocumentSchema, describeProblems, parsePayload, type HostDocument } from '@qfleet/protocol';
+import { describeProblems, parsePayload, type HostDocument, type WriteResult } from '@qfleet/protocol';
 import { LayerSchema, mergeLayers, renderDocument, validateDocument, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
@@ -12,10 +12,6 @@ import { mergePatch } from './merge-patch';
 import { EMPTY_RENDERING, withDroppedAliases, withPostSteps, type StoredRendering } from './rendered';
 import { planApply, type Plan } from './plan';
 
-export interface WriteResult {
-  revision: number;
-  warnings: { path: string; message: string }[];
-}
 
 /** A host's own desired-state document: stored as numbered revisions, rendered, pushed. */
 @Injectable()

@@ -1,13 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { postStepsFor, sha256, type RenderedSet } from '@qfleet/qmail';
-import type { PostStep } from '@qfleet/protocol';
+import type { PlannedChange, PostStep } from '@qfleet/protocol';
 
-export interface PlannedChange {
-  path: string;
-  action: 'create' | 'modify' | 'remove';
-  /** unified diff, when the controller knows the bytes on the host */
-  diff?: string;
-}
 
 export interface Plan {
   changes: PlannedChange[];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateHost, UpdateHost } from '@qfleet/protocol';
+import type { ApplyResult, CreateHost, CreatedHost, DriftPolicy, HostView, QmailState, UpdateHost } from '@qfleet/protocol';
 import type { RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
@@ -12,22 +12,6 @@ import { Conflict, NotFound } from '../errors/errors';
 import type { Actor } from '../auth/roles';
 import type { Host } from '../generated/prisma/client';
 
-export interface HostView {
-  id: string;
-  name: string;
-  groups: string[];
-  connected: boolean;
-  lastSeen: Date | null;
-  desiredRevision: number;
-  appliedRevision: number;
-  failedRevision: number | null;
-  lastApply: unknown;
-  driftPolicy: string;
-  drift: string[];
-  agentVersion: string | null;
-  qmail: { installed: boolean; running: boolean | null; since?: string | null } | null;
-  queue: { messages: number; unprocessed: number; local: number; remote: number; oldestAgeSec: number | null; bytes: number; at: string } | null;
-}
 
 @Injectable()
 export class HostsService {
@@ -45,7 +29,7 @@ export class HostsService {
   }
 
   /** Creates a host and its one-time enrol token, shown only in this answer. */
-  async create(input: CreateHost, actor: Actor): Promise<{ id: string; name: string; groups: string[]; enrollToken: string }> {
+  async create(input: CreateHost, actor: Actor): Promise<CreatedHost> {
     const enrollToken = newToken('qfe');
     const existing = await this.prisma.host.findUnique({ where: { name: input.name } });
     if (existing) throw new Conflict(`a host named ${input.name} exists already (id ${existing.id})`);
@@ -107,15 +91,15 @@ export class HostsService {
       name: h.name,
       groups: h.groups,
       connected: this.sessions.isConnected(h.id),
-      lastSeen: h.lastSeen,
+      lastSeen: h.lastSeen?.toISOString() ?? null,
       desiredRevision: h.desiredRevision,
       appliedRevision: h.appliedRevision,
       failedRevision: h.failedRevision,
-      lastApply: h.lastApply,
-      driftPolicy: h.driftPolicy,
+      lastApply: (h.lastApply as ApplyResult | null) ?? null,
+      driftPolicy: h.driftPolicy as DriftPolicy,
       drift: applied ? driftedPaths(applied, (h.reportedFiles as Record<string, string>) ?? {}) : [],
       agentVersion: h.agentVersion,
-      qmail: h.qmail as HostView['qmail'],
+      qmail: (h.qmail as QmailState | null) ?? null,
       queue: this.queueView(h.id),
     };
   }

@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { describeProblems, HostDocumentSchema, parsePayload, type HostDocument } from '@qfleet/protocol';
+import { describeProblems, HostDocumentSchema, parsePayload, type ImportResult } from '@qfleet/protocol';
 import { importFiles, validateDocument } from '@qfleet/qmail';
 import { AgentRequests } from '../agents/agent-requests.service';
 import { HostConfigService } from '../host-config/host-config.service';
 import { InvalidInput } from '../errors/errors';
 import type { Actor } from '../auth/roles';
 
-export interface ImportResult {
-  document: HostDocument;
-  revision: number | null;
-  unmodelled: { path: string; reason: string }[];
-  notes: { path: string; message: string }[];
-  warnings: { path: string; message: string }[];
-}
 
 /**
  * Import adopts an existing server: the agent sends its files, libs/qmail reads them by

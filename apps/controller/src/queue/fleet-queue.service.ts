@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AgentRequest, QueueDeleteResultSchema, QueueFindResultSchema, type QueueFindRequest } from '@qfleet/protocol';
+import { AgentRequest, QueueDeleteResultSchema, QueueFindResultSchema, type FleetTarget, type HostMatch, type QueueFindRequest } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
 import { AgentRequests } from '../agents/agent-requests.service';
 import { AgentSessions } from '../agents/agent-sessions';
@@ -7,20 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { InvalidInput } from '../errors/errors';
 import type { Actor } from '../auth/roles';
 
-export interface FleetTarget {
-  hosts?: string[];
-  groups?: string[];
-}
 
-export interface HostMatch {
-  hostId: string;
-  name: string;
-  connected: boolean;
-  count: number;
-  ids: number[];
-  error?: string;
-  deleted?: number;
-}
 
 /**
  * Incidents across the fleet (a compromised account spamming through many hosts): find the

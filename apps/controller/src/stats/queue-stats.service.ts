@@ -1,16 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { QueueStats } from '@qfleet/protocol';
+import type { DomainStats, QueuePoint, QueueSeries, QueueStats } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
 
-export interface QueueSeriesPoint {
-  at: string;
-  messages: number;
-  unprocessed: number;
-  local: number;
-  remote: number;
-  bytes: number;
-  oldestAgeSec: number | null;
-}
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -81,8 +72,8 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
    * Destination domains across the fleet from the latest reports: "gmail.com deferring on
    * 40 hosts" at a glance. Sorted by waiting messages.
    */
-  domains(hostNames: Map<string, string>): { domain: string; hosts: string[]; messages: number; recipients: number; nextRetryAt: string | null; oldestQueuedAt: string | null }[] {
-    const byDomain = new Map<string, { domain: string; hosts: string[]; messages: number; recipients: number; nextRetryAt: string | null; oldestQueuedAt: string | null }>();
+  domains(hostNames: Map<string, string>): DomainStats[] {
+    const byDomain = new Map<string, DomainStats>();
     for (const [hostId, stats] of this.latest) {
       for (const d of stats.domains) {
         const agg = byDomain.get(d.domain) ?? { domain: d.domain, hosts: [], messages: 0, recipients: 0, nextRetryAt: null, oldestQueuedAt: null };
@@ -105,17 +96,17 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
    * Fleet totals and per-host figures in buckets of `stepSec`; within a bucket a host counts
    * with its latest sample, so a sum over hosts is a real queue size, not a sum over time.
    */
-  async series(sinceMs: number, stepSec: number): Promise<{ step: number; fleet: QueueSeriesPoint[]; hosts: Record<string, QueueSeriesPoint[]> }> {
+  async series(sinceMs: number, stepSec: number): Promise<QueueSeries> {
     const rows = await this.prisma.queueSample.findMany({ where: { at: { gte: new Date(sinceMs) } }, orderBy: { at: 'asc' } });
     const step = Math.max(60, stepSec) * 1000;
-    const perHost = new Map<string, Map<number, QueueSeriesPoint>>();
+    const perHost = new Map<string, Map<number, QueuePoint>>();
     for (const r of rows) {
       const bucket = Math.floor(r.at.getTime() / step) * step;
       const point = { at: new Date(bucket).toISOString(), messages: r.messages, unprocessed: r.unprocessed, local: r.local, remote: r.remote, bytes: r.bytes, oldestAgeSec: r.oldestAgeSec };
       if (!perHost.has(r.hostId)) perHost.set(r.hostId, new Map());
       perHost.get(r.hostId)!.set(bucket, point); // rows are in time order: the latest wins
     }
-    const fleetBuckets = new Map<number, QueueSeriesPoint>();
+    const fleetBuckets = new Map<number, QueuePoint>();
     for (const points of perHost.values()) {
       for (const [bucket, p] of points) {
         const f = fleetBuckets.get(bucket) ?? { at: p.at, messages: 0, unprocessed: 0, local: 0, remote: 0, bytes: 0, oldestAgeSec: null };
