@@ -1,17 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { startAgent } from '../support/agent';
 import { launchBrowser } from '../support/browser';
 import { QmailTree } from '../support/qmail-tree';
-import { QueueFixture } from '../support/queue-fixture';
 import { SupervisedQmailSend } from '../support/supervise';
 import { waitFor, type Proc } from '../support/processes';
-import { ATTACHMENT, mimeWithAttachment } from '../support/messages';
+import { ATTACHMENT } from '../support/messages';
+import { addIncidentQueue, makeMailHomes, type ScenarioMessage } from '../support/mail-scenario';
 
-const withAttachment = mimeWithAttachment('Quarterly report');
 
 /** Set QFLEET_SCREENSHOTS to a directory to keep a picture of each page the spec visits. */
 async function snap(page: Page, name: string): Promise<void> {
@@ -27,8 +25,8 @@ describe('the dashboard queue and mailboxes', () => {
   let agent: Proc;
   let qmailSend: SupervisedQmailSend;
   const qmail = new QmailTree();
-  const homes = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-homes-'));
-  const ids: Record<string, number> = {};
+  const homes = makeMailHomes();
+  let ids: Record<ScenarioMessage, number>;
   const hostName = 'mx1.example.net';
   let hostId: string;
 
@@ -37,28 +35,7 @@ describe('the dashboard queue and mailboxes', () => {
   beforeAll(async () => {
     ctl = await TestController.start('embedded');
     qmail.installStandIn('qmail-tcpok', '#!/bin/sh\nexit 0\n');
-    const queue = new QueueFixture(path.join(qmail.home, 'queue'));
-    const t0 = Date.now() - 3 * 3600_000;
-    ids['report'] = queue.add({ sender: 'alice@example.com', recipients: [{ kind: 'remote', address: 'bob@gmail.com' }], body: withAttachment, queuedAt: new Date(t0) });
-    ids['spam1'] = queue.add({ sender: 'spammer@hacked.example', recipients: [{ kind: 'remote', address: 'v1@yahoo.com' }], body: 'Subject: cheap pills\n\nbuy\n', queuedAt: new Date(t0 + 1000) });
-    ids['spam2'] = queue.add({
-      sender: 'spammer@hacked.example',
-      recipients: [{ kind: 'remote', address: 'v2@yahoo.com' }, { kind: 'local', address: 'joe@example.com', done: true }],
-      body: 'Subject: cheap pills\n\nbuy\n',
-      bouncing: true,
-      queuedAt: new Date(t0 + 2000),
-    });
-    ids['lunch'] = queue.add({ sender: 'carol@example.com', recipients: [{ kind: 'local', address: 'joe@example.com' }], body: 'Subject: lunch\n\nnoon?\n', queuedAt: new Date(t0 + 3000) });
-
-    const joe = path.join(homes, 'joe');
-    for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(joe, 'Maildir', d), { recursive: true });
-    fs.writeFileSync(path.join(joe, 'Maildir/new/1700000000.1.mx'), 'From: boss@example.com\nTo: joe@example.com\nSubject: Budget meeting\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n\nAt ten.\n');
-    fs.writeFileSync(path.join(joe, 'Maildir/cur/1700000100.2.mx:2,S'), 'From: news@list.example\nTo: joe@example.com\nSubject: Weekly news\nDate: Tue, 14 Nov 2023 22:15:00 +0000\n\nNothing new.\n');
-    // Delivery times as the Date headers say, so "newest first" has one answer.
-    fs.utimesSync(path.join(joe, 'Maildir/new/1700000000.1.mx'), 1700000000, 1700000000);
-    fs.utimesSync(path.join(joe, 'Maildir/cur/1700000100.2.mx:2,S'), 1700000100, 1700000100);
-    const passwd = path.join(homes, 'passwd');
-    fs.writeFileSync(passwd, `root:x:0:0:root:/root:/bin/sh\njoe:x:1001:1001::${joe}:/bin/sh\n`);
+    ids = addIncidentQueue(qmail.home, new Date(Date.now() - 3 * 3600_000));
 
     qmailSend = new SupervisedQmailSend();
     await waitFor('qmail-send stand-in up', () => qmailSend.events().includes('start'));
@@ -68,7 +45,7 @@ describe('the dashboard queue and mailboxes', () => {
       controllerUrl: ctl.url,
       token: host.enrollToken,
       qmailHome: qmail.home,
-      args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', passwd, '--queue-interval', '1'],
+      args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', homes.passwd, '--queue-interval', '1'],
     }).proc;
     await waitFor('the agent to connect', async () => (await ctl.host(hostId)).connected);
 
@@ -84,7 +61,7 @@ describe('the dashboard queue and mailboxes', () => {
     await qmailSend?.stop();
     await ctl?.stop();
     qmail.remove();
-    fs.rmSync(homes, { recursive: true, force: true });
+    homes.remove();
   });
 
   it('shows the queue of each host and the waiting destinations on the fleet page', async () => {

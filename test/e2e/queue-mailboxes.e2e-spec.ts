@@ -1,13 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { TestController } from '../support/controller';
 import { startAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
-import { QueueFixture } from '../support/queue-fixture';
 import { SupervisedQmailSend } from '../support/supervise';
 import { waitFor, type Proc } from '../support/processes';
-import { ATTACHMENT, mimeWithAttachment } from '../support/messages';
+import { ATTACHMENT } from '../support/messages';
+import { addIncidentQueue, makeMailHomes, type ScenarioMessage } from '../support/mail-scenario';
 
 /** The Webmin "Mail Queue" and "Read User Mail" pages through the API, a real agent and real daemontools. */
 describe('queue and mailboxes through the controller', () => {
@@ -15,32 +12,14 @@ describe('queue and mailboxes through the controller', () => {
   let agent: Proc;
   let qmailSend: SupervisedQmailSend;
   const qmail = new QmailTree();
-  const homes = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-homes-'));
+  const homes = makeMailHomes();
   let hostId: string;
-  let queue: QueueFixture;
-  const ids: Record<string, number> = {};
+  let ids: Record<ScenarioMessage, number>;
 
   beforeAll(async () => {
     ctl = await TestController.start('embedded');
     qmail.installStandIn('qmail-tcpok', `#!/bin/sh\necho qmail-tcpok >> ${qmail.home}/bin/calls.log\n`);
-    queue = new QueueFixture(path.join(qmail.home, 'queue'));
-    const t0 = Date.now() - 7200_000;
-    ids['report'] = queue.add({ sender: 'alice@example.com', recipients: [{ kind: 'remote', address: 'bob@gmail.com' }], body: mimeWithAttachment('Quarterly report'), queuedAt: new Date(t0) });
-    ids['spam1'] = queue.add({ sender: 'spammer@hacked.example', recipients: [{ kind: 'remote', address: 'v1@yahoo.com' }], body: 'Subject: cheap pills\n\nbuy\n', queuedAt: new Date(t0 + 1000) });
-    ids['spam2'] = queue.add({ sender: 'spammer@hacked.example', recipients: [{ kind: 'remote', address: 'v2@yahoo.com' }, { kind: 'local', address: 'joe@example.com', done: true }], body: 'Subject: cheap pills\n\nbuy\n', bouncing: true, queuedAt: new Date(t0 + 2000) });
-    ids['local'] = queue.add({ sender: 'carol@example.com', recipients: [{ kind: 'local', address: 'joe@example.com' }], body: 'Subject: lunch\n\nnoon?\n', queuedAt: new Date(t0 + 3000) });
-
-    // joe: a Maildir with two messages; ann: an mbox with one, in homes listed by a passwd file.
-    const joe = path.join(homes, 'joe');
-    for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(joe, 'Maildir', d), { recursive: true });
-    fs.writeFileSync(path.join(joe, 'Maildir/new/1700000000.1.mx'), 'From: boss@example.com\nTo: joe@example.com\nSubject: Budget meeting\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n\nAt ten.\n');
-    fs.writeFileSync(path.join(joe, 'Maildir/cur/1700000100.2.mx:2,S'), 'From: news@list.example\nTo: joe@example.com\nSubject: Weekly news\nDate: Tue, 14 Nov 2023 22:15:00 +0000\n\nNothing new.\n');
-    // A Maildir message's mtime is its delivery time (QMAIL.md §6): budget first, news later.
-    fs.utimesSync(path.join(joe, 'Maildir/new/1700000000.1.mx'), 1700000000, 1700000000);
-    fs.utimesSync(path.join(joe, 'Maildir/cur/1700000100.2.mx:2,S'), 1700000100, 1700000100);
-    fs.mkdirSync(path.join(homes, 'ann'));
-    const passwd = path.join(homes, 'passwd');
-    fs.writeFileSync(passwd, `root:x:0:0:root:/root:/bin/sh\njoe:x:1001:1001::${joe}:/bin/sh\nann:x:1002:1002::${path.join(homes, 'ann')}:/bin/sh\n`);
+    ids = addIncidentQueue(qmail.home, new Date(Date.now() - 7200_000));
 
     qmailSend = new SupervisedQmailSend();
     await waitFor('qmail-send stand-in up', () => qmailSend.events().includes('start'));
@@ -50,7 +29,7 @@ describe('queue and mailboxes through the controller', () => {
       controllerUrl: ctl.url,
       token: host.enrollToken,
       qmailHome: qmail.home,
-      args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', passwd, '--mailbox', 'maildir'],
+      args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', homes.passwd, '--mailbox', 'maildir'],
     }).proc;
     await waitFor('the agent to connect', async () => (await ctl.host(hostId)).connected);
   });
@@ -59,14 +38,14 @@ describe('queue and mailboxes through the controller', () => {
     await qmailSend?.stop();
     await ctl?.stop();
     qmail.remove();
-    fs.rmSync(homes, { recursive: true, force: true });
+    homes.remove();
   });
 
   it('lists the queue with every recipient, sorted and paged', async () => {
     const page = await ctl.api('GET', `/api/hosts/${hostId}/queue?sort=date&order=asc`);
     expect(page.status).toBe(200);
     expect(page.body.total).toBe(4);
-    expect(page.body.messages.map((m: { id: number }) => m.id)).toEqual([ids['report'], ids['spam1'], ids['spam2'], ids['local']]);
+    expect(page.body.messages.map((m: { id: number }) => m.id)).toEqual([ids['report'], ids['spam1'], ids['spam2'], ids['lunch']]);
     const spam2 = page.body.messages[2];
     expect(spam2).toMatchObject({ sender: 'spammer@hacked.example', bouncing: true });
     expect(spam2.recipients).toEqual([
@@ -112,9 +91,9 @@ describe('queue and mailboxes through the controller', () => {
   });
 
   it('deletes one message through the host API, and flushes the queue', async () => {
-    const del = await ctl.api('DELETE', `/api/hosts/${hostId}/queue/${ids['local']}`);
+    const del = await ctl.api('DELETE', `/api/hosts/${hostId}/queue/${ids['lunch']}`);
     expect(del.status).toBe(200);
-    expect(del.body).toMatchObject({ deleted: [ids['local']], missing: [] });
+    expect(del.body).toMatchObject({ deleted: [ids['lunch']], missing: [] });
     expect(del.body.qmailSend).toEqual(['stop', 'down', 'start', 'up']);
     const before = qmailSend.events().length;
     const flush = await ctl.api('POST', `/api/hosts/${hostId}/queue/flush`);
