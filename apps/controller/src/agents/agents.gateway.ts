@@ -95,7 +95,8 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     if (!parsed.ok) return this.refuse(socket, `invalid ${kind}: ${describeProblems(parsed.problems)}`);
     const hello: Hello = parsed.value;
     const { hostId } = socket.data;
-    await this.prisma.host.update({
+    // The row as updated is what afterReport decides on: no second read per report.
+    const host = await this.prisma.host.update({
       where: { id: hostId },
       data: {
         lastSeen: new Date(),
@@ -105,7 +106,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
         reportedFiles: hello.files as Prisma.InputJsonValue,
       },
     });
-    await this.dispatcher.afterReport(hostId);
+    await this.dispatcher.afterReport(host);
   }
 
   private refuse(socket: AgentSocket, message: string): void {

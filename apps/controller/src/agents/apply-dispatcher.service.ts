@@ -5,7 +5,7 @@ import { PrismaService } from '../database/prisma.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import { driftedPaths, type StoredRendering } from '../host-config/rendered';
-import type { Prisma } from '../generated/prisma/client';
+import type { Host, Prisma } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 
 /**
@@ -53,9 +53,8 @@ export class ApplyDispatcher {
    * After an agent's report: converge, and under the `enforce` policy overwrite drift at
    * once (DESIGN.md step 5: never silently, unless the host's policy says so).
    */
-  async afterReport(hostId: string): Promise<void> {
-    const host = await this.prisma.host.findUnique({ where: { id: hostId } });
-    if (!host) return;
+  async afterReport(host: Host): Promise<void> {
+    const hostId = host.id;
     let force = false;
     if (host.driftPolicy === 'enforce' && host.appliedRevision === host.desiredRevision && host.desiredRevision > 0) {
       const config = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.appliedRevision } } });

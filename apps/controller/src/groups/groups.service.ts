@@ -34,11 +34,6 @@ export class GroupsService {
     return { name: g.name, revision: g.revision, document: g.document };
   }
 
-  /** Groups a host names are created on first use, empty: a group is also a tag. */
-  async ensure(names: string[]): Promise<void> {
-    for (const name of names) await this.prisma.group.upsert({ where: { name }, create: { name, document: {} }, update: {} });
-  }
-
   async get(name: string) {
     const g = await this.prisma.group.findUnique({ where: { name } });
     if (!g) throw new NotFound(`no group named ${name}`);
