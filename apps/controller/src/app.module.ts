@@ -16,11 +16,13 @@ import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { TokensModule } from './tokens/tokens.module';
 import { GroupsModule } from './groups/groups.module';
 import { ActionsModule } from './actions/actions.module';
+import { RolloutsModule } from './rollouts/rollouts.module';
+import { UiModule } from './ui/ui.module';
 import { HealthController } from './health.controller';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
 @Module({
-  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule, TokensModule, ActionsModule, GroupsModule],
+  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule, TokensModule, ActionsModule, GroupsModule, UiModule, RolloutsModule],
   controllers: [HealthController],
   providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })

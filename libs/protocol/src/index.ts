@@ -7,3 +7,4 @@ export * from './requests';
 export * from './tokens';
 export * from './actions';
 export * from './views';
+export * from './rollouts';

@@ -95,11 +95,6 @@ export interface QueueSeries {
   hosts: Record<string, QueuePoint[]>;
 }
 
-export interface FleetTarget {
-  hosts?: string[];
-  groups?: string[];
-}
-
 /** One host's part of a fleet-wide queue find or purge. */
 export interface HostMatch {
   hostId: string;

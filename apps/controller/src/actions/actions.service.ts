@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ActionRequest, ActionResultSchema, ServiceStateSchema, type Action, type ActionResult, type ServiceState } from '@qfleet/protocol';
+import { ActionRequest, ActionResultSchema, ServiceStateSchema, type Action, type ActionResult, type ServiceState, type FleetTarget } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
+import { hostsOfTarget } from '../hosts/fleet-target';
+import { mapLimit } from '../hosts/map-limit';
 import { AgentRequests } from '../agents/agent-requests.service';
 import { AgentSessions } from '../agents/agent-sessions';
 import { AuditService } from '../audit/audit.service';
@@ -10,11 +12,6 @@ import type { Actor } from '../auth/roles';
 // The agent waits up to 120 s for qmail-send to exit after TERM (QMAIL.md §5), then answers.
 const ACTION_TIMEOUT_MS = 150_000;
 const FLEET_CONCURRENCY = 10;
-
-export interface FleetTarget {
-  hosts?: string[];
-  groups?: string[];
-}
 
 export interface HostActionResult {
   hostId: string;
@@ -52,7 +49,7 @@ export class ActionsService {
 
   /** Every targeted host, at most FLEET_CONCURRENCY at a time; one audit entry for the lot. */
   async runFleet(target: FleetTarget, action: Action, actor: Actor): Promise<{ action: Action; hosts: HostActionResult[]; ok: number; failed: number }> {
-    const hosts = await this.resolve(target);
+    const hosts = await hostsOfTarget(this.prisma, target);
     const results = await mapLimit(hosts, FLEET_CONCURRENCY, async (h): Promise<HostActionResult> => {
       if (!this.sessions.isConnected(h.id)) return { hostId: h.id, name: h.name, ok: false, error: 'not connected' };
       try {
@@ -72,26 +69,4 @@ export class ActionsService {
     return { action, hosts: results, ok, failed: results.length - ok };
   }
 
-  private async resolve(target: FleetTarget) {
-    if (!target.hosts?.length && !target.groups?.length) throw new InvalidInput('target: give hosts or groups', [{ path: 'target', message: 'give hosts or groups' }]);
-    return this.prisma.host.findMany({
-      where: { OR: [...(target.hosts?.length ? [{ id: { in: target.hosts } }] : []), ...(target.groups?.length ? [{ groups: { hasSome: target.groups } }] : [])] },
-      orderBy: { name: 'asc' },
-      select: { id: true, name: true },
-    });
-  }
-}
-
-/** Runs fn over items with at most `limit` in flight, keeping the order of items in the results. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

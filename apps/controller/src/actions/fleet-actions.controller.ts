@@ -1,14 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ActionSchema } from '@qfleet/protocol';
+import { ActionSchema, FleetTargetSchema } from '@qfleet/protocol';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { ActionsService } from './actions.service';
 
-const Target = z.strictObject({ hosts: z.array(z.string().uuid()).max(10_000).optional(), groups: z.array(z.string().min(1)).max(100).optional() });
-const FleetActionBody = z.strictObject({ target: Target, action: ActionSchema });
+const FleetActionBody = z.strictObject({ target: FleetTargetSchema, action: ActionSchema });
 
 @ApiTags('actions')
 @ApiBearerAuth()

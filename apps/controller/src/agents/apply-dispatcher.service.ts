@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentEvent, ApplyAckSchema, describeProblems, parsePayload, type ApplyAck, type ConfigApply } from '@qfleet/protocol';
 import type { Socket } from 'socket.io';
@@ -18,6 +19,8 @@ export class ApplyDispatcher {
   private readonly logger = new Logger('apply');
   private readonly inFlight = new Set<string>();
   private readonly again = new Map<string, boolean>();
+  /** 'host' (hostId) whenever a host's applied or failed revision may have moved: an ack, a hello, a report. */
+  readonly progress = new EventEmitter();
 
   constructor(
     private readonly prisma: PrismaService,
@@ -55,6 +58,7 @@ export class ApplyDispatcher {
    */
   async afterReport(host: Host): Promise<void> {
     const hostId = host.id;
+    this.progress.emit('host', hostId);
     let force = false;
     if (host.driftPolicy === 'enforce' && host.appliedRevision === host.desiredRevision && host.desiredRevision > 0) {
       const config = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.appliedRevision } } });
@@ -123,5 +127,6 @@ export class ApplyDispatcher {
       await this.prisma.host.update({ where: { id: hostId }, data: { failedRevision: ack.revision, lastApply } });
       this.logger.warn(`host ${name}: revision ${ack.revision} failed at ${ack.error?.step}${ack.error?.file ? ` (${ack.error.file})` : ''}: ${ack.error?.message}`);
     }
+    this.progress.emit('host', hostId);
   }
 }

@@ -1,17 +1,29 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createTwoFilesPatch } from 'diff';
 import { describeProblems, parsePayload, type HostDocument, type WriteResult } from '@qfleet/protocol';
-import { LayerSchema, mergeLayers, renderDocument, validateDocument, type RenderedSet } from '@qfleet/qmail';
+import { LayerSchema, mergeLayers, renderDocument, validateDocument, type Layer, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
 import { InvalidInput, NotFound } from '../errors/errors';
 import type { Actor } from '../auth/roles';
-import type { Prisma } from '../generated/prisma/client';
+import type { Host, Prisma } from '../generated/prisma/client';
+import type { FieldProblem } from '@qfleet/protocol';
 import { mergePatch } from './merge-patch';
 import { EMPTY_RENDERING, withDroppedAliases, withPostSteps, type StoredRendering } from './rendered';
 import { planApply, type Plan } from './plan';
 
+export interface RevisionPreview {
+  /** the host's latest revision and own document now */
+  revision: number;
+  own: Layer;
+  nextOwn: Layer;
+  effectiveBefore: HostDocument;
+  effective: HostDocument;
+  errors: FieldProblem[];
+  warnings: FieldProblem[];
+  plan: Plan;
+}
 
 /** A host's own desired-state document: stored as numbered revisions, rendered, pushed. */
 @Injectable()
@@ -53,13 +65,53 @@ export class HostConfigService {
     return { ...mergeLayers(layers), layers: layers.map((l) => l.source) };
   }
 
+  /**
+   * What a new own document would make of a host, without storing anything: the effective
+   * document checked and rendered, and the file plan against the files the host reported.
+   * Rollouts preview and apply through this one function, so a dry run is the real code.
+   */
+  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer): Promise<RevisionPreview> {
+    const latest = await this.latest(host.id);
+    const own = (latest?.document as Layer) ?? {};
+    const groupLayers = (await this.layersOf(host.groups, own)).slice(0, -1).map((l) => l.document);
+    const nextOwn = next(own, groupLayers);
+    const layers = await this.layersOf(host.groups, nextOwn);
+    const { document: effective } = mergeLayers(layers);
+    const { errors, warnings } = validateDocument(effective);
+    const revisions = await this.prisma.hostConfig.findMany({ where: { hostId: host.id }, orderBy: { revision: 'desc' }, take: 20 });
+    const before = (revisions[0]?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING;
+    const rendering = errors.length ? EMPTY_RENDERING : withPostSteps(before, withDroppedAliases(before, renderDocument(effective), effective.aliases !== undefined));
+    const plan = errors.length
+      ? { changes: [], postSteps: [] }
+      : planApply(rendering, (host.reportedFiles as Record<string, string> | null) ?? {}, revisions.map((r) => r.rendered as unknown as RenderedSet));
+    const effectiveBefore = mergeLayers([...groupLayers.map((document) => ({ source: 'group', document })), { source: 'host', document: own }]).document;
+    return { revision: latest?.revision ?? 0, own, nextOwn, effectiveBefore, effective, errors, warnings, plan };
+  }
+
+  /** The host's own document as stored with one revision (0: the empty document). */
+  async documentAt(hostId: string, revision: number): Promise<Layer | null> {
+    if (revision === 0) return {};
+    const row = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision } } });
+    return row ? (row.document as Layer) : null;
+  }
+
   private async layersOf(groups: string[], own: HostDocument) {
     const rows = groups.length ? await this.prisma.group.findMany({ where: { name: { in: groups } } }) : [];
     const byName = new Map(rows.map((g) => [g.name, g.document as HostDocument]));
     return [...groups.filter((g) => byName.has(g)).map((g) => ({ source: `group:${g}`, document: byName.get(g)! })), { source: 'host', document: own }];
   }
 
-  private async storeRevision(host: { id: string; groups: string[] }, own: HostDocument, actor: Actor | string, action: string): Promise<WriteResult> {
+  /**
+   * Stores the next revision of a host and sends it. `alongside` runs in the same transaction,
+   * so a rollout's record of the revision and the revision itself exist together or not at all.
+   */
+  async storeRevision(
+    host: { id: string; groups: string[] },
+    own: HostDocument,
+    actor: Actor | string,
+    action: string,
+    alongside?: (tx: Prisma.TransactionClient, revision: number, previous: number) => Promise<unknown>,
+  ): Promise<WriteResult> {
     const hostId = host.id;
     const { document: effective } = mergeLayers(await this.layersOf(host.groups, own));
     const { errors, warnings } = validateDocument(effective);
@@ -89,6 +141,7 @@ export class HostConfigService {
         },
         tx,
       );
+      await alongside?.(tx, updated.desiredRevision, previous?.revision ?? 0);
       return updated.desiredRevision;
     });
     this.logger.log(`host ${hostId}: revision ${revision} stored by ${by} (${action})`);

@@ -1,16 +1,15 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { QueueFindRequestSchema } from '@qfleet/protocol';
+import { QueueFindRequestSchema, FleetTargetSchema } from '@qfleet/protocol';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { FleetQueueService } from './fleet-queue.service';
 
-const Target = z.strictObject({ hosts: z.array(z.string().uuid()).max(10_000).optional(), groups: z.array(z.string().min(1)).max(100).optional() });
-const FindBody = z.strictObject({ target: Target, criteria: QueueFindRequestSchema });
+const FindBody = z.strictObject({ target: FleetTargetSchema, criteria: QueueFindRequestSchema });
 const PurgeBody = z.strictObject({
-  target: Target,
+  target: FleetTargetSchema,
   criteria: QueueFindRequestSchema,
   confirm: z.literal(true, { message: 'must be true: run find first and confirm the counts' }),
 });

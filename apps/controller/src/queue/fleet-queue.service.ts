@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AgentRequest, QueueDeleteResultSchema, QueueFindResultSchema, type FleetTarget, type HostMatch, type QueueFindRequest } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
+import { hostsOfTarget } from '../hosts/fleet-target';
 import { AgentRequests } from '../agents/agent-requests.service';
 import { AgentSessions } from '../agents/agent-sessions';
 import { AuditService } from '../audit/audit.service';
@@ -24,7 +25,7 @@ export class FleetQueueService {
   ) {}
 
   async find(target: FleetTarget, criteria: QueueFindRequest): Promise<{ hosts: HostMatch[]; total: number }> {
-    const hosts = await this.resolve(target);
+    const hosts = await hostsOfTarget(this.prisma, target);
     const matches = await Promise.all(
       hosts.map(async (h): Promise<HostMatch> => {
         const base = { hostId: h.id, name: h.name, connected: this.sessions.isConnected(h.id), count: 0, ids: [] as number[] };
@@ -63,12 +64,4 @@ export class FleetQueueService {
     return { hosts, total: found.total, deleted };
   }
 
-  private async resolve(target: FleetTarget) {
-    if (!target.hosts?.length && !target.groups?.length) throw new InvalidInput('target: give hosts or groups', [{ path: 'target', message: 'give hosts or groups' }]);
-    return this.prisma.host.findMany({
-      where: { OR: [...(target.hosts?.length ? [{ id: { in: target.hosts } }] : []), ...(target.groups?.length ? [{ groups: { hasSome: target.groups } }] : [])] },
-      orderBy: { name: 'asc' },
-      select: { id: true, name: true },
-    });
-  }
 }

@@ -1,3 +1,4 @@
 export * from './schema';
 export * from './merge';
 export * from './diff';
+export * from './change';

@@ -1,0 +1,48 @@
+import { isDeepStrictEqual } from 'node:util';
+import { Injectable } from '@nestjs/common';
+import { describeProblems } from '@qfleet/protocol';
+import { applyChangeToLayer, fieldsTakenOver, type Change, type Layer } from '@qfleet/qmail';
+import { HostConfigService, type RevisionPreview } from '../host-config/host-config.service';
+import type { Host } from '../generated/prisma/client';
+
+/** What one host of a rollout is asked to become. */
+export type HostGoal = { kind: 'change'; change: Change } | { kind: 'revert'; restoreRevision: number; expectRevision: number };
+
+export type HostDecision =
+  | { outcome: 'change'; nextOwn: Layer; preview: RevisionPreview }
+  | { outcome: 'unchanged'; preview: RevisionPreview }
+  | { outcome: 'skipped' | 'invalid'; error: string; preview?: RevisionPreview };
+
+/**
+ * Decides what a rollout does to one host. The dry run and the real run both call this, so
+ * what a dry run shows is what the rollout does.
+ */
+@Injectable()
+export class RolloutPlanner {
+  constructor(private readonly config: HostConfigService) {}
+
+  async decide(host: Host, goal: HostGoal): Promise<HostDecision> {
+    if (goal.kind === 'revert') {
+      if (host.desiredRevision !== goal.expectRevision)
+        return { outcome: 'skipped', error: `changed since: the host is at revision ${host.desiredRevision}, the rollout left it at ${goal.expectRevision}; revert it by hand` };
+      const restored = await this.config.documentAt(host.id, goal.restoreRevision);
+      if (!restored) return { outcome: 'skipped', error: `revision ${goal.restoreRevision} of this host is gone` };
+      return this.judge(await this.config.preview(host, () => restored), null);
+    }
+    const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups));
+    return this.judge(preview, goal.change);
+  }
+
+  private judge(preview: RevisionPreview, change: Change | null): HostDecision {
+    const takenOver = change ? fieldsTakenOver(preview.effectiveBefore, change) : [];
+    if (takenOver.length)
+      return {
+        outcome: 'skipped',
+        preview,
+        error: `${takenOver.join(', ')} ${takenOver.length > 1 ? 'are' : 'is'} not managed on this host: adding to it would replace the host's file; import the host or manage the field first`,
+      };
+    if (preview.errors.length) return { outcome: 'invalid', preview, error: `invalid configuration: ${describeProblems(preview.errors)}` };
+    if (isDeepStrictEqual(preview.nextOwn, preview.own)) return { outcome: 'unchanged', preview };
+    return { outcome: 'change', nextOwn: preview.nextOwn, preview };
+  }
+}

@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { ApplyAck, HealthGate } from '@qfleet/protocol';
+import type { Change } from '@qfleet/qmail';
+import { PrismaService } from '../database/prisma.service';
+import { AgentSessions } from '../agents/agent-sessions';
+import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
+import { HostConfigService } from '../host-config/host-config.service';
+import { QueueStatsService } from '../stats/queue-stats.service';
+import { UiGateway } from '../ui/ui.gateway';
+import { SETTINGS } from '../settings/settings.module';
+import type { Settings } from '../settings/settings';
+import type { Prisma, Rollout, RolloutHost } from '../generated/prisma/client';
+import { mapLimit } from '../hosts/map-limit';
+import { RolloutPlanner, type HostGoal } from './rollout-planner';
+import { FAILED_STATES, OPEN_STATES, summaryOf } from './rollout-views';
+
+const LEASE_MS = 15_000;
+const POLL_MS = 500;
+const SEND_CONCURRENCY = 10;
+
+/**
+ * Runs rollouts batch by batch. Everything a rollout knows is in the database (its batch, each
+ * host's state and revision, stored in the same transaction as the revision itself), so a
+ * controller that stops mid-rollout resumes where it was: hosts already sent are waited for,
+ * never sent again. A lease on the rollout row keeps replicas from running one rollout twice.
+ */
+@Injectable()
+export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('rollout');
+  private readonly me = randomUUID();
+  private readonly active = new Set<string>();
+  private readonly sleepers = new Set<() => void>();
+  private sweepTimer?: NodeJS.Timeout;
+  private stopping = false;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sessions: AgentSessions,
+    private readonly dispatcher: ApplyDispatcher,
+    private readonly config: HostConfigService,
+    private readonly planner: RolloutPlanner,
+    private readonly queueStats: QueueStatsService,
+    private readonly ui: UiGateway,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {
+    // A late ack, or a host that converges after it reconnects, moves its rollout rows on.
+    this.dispatcher.progress.on('host', (hostId: string) => void this.reconcileHost(hostId).catch((e: Error) => this.logger.warn(`host ${hostId}: ${e.message}`)));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // The embedded database has one process by its lock file: a claim left by a killed
+    // controller is stale at once. With PostgreSQL a claim lapses with its lease.
+    if (!this.settings.databaseUrl) await this.prisma.rollout.updateMany({ where: { runner: { not: null } }, data: { runner: null, leaseUntil: null } });
+    await this.sweep();
+    this.sweepTimer = setInterval(() => void this.sweep().catch((e: Error) => this.logger.warn(`sweep: ${e.message}`)), LEASE_MS / 2);
+    this.sweepTimer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.wake();
+    await this.prisma.rollout.updateMany({ where: { runner: this.me }, data: { runner: null, leaseUntil: null } }).catch(() => undefined);
+  }
+
+  /** Starts (or resumes) a running rollout in this process, unless it already runs here. */
+  start(id: string): void {
+    if (this.active.has(id) || this.stopping) return;
+    this.active.add(id);
+    void this.run(id)
+      .catch((e: Error) => this.logger.error(`rollout ${id}: ${e.message}`))
+      .finally(() => {
+        this.active.delete(id);
+        void this.prisma.rollout.updateMany({ where: { id, runner: this.me }, data: { runner: null, leaseUntil: null } }).catch(() => undefined);
+      });
+  }
+
+  /** Tells waiting loops to look again (a pause, a cancel, an ack). */
+  wake(): void {
+    for (const s of [...this.sleepers]) s();
+  }
+
+  async publish(id: string): Promise<void> {
+    const rollout = await this.prisma.rollout.findUnique({ where: { id } });
+    if (!rollout) return;
+    const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: id }, select: { state: true, batch: true } });
+    this.ui.rolloutProgress(summaryOf(rollout, rows));
+  }
+
+  private async sweep(): Promise<void> {
+    const running = await this.prisma.rollout.findMany({ where: { status: 'running' }, select: { id: true } });
+    for (const { id } of running) this.start(id);
+  }
+
+  private async claim(id: string): Promise<boolean> {
+    const now = new Date();
+    const { count } = await this.prisma.rollout.updateMany({
+      where: { id, status: 'running', OR: [{ runner: null }, { runner: this.me }, { leaseUntil: { lt: now } }] },
+      data: { runner: this.me, leaseUntil: new Date(now.getTime() + LEASE_MS) },
+    });
+    return count === 1;
+  }
+
+  private async run(id: string): Promise<void> {
+    while (!this.stopping && (await this.claim(id))) {
+      const rollout = await this.prisma.rollout.findUniqueOrThrow({ where: { id } });
+      const batchRows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: id, batch: rollout.batch }, orderBy: { position: 'asc' } });
+      if (!batchRows.length) {
+        await this.finish(rollout, 'completed', null);
+        return;
+      }
+      this.logger.log(`rollout ${id}: batch ${rollout.batch + 1}, ${batchRows.length} host(s)`);
+      await mapLimit(
+        batchRows.filter((r) => r.state === 'pending'),
+        SEND_CONCURRENCY,
+        (row) => this.sendTo(rollout, row),
+      );
+      await this.publish(id);
+      await this.waitForBatch(rollout);
+      if (this.stopping) return;
+
+      const failures = await this.prisma.rolloutHost.count({ where: { rolloutId: id, state: { in: [...FAILED_STATES] } } });
+      if (failures > rollout.maxFailures) {
+        await this.finish(rollout, 'halted', `${failures} host(s) failed, more than maxFailures ${rollout.maxFailures}`);
+        return;
+      }
+      const gate = rollout.health as HealthGate | null;
+      if (gate && rollout.gatePassed < rollout.batch) {
+        const tripped = await this.healthGate(rollout, gate);
+        if (this.stopping) return;
+        if (tripped) {
+          const reverted = gate.onFail === 'revert' ? await this.revertBatch(rollout) : 0;
+          await this.finish(rollout, 'halted', `health gate after batch ${rollout.batch + 1}: ${tripped}${gate.onFail === 'revert' ? `; ${reverted} host(s) of the batch reverted` : ''}`);
+          return;
+        }
+        await this.prisma.rollout.update({ where: { id }, data: { gatePassed: rollout.batch } });
+      }
+      // The next batch; a pause or cancel that came meanwhile stops the loop at the claim.
+      await this.prisma.rollout.update({ where: { id }, data: { batch: rollout.batch + 1 } });
+      await this.publish(id);
+    }
+  }
+
+  private async finish(rollout: Rollout, status: 'completed' | 'halted', reason: string | null): Promise<void> {
+    // Only a running rollout moves on: a cancel that came first stays.
+    await this.prisma.rollout.updateMany({ where: { id: rollout.id, status: 'running' }, data: { status, reason, finishedAt: new Date() } });
+    this.logger.log(`rollout ${rollout.id}: ${status}${reason ? ` (${reason})` : ''}`);
+    await this.publish(rollout.id);
+  }
+
+  private goalOf(rollout: Rollout, row: RolloutHost): HostGoal {
+    return rollout.kind === 'revert'
+      ? { kind: 'revert', restoreRevision: row.restoreRevision ?? 0, expectRevision: row.expectRevision ?? 0 }
+      : { kind: 'change', change: rollout.change as Change };
+  }
+
+  /** One host: store its new revision and the row's record of it together, then send. */
+  private async sendTo(rollout: Rollout, row: RolloutHost): Promise<void> {
+    const where = { rolloutId_hostId: { rolloutId: rollout.id, hostId: row.hostId } };
+    const host = await this.prisma.host.findUnique({ where: { id: row.hostId } });
+    if (!host) {
+      await this.prisma.rolloutHost.update({ where, data: { state: 'skipped', error: 'the host was deleted', doneAt: new Date() } });
+      return;
+    }
+    const stats = this.queueStats.latestFor(host.id);
+    const connected = this.sessions.isConnected(host.id);
+    const sent = { sentAt: new Date(), queueBefore: stats?.messages ?? null, oldestBefore: stats?.oldestAgeSec ?? null };
+    const decision = await this.planner.decide(host, this.goalOf(rollout, row));
+    if (decision.outcome === 'skipped' || decision.outcome === 'invalid') {
+      await this.prisma.rolloutHost.update({ where, data: { ...sent, state: decision.outcome === 'invalid' ? 'failed' : 'skipped', error: decision.error, doneAt: new Date() } });
+      return;
+    }
+    if (decision.outcome === 'unchanged') {
+      // The host's document already has the change; it only has to be on the host.
+      const revision = host.desiredRevision;
+      const state = host.appliedRevision >= revision ? 'unchanged' : connected ? 'applying' : 'offline';
+      await this.prisma.rolloutHost.update({ where, data: { ...sent, state, revision, previousRevision: revision, doneAt: state === 'unchanged' ? new Date() : null } });
+      if (state !== 'unchanged') void (host.failedRevision === revision ? this.dispatcher.retry(host.id) : this.dispatcher.sync(host.id));
+      return;
+    }
+    if (decision.outcome !== 'change') return;
+    const action = rollout.kind === 'revert' ? 'rollout.revert' : 'rollout.apply';
+    await this.config.storeRevision(host, decision.nextOwn, `${rollout.createdBy} [rollout ${rollout.id}]`, action, (tx, revision, previous) =>
+      tx.rolloutHost.update({ where, data: { ...sent, state: connected ? 'applying' : 'offline', revision, previousRevision: previous } }),
+    );
+  }
+
+  /** Until every online host of the batch answered, or the batch's time is up. */
+  private async waitForBatch(rollout: Rollout): Promise<void> {
+    const deadline = Date.now() + rollout.batchTimeoutSec * 1000;
+    let renewed = Date.now();
+    for (;;) {
+      await this.reconcile({ rolloutId: rollout.id, batch: rollout.batch, state: { in: [...OPEN_STATES] } });
+      const waiting = await this.prisma.rolloutHost.count({ where: { rolloutId: rollout.id, batch: rollout.batch, state: 'applying' } });
+      if (waiting === 0 || this.stopping) return;
+      if (Date.now() > deadline) {
+        await this.prisma.rolloutHost.updateMany({
+          where: { rolloutId: rollout.id, batch: rollout.batch, state: 'applying' },
+          data: { state: 'timeout', error: `no acknowledgement within ${rollout.batchTimeoutSec} s`, doneAt: new Date() },
+        });
+        await this.publish(rollout.id);
+        return;
+      }
+      if (Date.now() - renewed > LEASE_MS / 3) {
+        await this.claim(rollout.id);
+        renewed = Date.now();
+      }
+      await this.nap(POLL_MS);
+    }
+  }
+
+  private async reconcileHost(hostId: string): Promise<void> {
+    const touched = await this.reconcile({ hostId, state: { in: [...OPEN_STATES] } });
+    for (const id of touched) await this.publish(id);
+    if (touched.size) this.wake();
+  }
+
+  /**
+   * Moves rows that wait for a host on, from the host's own record: applied once the host's
+   * applied revision reached the row's, failed when that revision failed, offline when the
+   * agent went away before it answered. Returns the rollouts whose rows moved.
+   */
+  private async reconcile(where: Prisma.RolloutHostWhereInput): Promise<Set<string>> {
+    const rows = await this.prisma.rolloutHost.findMany({ where: { ...where, revision: { not: null } } });
+    const touched = new Set<string>();
+    if (!rows.length) return touched;
+    const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.hostId))] } } })).map((h) => [h.id, h]));
+    for (const row of rows) {
+      const host = hosts.get(row.hostId);
+      if (!host || row.revision === null) continue;
+      let data: Prisma.RolloutHostUpdateInput | undefined;
+      if (host.appliedRevision >= row.revision) data = { state: 'applied', error: null, doneAt: new Date() };
+      else if (host.failedRevision === row.revision) {
+        const err = (host.lastApply as ApplyAck | null)?.error;
+        data = { state: 'failed', error: err ? `${err.step}${err.file ? ` (${err.file})` : ''}: ${err.message}` : 'the apply failed', doneAt: new Date() };
+      } else if (row.state === 'applying' && !this.sessions.isConnected(host.id)) data = { state: 'offline' };
+      if (!data || data.state === row.state) continue;
+      // Conditional on the state read, so two reconcilers never undo each other.
+      const { count } = await this.prisma.rolloutHost.updateMany({ where: { rolloutId: row.rolloutId, hostId: row.hostId, state: row.state }, data: data as Prisma.RolloutHostUpdateManyMutationInput });
+      if (count) touched.add(row.rolloutId);
+    }
+    return touched;
+  }
+
+  /**
+   * Watches the batch's hosts for the settle period. A signal trips when it passes its limit,
+   * having been within it when the batch started. Returns why it tripped, or null.
+   */
+  private async healthGate(rollout: Rollout, gate: HealthGate): Promise<string | null> {
+    const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: rollout.id, batch: rollout.batch, state: { in: ['applied', 'unchanged'] } } });
+    const baseline = new Map(rows.map((r) => [r.hostId, r.queueBefore]));
+    const end = Date.now() + gate.settleSeconds * 1000;
+    let renewed = Date.now();
+    while (!this.stopping) {
+      for (const row of rows) {
+        const now = this.queueStats.latestFor(row.hostId);
+        if (!now) continue;
+        const before = baseline.get(row.hostId) ?? now.messages;
+        baseline.set(row.hostId, before);
+        if (gate.maxQueueGrowth !== undefined && now.messages - before > gate.maxQueueGrowth)
+          return `${row.name}: the queue grew by ${now.messages - before} messages (limit ${gate.maxQueueGrowth})`;
+        const wasOver = row.oldestBefore !== null && row.oldestBefore > (gate.maxOldestAgeSec ?? Infinity);
+        if (gate.maxOldestAgeSec !== undefined && now.oldestAgeSec !== null && now.oldestAgeSec > gate.maxOldestAgeSec && !wasOver)
+          return `${row.name}: the oldest queued message is ${Math.round(now.oldestAgeSec)} s old (limit ${gate.maxOldestAgeSec} s)`;
+      }
+      if (Date.now() >= end) return null;
+      if (Date.now() - renewed > LEASE_MS / 3) {
+        await this.claim(rollout.id);
+        renewed = Date.now();
+      }
+      await this.nap(1000);
+    }
+    return null;
+  }
+
+  /** The health gate's revert: each host of the batch back to the document it had before. */
+  private async revertBatch(rollout: Rollout): Promise<number> {
+    const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: rollout.id, batch: rollout.batch, state: { in: ['applied', 'applying', 'offline'] } } });
+    let reverted = 0;
+    for (const row of rows) {
+      if (row.revision === null || row.previousRevision === null || row.revision === row.previousRevision) continue;
+      const host = await this.prisma.host.findUnique({ where: { id: row.hostId } });
+      if (!host) continue;
+      const decision = await this.planner.decide(host, { kind: 'revert', restoreRevision: row.previousRevision, expectRevision: row.revision });
+      if (decision.outcome !== 'change') continue;
+      await this.config.storeRevision(host, decision.nextOwn, `${rollout.createdBy} [rollout ${rollout.id}, health gate]`, 'rollout.revert', (tx) =>
+        tx.rolloutHost.update({ where: { rolloutId_hostId: { rolloutId: rollout.id, hostId: row.hostId } }, data: { state: 'reverted', error: 'reverted by the health gate', doneAt: new Date() } }),
+      );
+      reverted++;
+    }
+    return reverted;
+  }
+
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+}

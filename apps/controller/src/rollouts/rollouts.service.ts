@@ -1,0 +1,206 @@
+import { Injectable } from '@nestjs/common';
+import type { FleetTarget, HealthGate, RolloutPreview, RolloutPreviewHost, RolloutSummary, RolloutView } from '@qfleet/protocol';
+import type { Change } from '@qfleet/qmail';
+import { PrismaService } from '../database/prisma.service';
+import { AgentSessions } from '../agents/agent-sessions';
+import { AuditService } from '../audit/audit.service';
+import { hostsOfTarget } from '../hosts/fleet-target';
+import { mapLimit } from '../hosts/map-limit';
+import { Conflict, InvalidInput, NotFound } from '../errors/errors';
+import type { Actor } from '../auth/roles';
+import type { Host, Prisma, Rollout } from '../generated/prisma/client';
+import { RolloutPlanner } from './rollout-planner';
+import { RolloutRunner } from './rollout-runner.service';
+import { FAILED_STATES, summaryOf, viewOf } from './rollout-views';
+
+export interface RolloutOptions {
+  target: FleetTarget;
+  batchSize: number;
+  maxFailures: number;
+  dryRun: boolean;
+  batchTimeoutSec: number;
+  health?: HealthGate;
+}
+
+const FINISHED = ['halted', 'cancelled', 'completed'];
+const actorName = (actor: Actor) => `${actor.name} (${actor.role})`;
+
+/** Rollouts as the API sees them: create (or dry-run), read, steer, retry and revert. */
+@Injectable()
+export class RolloutsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sessions: AgentSessions,
+    private readonly audit: AuditService,
+    private readonly planner: RolloutPlanner,
+    private readonly runner: RolloutRunner,
+  ) {}
+
+  async create(change: Change, options: RolloutOptions, actor: Actor): Promise<RolloutView | RolloutPreview> {
+    if (!change.add && !change.remove && !change.set) throw new InvalidInput('change: give add, remove or set', [{ path: 'change', message: 'give add, remove or set' }]);
+    const hosts = await hostsOfTarget(this.prisma, options.target);
+    if (options.dryRun) return this.preview(hosts, change, options.batchSize);
+    return this.start({ kind: 'change', parentId: null, change, options, actor, hosts: hosts.map((h) => ({ host: h })) });
+  }
+
+  /** Per host: the file diff the change would make, or why the host would be left alone. Touches nothing. */
+  private async preview(hosts: Host[], change: Change, batchSize: number): Promise<RolloutPreview> {
+    const rows = await mapLimit(hosts, 10, async (host, ): Promise<RolloutPreviewHost> => {
+      const decision = await this.planner.decide(host, { kind: 'change', change });
+      return {
+        hostId: host.id,
+        name: host.name,
+        batch: 0,
+        connected: this.sessions.isConnected(host.id),
+        outcome: decision.outcome,
+        error: 'error' in decision ? decision.error : null,
+        changes: decision.outcome === 'change' ? decision.preview.plan.changes : [],
+        postSteps: decision.outcome === 'change' ? decision.preview.plan.postSteps : [],
+        warnings: decision.preview?.warnings ?? [],
+      };
+    });
+    rows.forEach((r, i) => (r.batch = Math.floor(i / batchSize)));
+    return { dryRun: true, batches: Math.ceil(rows.length / batchSize), hosts: rows };
+  }
+
+  private async start(spec: {
+    kind: 'change' | 'retry' | 'revert';
+    parentId: string | null;
+    change: Change | { revertOf: string };
+    options: Omit<RolloutOptions, 'dryRun'>;
+    actor: Actor;
+    hosts: { host: Pick<Host, 'id' | 'name'>; restoreRevision?: number; expectRevision?: number }[];
+  }): Promise<RolloutView> {
+    const { options } = spec;
+    const rollout = await this.prisma.$transaction(async (tx) => {
+      const created = await tx.rollout.create({
+        data: {
+          kind: spec.kind,
+          parentId: spec.parentId,
+          status: 'running',
+          createdBy: actorName(spec.actor),
+          target: options.target as Prisma.InputJsonValue,
+          change: spec.change as Prisma.InputJsonValue,
+          batchSize: options.batchSize,
+          maxFailures: options.maxFailures,
+          batchTimeoutSec: options.batchTimeoutSec,
+          health: (options.health ?? undefined) as Prisma.InputJsonValue | undefined,
+        },
+      });
+      await tx.rolloutHost.createMany({
+        data: spec.hosts.map(({ host, restoreRevision, expectRevision }, i) => ({
+          rolloutId: created.id,
+          hostId: host.id,
+          name: host.name,
+          batch: Math.floor(i / options.batchSize),
+          position: i,
+          restoreRevision,
+          expectRevision,
+        })),
+      });
+      await this.audit.record(
+        {
+          actor: spec.actor,
+          action: `rollout.${spec.kind === 'change' ? 'create' : spec.kind}`,
+          target: `rollout:${created.id}`,
+          diff: { parentId: spec.parentId, change: spec.change, target: options.target, batchSize: options.batchSize, maxFailures: options.maxFailures, health: options.health, hosts: spec.hosts.map((h) => h.host.name) },
+        },
+        tx,
+      );
+      return created;
+    });
+    this.runner.start(rollout.id);
+    return this.get(rollout.id);
+  }
+
+  async get(id: string): Promise<RolloutView> {
+    const rollout = await this.find(id);
+    const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: id } });
+    return viewOf(rollout, rows);
+  }
+
+  async list(limit = 50): Promise<RolloutSummary[]> {
+    const rollouts = await this.prisma.rollout.findMany({ orderBy: { createdAt: 'desc' }, take: Math.min(limit, 500) });
+    const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: { in: rollouts.map((r) => r.id) } }, select: { rolloutId: true, state: true, batch: true } });
+    return rollouts.map((r) => summaryOf(r, rows.filter((h) => h.rolloutId === r.id)));
+  }
+
+  async pause(id: string, actor: Actor): Promise<RolloutView> {
+    return this.move(id, ['running'], 'paused', actor, 'it is not running');
+  }
+
+  async cancel(id: string, actor: Actor): Promise<RolloutView> {
+    return this.move(id, ['running', 'paused', 'halted'], 'cancelled', actor, 'it has already ended');
+  }
+
+  /** Running again from where it stopped; a halted rollout's limit may be raised. */
+  async resume(id: string, maxFailures: number | undefined, actor: Actor): Promise<RolloutView> {
+    const rollout = await this.find(id);
+    // Resuming past a tripped health gate is the operator's call: that batch's gate counts as passed.
+    const extra: Prisma.RolloutUpdateManyMutationInput = { finishedAt: null, reason: null, ...(maxFailures !== undefined ? { maxFailures } : {}), ...(rollout.status === 'halted' ? { gatePassed: rollout.batch } : {}) };
+    return this.move(id, ['paused', 'halted'], 'running', actor, 'only a paused or halted rollout resumes', extra);
+  }
+
+  private async move(id: string, from: string[], to: string, actor: Actor, why: string, extra: Prisma.RolloutUpdateManyMutationInput = {}): Promise<RolloutView> {
+    const rollout = await this.find(id);
+    const { count } = await this.prisma.rollout.updateMany({
+      where: { id, status: { in: from } },
+      data: { status: to, ...(to === 'cancelled' ? { finishedAt: new Date(), reason: `cancelled by ${actorName(actor)}` } : {}), ...extra },
+    });
+    if (!count) throw new Conflict(`rollout ${id} is ${rollout.status}: ${why}`);
+    await this.audit.record({ actor, action: `rollout.${to === 'running' ? 'resume' : to === 'paused' ? 'pause' : 'cancel'}`, target: `rollout:${id}`, diff: extra });
+    if (to === 'running') this.runner.start(id);
+    this.runner.wake();
+    await this.runner.publish(id);
+    return this.get(id);
+  }
+
+  /** A new rollout of the same change to just the hosts that failed. */
+  async retry(id: string, actor: Actor, options: Partial<RolloutOptions> = {}): Promise<RolloutView> {
+    const parent = await this.finished(id, 'retried');
+    const failed = await this.prisma.rolloutHost.findMany({ where: { rolloutId: id, state: { in: [...FAILED_STATES] } }, orderBy: { position: 'asc' } });
+    if (!failed.length) throw new Conflict(`no host failed in rollout ${id}`);
+    const hosts = await this.prisma.host.findMany({ where: { id: { in: failed.map((f) => f.hostId) } } });
+    return this.start({
+      kind: 'retry',
+      parentId: id,
+      change: parent.change as Change,
+      options: { ...this.optionsOf(parent), ...options, target: { hosts: hosts.map((h) => h.id) } },
+      actor,
+      hosts: hosts.map((host) => ({ host })),
+    });
+  }
+
+  /** A new rollout giving each host the document it had before this one (DESIGN.md: revert is a new revision). */
+  async revert(id: string, actor: Actor, options: Partial<RolloutOptions> = {}): Promise<RolloutView> {
+    const parent = await this.finished(id, 'reverted');
+    const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: id, revision: { not: null }, state: { notIn: ['reverted', 'skipped'] } }, orderBy: { position: 'asc' } });
+    const changed = rows.filter((r) => r.previousRevision !== null && r.previousRevision !== r.revision);
+    if (!changed.length) throw new Conflict(`rollout ${id} changed no host`);
+    return this.start({
+      kind: 'revert',
+      parentId: id,
+      change: { revertOf: id },
+      // No health gate on the way back: a revert that tripped it would have nowhere to go.
+      options: { ...this.optionsOf(parent), health: undefined, ...options, target: { hosts: changed.map((r) => r.hostId) } },
+      actor,
+      hosts: changed.map((r) => ({ host: { id: r.hostId, name: r.name }, restoreRevision: r.previousRevision ?? 0, expectRevision: r.revision ?? 0 })),
+    });
+  }
+
+  private optionsOf(r: Rollout): Omit<RolloutOptions, 'dryRun'> {
+    return { target: r.target as FleetTarget, batchSize: r.batchSize, maxFailures: r.maxFailures, batchTimeoutSec: r.batchTimeoutSec, health: (r.health as HealthGate | null) ?? undefined };
+  }
+
+  private async finished(id: string, verb: string): Promise<Rollout> {
+    const rollout = await this.find(id);
+    if (!FINISHED.includes(rollout.status)) throw new Conflict(`rollout ${id} is ${rollout.status}: only a halted, cancelled or completed rollout can be ${verb} (pause and cancel it first)`);
+    return rollout;
+  }
+
+  private async find(id: string): Promise<Rollout> {
+    const rollout = /^[0-9a-f-]{36}$/i.test(id) ? await this.prisma.rollout.findUnique({ where: { id } }) : null;
+    if (!rollout) throw new NotFound(`no rollout with id ${id}`);
+    return rollout;
+  }
+}

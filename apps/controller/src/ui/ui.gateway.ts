@@ -1,0 +1,33 @@
+import { Logger } from '@nestjs/common';
+import { OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import type { Namespace } from 'socket.io';
+import { UI_NAMESPACE, UiEvent, type RolloutSummary } from '@qfleet/protocol';
+import { TokensService } from '../auth/tokens.service';
+
+/**
+ * The `/ui` namespace: live progress for the dashboard and `qfleet rollout watch`. Read-only,
+ * so any API token (viewer and up) may listen; the token goes in the handshake's `auth`.
+ */
+@WebSocketGateway({ namespace: UI_NAMESPACE, maxHttpBufferSize: 64 * 1024 })
+export class UiGateway implements OnGatewayInit {
+  private readonly logger = new Logger('ui');
+  @WebSocketServer() private namespace?: Namespace;
+
+  constructor(private readonly tokens: TokensService) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      if (typeof token !== 'string' || !token) return next(new Error('an API token is required (auth: {token})'));
+      this.tokens
+        .authenticate(token)
+        .then((actor) => (actor ? next() : next(new Error('unknown API token'))))
+        .catch((e: Error) => next(new Error(`cannot authenticate now: ${e.message}`)));
+    });
+    this.logger.log(`live progress on ${UI_NAMESPACE}`);
+  }
+
+  rolloutProgress(summary: RolloutSummary): void {
+    this.namespace?.emit(UiEvent.rolloutProgress, summary);
+  }
+}
