@@ -35,6 +35,11 @@ describe.each(testDatabases())('API tokens and roles on the %s database', (db) =
     expect(JSON.stringify(list.body)).not.toContain(created.token);
     expect(list.body.every((t: Record<string, unknown>) => !('token' in t) && !('tokenHash' in t))).toBe(true);
 
+    // Using it shows when it was last used: a live token is told from a forgotten one.
+    expect((await ctl.api('GET', '/api/hosts', undefined, created.token)).status).toBe(200);
+    const used = await waitFor('lastUsed recorded', async () => (await ctl.api('GET', '/api/tokens')).body.find((t: { id: string; lastUsed: string | null }) => t.id === created.id && t.lastUsed));
+    expect(Date.now() - Date.parse(used.lastUsed)).toBeLessThan(60_000);
+
     expect((await ctl.api('DELETE', `/api/tokens/${created.id}`)).status).toBe(204);
     const audit = await ctl.api('GET', `/api/audit?target=token:${created.id}`);
     expect(audit.body.map((e: { action: string }) => e.action).sort()).toEqual(['token.create', 'token.delete']);
@@ -78,6 +83,10 @@ describe.each(testDatabases())('API tokens and roles on the %s database', (db) =
     expect(viewerHost.body.message).toContain('admin role');
     const viewerToken = await ctl.api('POST', '/api/tokens', { name: 'escalate', role: 'admin' }, viewer.token);
     expect(viewerToken.status).toBe(403);
+    const viewerRollout = await ctl.api('POST', '/api/rollouts', { target: { hosts: [host.id] }, change: { add: { locals: ['x.example'] } }, dryRun: true }, viewer.token);
+    expect(viewerRollout.status).toBe(403);
+    expect((await ctl.api('GET', '/api/rollouts', undefined, viewer.token)).status).toBe(200);
+    expect((await ctl.api('POST', '/api/actions', { target: { hosts: [host.id] }, action: 'flush' }, viewer.token)).status).toBe(403);
     expect(viewerToken.body.message).toContain('is viewer');
 
     // operator: changes configuration, not hosts or tokens

@@ -78,9 +78,12 @@ export class TestController {
     return (await this.api('GET', `/api/hosts/${id}`)).body;
   }
 
-  /** Stops and starts the same controller (same database), e.g. to test a restart. */
-  async restart(): Promise<void> {
-    await this.proc.stop();
+  /**
+   * Stops and starts the same controller (same database), e.g. to test a restart; `SIGKILL`
+   * kills it the way a crash or an OOM kill would, with no shutdown hook run.
+   */
+  async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.proc.stop(signal);
     const { proc, url } = await TestController.spawn({ ...this.env, PORT: new URL(this.url).port });
     (this as { proc: Proc }).proc = proc;
     (this as { url: string }).url = url;

@@ -18,9 +18,15 @@ export class AuditService {
     });
   }
 
-  list(filter: { target?: string; limit?: number }) {
+  list(filter: { actor?: string; action?: string; target?: string; since?: Date; until?: Date; limit?: number }) {
+    const where: Prisma.AuditEntryWhereInput = {
+      ...(filter.target ? { target: filter.target } : {}),
+      ...(filter.actor ? { actor: { contains: filter.actor, mode: 'insensitive' } } : {}),
+      ...(filter.action ? { OR: [{ action: filter.action }, { action: { startsWith: `${filter.action}.` } }] } : {}),
+      ...(filter.since || filter.until ? { at: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lte: filter.until } : {}) } } : {}),
+    };
     return this.prisma.auditEntry.findMany({
-      where: filter.target ? { target: filter.target } : {},
+      where,
       orderBy: { at: 'desc' },
       take: Math.min(filter.limit ?? 100, 1000),
     });

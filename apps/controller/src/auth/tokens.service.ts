@@ -38,6 +38,10 @@ export class TokensService implements OnApplicationBootstrap {
   async authenticate(token: string): Promise<Actor | null> {
     const row = await this.prisma.apiToken.findUnique({ where: { tokenHash: hashToken(token) } });
     if (!row) return null;
+    // At most one write a minute per token: enough to tell a live token from a forgotten one.
+    const now = new Date();
+    if (!row.lastUsed || now.getTime() - row.lastUsed.getTime() > 60_000)
+      void this.prisma.apiToken.update({ where: { id: row.id }, data: { lastUsed: now } }).catch(() => undefined);
     return { tokenId: row.id, name: row.name, role: row.role as Role };
   }
 }

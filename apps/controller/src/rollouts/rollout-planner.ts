@@ -27,7 +27,12 @@ export class RolloutPlanner {
         return { outcome: 'skipped', error: `changed since: the host is at revision ${host.desiredRevision}, the rollout left it at ${goal.expectRevision}; revert it by hand` };
       const restored = await this.config.documentAt(host.id, goal.restoreRevision);
       if (!restored) return { outcome: 'skipped', error: `revision ${goal.restoreRevision} of this host is gone` };
-      return this.judge(await this.config.preview(host, () => restored), null);
+      const preview = await this.config.preview(host, () => restored);
+      // A document without `aliases` leaves alias files alone; going back to one must still take
+      // away the files qfleet wrote since (the agent removes only files it wrote).
+      if (preview.effective.aliases === undefined && preview.effectiveBefore.aliases !== undefined)
+        return this.judge(await this.config.preview(host, () => ({ ...restored, aliases: [] })), null);
+      return this.judge(preview, null);
     }
     const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups));
     return this.judge(preview, goal.change);
