@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { describeProblems } from '@qfleet/protocol';
-import { applyChangeToLayer, fieldsTakenOver, type Change, type Layer } from '@qfleet/qmail';
+import { applyChangeToLayer, fieldsTakenOver, unmanageAgain, type Change, type Layer } from '@qfleet/qmail';
 import { HostConfigService, type RevisionPreview } from '../host-config/host-config.service';
 import type { Host } from '../generated/prisma/client';
 
@@ -28,23 +28,23 @@ export class RolloutPlanner {
       const restored = await this.config.documentAt(host.id, goal.restoreRevision);
       if (!restored) return { outcome: 'skipped', error: `revision ${goal.restoreRevision} of this host is gone` };
       const preview = await this.config.preview(host, () => restored);
-      // A document without `aliases` leaves alias files alone; going back to one must still take
-      // away the files qfleet wrote since (the agent removes only files it wrote).
-      if (preview.effective.aliases === undefined && preview.effectiveBefore.aliases !== undefined)
-        return this.judge(await this.config.preview(host, () => ({ ...restored, aliases: [] })), null);
+      // A field absent from a document is left as it is on the host: what the rollout started
+      // managing must be taken back explicitly.
+      const again = unmanageAgain(preview.effective, preview.effectiveBefore);
+      if (Object.keys(again).length) return this.judge(await this.config.preview(host, () => ({ ...restored, ...again })), null);
       return this.judge(preview, null);
     }
     const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups));
-    return this.judge(preview, goal.change);
+    return this.judge(preview, goal.change, (host.reportedFiles as Record<string, string> | null) ?? {});
   }
 
-  private judge(preview: RevisionPreview, change: Change | null): HostDecision {
-    const takenOver = change ? fieldsTakenOver(preview.effectiveBefore, change) : [];
+  private judge(preview: RevisionPreview, change: Change | null, reported: Record<string, string> = {}): HostDecision {
+    const takenOver = change ? fieldsTakenOver(preview.effectiveBefore, change, reported) : [];
     if (takenOver.length)
       return {
         outcome: 'skipped',
         preview,
-        error: `${takenOver.join(', ')} ${takenOver.length > 1 ? 'are' : 'is'} not managed on this host: adding to it would replace the host's file; import the host or manage the field first`,
+        error: `${takenOver.join(', ')} ${takenOver.length > 1 ? 'are' : 'is'} not managed on this host: the change would replace the host's file unseen; import the host or manage the field first`,
       };
     if (preview.errors.length) return { outcome: 'invalid', preview, error: `invalid configuration: ${describeProblems(preview.errors)}` };
     if (isDeepStrictEqual(preview.nextOwn, preview.own)) return { outcome: 'unchanged', preview };

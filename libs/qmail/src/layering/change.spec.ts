@@ -1,4 +1,4 @@
-import { applyChangeToLayer, fieldsTakenOver } from './change';
+import { applyChangeToLayer, fieldsTakenOver, unmanageAgain } from './change';
 import { mergeLayers } from './merge';
 import type { Layer } from './schema';
 
@@ -45,5 +45,19 @@ describe('fieldsTakenOver', () => {
     const change = { add: { locals: ['n.example'], smtproutes: [{ domain: 'x.example', relay: 'relay.example' }], aliases: [{ name: 'sales', destinations: [{ kind: 'forward' as const, value: 'a@b.example' }] }] } };
     expect(fieldsTakenOver({ locals: ['a.example'] }, change)).toEqual(['smtproutes']);
     expect(fieldsTakenOver({ locals: null, smtproutes: [] }, change)).toEqual([]);
+  });
+
+  it('names a control file the change sets when the host has it and the document does not manage it', () => {
+    const change = { set: { databytes: 1000, me: 'mx.example' } };
+    expect(fieldsTakenOver({}, change, { 'control/databytes': 'abc' })).toEqual(['databytes']);
+    expect(fieldsTakenOver({ databytes: 5 }, change, { 'control/databytes': 'abc', 'control/me': 'def' })).toEqual(['me']);
+    expect(fieldsTakenOver({}, change, {})).toEqual([]);
+  });
+});
+
+describe('unmanageAgain', () => {
+  it('removes again what a rollout started managing, and only that', () => {
+    expect(unmanageAgain({ locals: ['a.example'] }, { locals: ['a.example', 'b.example'], databytes: 5, aliases: [] })).toEqual({ databytes: null, aliases: [] });
+    expect(unmanageAgain({ databytes: 1 }, { databytes: 5 })).toEqual({});
   });
 });

@@ -1,5 +1,5 @@
-import { LIST_FIELDS, type HostDocument } from '@qfleet/protocol';
-import { ENTRY_KEYS, OBJECT_LIST_FIELDS, changeAsLayer, mergeLayers, type AnyListField } from './merge';
+import { INTEGER_FIELDS, LIST_FIELDS, SINGLE_LINE_FIELDS, type HostDocument } from '@qfleet/protocol';
+import { ENTRY_KEYS, OBJECT_LIST_FIELDS, SCALAR_FIELDS, changeAsLayer, mergeLayers, type AnyListField } from './merge';
 import type { Change, Layer, RemoveSpec } from './schema';
 
 const ALL_LIST_FIELDS: readonly AnyListField[] = [...LIST_FIELDS, ...OBJECT_LIST_FIELDS];
@@ -31,10 +31,26 @@ export function applyChangeToLayer(layer: Layer, change: Change, inherited: read
 }
 
 /**
- * The one-file list fields that the change adds to but the effective document does not
- * manage: adding to them would replace the whole file on the host with the change's entries.
- * Aliases are a file each, so adding one never replaces others.
+ * The fields whose file on the host the change would take over without knowing it: a
+ * one-file list it adds to that the effective document does not manage (the host's file would
+ * be replaced by the change's entries), and a control file it sets that the document does not
+ * manage but that exists on the host (`reported`: the hashes the agent sent). Aliases are a
+ * file each, so adding one never replaces others.
  */
-export function fieldsTakenOver(effective: HostDocument, change: Change): AnyListField[] {
-  return ALL_LIST_FIELDS.filter((f) => f !== 'aliases' && change.add?.[f as keyof typeof change.add] !== undefined && effective[f] === undefined);
+export function fieldsTakenOver(effective: HostDocument, change: Change, reported: Record<string, string> = {}): string[] {
+  const lists = ALL_LIST_FIELDS.filter((f) => f !== 'aliases' && change.add?.[f as keyof typeof change.add] !== undefined && effective[f] === undefined);
+  const files = [...SINGLE_LINE_FIELDS, ...INTEGER_FIELDS].filter((f) => change.set?.[f] !== undefined && effective[f] === undefined && `control/${f}` in reported);
+  return [...lists, ...files];
+}
+
+/**
+ * What a revert to `restored` must still say so that the host gets back what it had: a field
+ * the rollout started managing goes back to its state before, which by `fieldsTakenOver` was
+ * "no file" (`null`), and aliases to "none of qfleet's" (`[]`: the agent removes only files it wrote).
+ */
+export function unmanageAgain(restored: HostDocument, current: HostDocument): Partial<HostDocument> {
+  const out: Record<string, unknown> = {};
+  for (const f of SCALAR_FIELDS) if (f !== 'openRelay' && current[f] !== undefined && restored[f] === undefined) out[f] = null;
+  if (current.aliases !== undefined && restored.aliases === undefined) out['aliases'] = [];
+  return out as Partial<HostDocument>;
 }
