@@ -110,7 +110,30 @@ describe('rollout controls', () => {
     expect(second.qmail.read('control/timeoutremote')).toBeNull();
   });
 
-  it('streams progress only to holders of an API token', async () => {
+  it('a health gate that sees old mail waiting halts and leaves the batch as it is', async () => {
+    const [, , third, fourth] = fleet.hosts;
+    const created = await ctl.api('POST', '/api/rollouts', {
+      target: { hosts: [third.id, fourth.id] },
+      change: { set: { timeoutconnect: 5 } },
+      batchSize: 1,
+      health: { settleSeconds: 8, maxOldestAgeSec: 600, onFail: 'halt' },
+    });
+    const id = created.body.id;
+    await waitFor('the first host applied', async () => (await get(id)).hosts[0].state === 'applied');
+    queues[2].add({ sender: 'old@corp.example', recipients: [{ kind: 'remote', address: 'x@slow.example' }], queuedAt: new Date(Date.now() - 2 * 3600_000) });
+    const halted = await until(id, ['halted', 'completed']);
+    expect(halted.reason).toMatch(/^health gate after batch 1: mx-3\.example\.net: the oldest queued message is \d+ s old \(limit 600 s\)$/);
+    expect(halted.hosts.map((h: { state: string }) => h.state)).toEqual(['applied', 'pending']);
+    expect(third.qmail.read('control/timeoutconnect')).toBe('5\n');
+    expect(fourth.qmail.read('control/timeoutconnect')).toBeNull();
+
+    // The operator looked and goes on: resuming past the gate finishes the rollout.
+    expect((await ctl.api('POST', `/api/rollouts/${id}/resume`)).status).toBe(200);
+    expect((await until(id, ['completed', 'halted'])).status).toBe('completed');
+    expect(fourth.qmail.read('control/timeoutconnect')).toBe('5\n');
+  });
+
+    it('streams progress only to holders of an API token', async () => {
     const anonymous = io(`${ctl.url}/ui`, { transports: ['websocket'], reconnection: false });
     const refused = await new Promise<string>((resolve) => anonymous.once('connect_error', (e) => resolve(e.message)));
     expect(refused).toContain('API token');
