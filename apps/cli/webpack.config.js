@@ -10,6 +10,8 @@ module.exports = {
       devtoolModuleFilenameTemplate: '[absolute-resource-path]',
     }),
   },
+  // ws (socket.io-client, for rollout watch) probes for these optional native speed-ups; without them it uses plain JavaScript.
+  externals: { bufferutil: 'commonjs bufferutil', 'utf-8-validate': 'commonjs utf-8-validate' },
   plugins: [
     new NxAppWebpackPlugin({
       target: 'node',

@@ -31,9 +31,16 @@ export class Context {
 
   /** A host argument is an id or a name; names are looked up in GET /api/hosts. */
   async host(arg: string): Promise<{ id: string; name: string }> {
+    return (await this.hosts([arg]))[0];
+  }
+
+  /** Several host arguments, with one GET /api/hosts. */
+  async hosts(args: string[]): Promise<{ id: string; name: string }[]> {
     const hosts = await this.api.get<{ id: string; name: string }[]>('/api/hosts');
-    const found = hosts.find((h) => h.id === arg) ?? hosts.find((h) => h.name === arg) ?? hosts.find((h) => h.name.toLowerCase() === arg.toLowerCase());
-    if (!found) throw new Error(`no host with the id or name "${arg}"`);
-    return found;
+    return args.map((arg) => {
+      const found = hosts.find((h) => h.id === arg) ?? hosts.find((h) => h.name === arg) ?? hosts.find((h) => h.name.toLowerCase() === arg.toLowerCase());
+      if (!found) throw new Error(`no host with the id or name "${arg}"`);
+      return found;
+    });
   }
 }

@@ -4,6 +4,7 @@ import { configCommand } from './commands/config';
 import { queueCommand } from './commands/queue';
 import { actionsCommand } from './commands/actions';
 import { tokensCommand } from './commands/tokens';
+import { rolloutsCommand } from './commands/rollouts';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
   queueCommand(program);
   actionsCommand(program);
   tokensCommand(program);
+  rolloutsCommand(program);
   return program;
 }

@@ -7,21 +7,29 @@ import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
 import { InvalidInput, NotFound } from '../errors/errors';
 import type { Actor } from '../auth/roles';
-import type { Host, Prisma } from '../generated/prisma/client';
+import type { Host, HostConfig, Prisma } from '../generated/prisma/client';
 import type { FieldProblem } from '@qfleet/protocol';
 import { mergePatch } from './merge-patch';
 import { EMPTY_RENDERING, withDroppedAliases, withPostSteps, type StoredRendering } from './rendered';
 import { planApply, type Plan } from './plan';
 
-export interface RevisionPreview {
+/** A new own document made ready to store: merged with the host's groups, checked, rendered. */
+export interface PreparedRevision {
+  own: Layer;
+  effective: HostDocument;
+  errors: FieldProblem[];
+  warnings: FieldProblem[];
+  rendering: StoredRendering;
+  /** the latest revision it follows (its rendering decides the post-steps and carried removals) */
+  previous: HostConfig | null;
+}
+
+export interface RevisionPreview extends PreparedRevision {
   /** the host's latest revision and own document now */
   revision: number;
   own: Layer;
   nextOwn: Layer;
   effectiveBefore: HostDocument;
-  effective: HostDocument;
-  errors: FieldProblem[];
-  warnings: FieldProblem[];
   plan: Plan;
 }
 
@@ -67,25 +75,31 @@ export class HostConfigService {
 
   /**
    * What a new own document would make of a host, without storing anything: the effective
-   * document checked and rendered, and the file plan against the files the host reported.
-   * Rollouts preview and apply through this one function, so a dry run is the real code.
+   * document checked and rendered, and (with `plan`) the file plan against the files the host
+   * reported. Rollouts preview and apply through this one function, so a dry run is the real
+   * code; the real run hands the result to `storeRevision` and nothing is computed twice.
    */
-  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer): Promise<RevisionPreview> {
-    const latest = await this.latest(host.id);
+  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer, opts: { plan?: boolean } = {}): Promise<RevisionPreview> {
+    const wantPlan = opts.plan ?? true;
+    const [latest, groupLayers] = await Promise.all([this.latest(host.id), this.groupLayersOf(host.groups)]);
     const own = (latest?.document as Layer) ?? {};
-    const groupLayers = (await this.layersOf(host.groups, own)).slice(0, -1).map((l) => l.document);
     const nextOwn = next(own, groupLayers);
-    const layers = await this.layersOf(host.groups, nextOwn);
-    const { document: effective } = mergeLayers(layers);
-    const { errors, warnings } = validateDocument(effective);
-    const revisions = await this.prisma.hostConfig.findMany({ where: { hostId: host.id }, orderBy: { revision: 'desc' }, take: 20 });
-    const before = (revisions[0]?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING;
-    const rendering = errors.length ? EMPTY_RENDERING : withPostSteps(before, withDroppedAliases(before, renderDocument(effective), effective.aliases !== undefined));
-    const plan = errors.length
-      ? { changes: [], postSteps: [] }
-      : planApply(rendering, (host.reportedFiles as Record<string, string> | null) ?? {}, revisions.map((r) => r.rendered as unknown as RenderedSet));
+    const prepared = this.prepare(groupLayers, nextOwn, latest);
+    const { errors, rendering } = prepared;
+    // Older renderings give the old text of a file whose hash the host reported.
+    const known = wantPlan && !errors.length ? await this.prisma.hostConfig.findMany({ where: { hostId: host.id }, orderBy: { revision: 'desc' }, take: 20 }) : [];
+    const plan = wantPlan && !errors.length ? planApply(rendering, (host.reportedFiles as Record<string, string> | null) ?? {}, known.map((r) => r.rendered as unknown as RenderedSet)) : { changes: [], postSteps: [] };
     const effectiveBefore = mergeLayers([...groupLayers.map((document) => ({ source: 'group', document })), { source: 'host', document: own }]).document;
-    return { revision: latest?.revision ?? 0, own, nextOwn, effectiveBefore, effective, errors, warnings, plan };
+    return { ...prepared, revision: latest?.revision ?? 0, own, nextOwn, effectiveBefore, plan };
+  }
+
+  /** The effective document of a new own document, checked and rendered against the latest revision. */
+  private prepare(groupLayers: Layer[], own: Layer, previous: HostConfig | null): PreparedRevision {
+    const { document: effective } = mergeLayers([...groupLayers.map((document) => ({ source: 'group', document })), { source: 'host', document: own }]);
+    const { errors, warnings } = validateDocument(effective);
+    const before = (previous?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING;
+    const rendering = errors.length ? { ...EMPTY_RENDERING } : withPostSteps(before, withDroppedAliases(before, renderDocument(effective), effective.aliases !== undefined));
+    return { own, effective, errors, warnings, rendering, previous };
   }
 
   /** The host's own document as stored with one revision (0: the empty document). */
@@ -101,6 +115,10 @@ export class HostConfigService {
     return [...groups.filter((g) => byName.has(g)).map((g) => ({ source: `group:${g}`, document: byName.get(g)! })), { source: 'host', document: own }];
   }
 
+  private async groupLayersOf(groups: string[]): Promise<Layer[]> {
+    return (await this.layersOf(groups, {})).slice(0, -1).map((l) => l.document);
+  }
+
   /**
    * Stores the next revision of a host and sends it. `alongside` runs in the same transaction,
    * so a rollout's record of the revision and the revision itself exist together or not at all.
@@ -111,14 +129,12 @@ export class HostConfigService {
     actor: Actor | string,
     action: string,
     alongside?: (tx: Prisma.TransactionClient, revision: number, previous: number) => Promise<unknown>,
+    prepared?: PreparedRevision,
   ): Promise<WriteResult> {
     const hostId = host.id;
-    const { document: effective } = mergeLayers(await this.layersOf(host.groups, own));
-    const { errors, warnings } = validateDocument(effective);
+    const ready = prepared ?? this.prepare(await this.groupLayersOf(host.groups), own, await this.latest(hostId));
+    const { effective, errors, warnings, rendering, previous } = ready;
     if (errors.length) throw new InvalidInput(`invalid configuration: ${describeProblems(errors)}`, errors);
-    const previous = await this.latest(hostId);
-    const before = (previous?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING;
-    const rendering = withPostSteps(before, withDroppedAliases(before, renderDocument(effective), effective.aliases !== undefined));
     const by = typeof actor === 'string' ? actor : `${actor.name} (${actor.role})`;
     const revision = await this.prisma.$transaction(async (tx) => {
       const updated = await tx.host.update({ where: { id: hostId }, data: { desiredRevision: { increment: 1 } } });

@@ -21,20 +21,21 @@ export type HostDecision =
 export class RolloutPlanner {
   constructor(private readonly config: HostConfigService) {}
 
-  async decide(host: Host, goal: HostGoal): Promise<HostDecision> {
+  /** `plan`: also the file diff against the host's files (a dry run shows it; a real run needs none). */
+  async decide(host: Host, goal: HostGoal, opts: { plan?: boolean } = {}): Promise<HostDecision> {
     if (goal.kind === 'revert') {
       if (host.desiredRevision !== goal.expectRevision)
         return { outcome: 'skipped', error: `changed since: the host is at revision ${host.desiredRevision}, the rollout left it at ${goal.expectRevision}; revert it by hand` };
       const restored = await this.config.documentAt(host.id, goal.restoreRevision);
       if (!restored) return { outcome: 'skipped', error: `revision ${goal.restoreRevision} of this host is gone` };
-      const preview = await this.config.preview(host, () => restored);
+      const preview = await this.config.preview(host, () => restored, opts);
       // A field absent from a document is left as it is on the host: what the rollout started
       // managing must be taken back explicitly.
       const again = unmanageAgain(preview.effective, preview.effectiveBefore);
-      if (Object.keys(again).length) return this.judge(await this.config.preview(host, () => ({ ...restored, ...again })), null);
+      if (Object.keys(again).length) return this.judge(await this.config.preview(host, () => ({ ...restored, ...again }), opts), null);
       return this.judge(preview, null);
     }
-    const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups));
+    const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups), opts);
     return this.judge(preview, goal.change, (host.reportedFiles as Record<string, string> | null) ?? {});
   }
 

@@ -31,6 +31,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly me = randomUUID();
   private readonly active = new Set<string>();
   private readonly sleepers = new Set<() => void>();
+  private readonly pendingPublish = new Set<string>();
   private sweepTimer?: NodeJS.Timeout;
   private stopping = false;
 
@@ -125,6 +126,8 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
         await this.finish(rollout, 'halted', `${failures} host(s) failed, more than maxFailures ${rollout.maxFailures}`);
         return;
       }
+      // A pause or cancel during the batch: stop here; a resume picks up at the gate.
+      if (!(await this.stillRunning(id))) return;
       const gate = rollout.health as HealthGate | null;
       if (gate && rollout.gatePassed < rollout.batch) {
         const tripped = await this.healthGate(rollout, gate);
@@ -140,6 +143,10 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       await this.prisma.rollout.update({ where: { id }, data: { batch: rollout.batch + 1 } });
       await this.publish(id);
     }
+  }
+
+  private async stillRunning(id: string): Promise<boolean> {
+    return (await this.prisma.rollout.findUnique({ where: { id }, select: { status: true } }))?.status === 'running';
   }
 
   private async finish(rollout: Rollout, status: 'completed' | 'halted', reason: string | null): Promise<void> {
@@ -166,7 +173,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const stats = this.queueStats.latestFor(host.id);
     const connected = this.sessions.isConnected(host.id);
     const sent = { sentAt: new Date(), queueBefore: stats?.messages ?? null, oldestBefore: stats?.oldestAgeSec ?? null };
-    const decision = await this.planner.decide(host, this.goalOf(rollout, row));
+    const decision = await this.planner.decide(host, this.goalOf(rollout, row), { plan: false });
     if (decision.outcome === 'skipped' || decision.outcome === 'invalid') {
       await this.prisma.rolloutHost.update({ where, data: { ...sent, state: decision.outcome === 'invalid' ? 'failed' : 'skipped', error: decision.error, doneAt: new Date() } });
       return;
@@ -183,6 +190,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const action = rollout.kind === 'revert' ? 'rollout.revert' : 'rollout.apply';
     await this.config.storeRevision(host, decision.nextOwn, `${rollout.createdBy} [rollout ${rollout.id}]`, action, (tx, revision, previous) =>
       tx.rolloutHost.update({ where, data: { ...sent, state: connected ? 'applying' : 'offline', revision, previousRevision: previous } }),
+      decision.preview,
     );
   }
 
@@ -191,7 +199,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const deadline = Date.now() + rollout.batchTimeoutSec * 1000;
     let renewed = Date.now();
     for (;;) {
-      await this.reconcile({ rolloutId: rollout.id, batch: rollout.batch, state: { in: [...OPEN_STATES] } });
+      if ((await this.reconcile({ rolloutId: rollout.id, batch: rollout.batch, state: { in: [...OPEN_STATES] } })).size) this.publishSoon(rollout.id);
       const waiting = await this.prisma.rolloutHost.count({ where: { rolloutId: rollout.id, batch: rollout.batch, state: 'applying' } });
       if (waiting === 0 || this.stopping) return;
       if (Date.now() > deadline) {
@@ -212,8 +220,18 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async reconcileHost(hostId: string): Promise<void> {
     const touched = await this.reconcile({ hostId, state: { in: [...OPEN_STATES] } });
-    for (const id of touched) await this.publish(id);
+    for (const id of touched) this.publishSoon(id);
     if (touched.size) this.wake();
+  }
+
+  /** A batch of acks gives one progress event, not one per host: at most one per rollout per 250 ms. */
+  private publishSoon(id: string): void {
+    if (this.pendingPublish.has(id)) return;
+    this.pendingPublish.add(id);
+    setTimeout(() => {
+      this.pendingPublish.delete(id);
+      void this.publish(id).catch(() => undefined);
+    }, 250).unref();
   }
 
   /**
@@ -282,10 +300,11 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       if (row.revision === null || row.previousRevision === null || row.revision === row.previousRevision) continue;
       const host = await this.prisma.host.findUnique({ where: { id: row.hostId } });
       if (!host) continue;
-      const decision = await this.planner.decide(host, { kind: 'revert', restoreRevision: row.previousRevision, expectRevision: row.revision });
+      const decision = await this.planner.decide(host, { kind: 'revert', restoreRevision: row.previousRevision, expectRevision: row.revision }, { plan: false });
       if (decision.outcome !== 'change') continue;
       await this.config.storeRevision(host, decision.nextOwn, `${rollout.createdBy} [rollout ${rollout.id}, health gate]`, 'rollout.revert', (tx) =>
         tx.rolloutHost.update({ where: { rolloutId_hostId: { rolloutId: rollout.id, hostId: row.hostId } }, data: { state: 'reverted', error: 'reverted by the health gate', doneAt: new Date() } }),
+        decision.preview,
       );
       reverted++;
     }

@@ -11,8 +11,12 @@ import { RolloutsService } from './rollouts.service';
 
 /** `POST /api/rollouts` (DESIGN.md "Interfaces"): the change with everything around it. */
 const CreateRollout = RolloutOptionsSchema.extend({ change: ChangeSchema });
-/** A retry or revert may take other batch settings than the rollout it follows. */
-const FollowUp = RolloutOptionsSchema.pick({ batchSize: true, maxFailures: true, batchTimeoutSec: true }).partial();
+/** A retry or revert may take other batch settings than the rollout it follows; what it leaves out is the parent's (no defaults here). */
+const FollowUp = z.strictObject({
+  batchSize: RolloutOptionsSchema.shape.batchSize.removeDefault().optional(),
+  maxFailures: RolloutOptionsSchema.shape.maxFailures.removeDefault().optional(),
+  batchTimeoutSec: RolloutOptionsSchema.shape.batchTimeoutSec.removeDefault().optional(),
+});
 
 @ApiTags('rollouts')
 @ApiBearerAuth()
