@@ -1,21 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { ADMIN_TOKEN, TestController } from '../support/controller';
+import { TestController } from '../support/controller';
 import { startAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { REPO, waitFor, type Proc } from '../support/processes';
+import { runCli } from '../support/cli';
 
-const CLI_MAIN = path.join(REPO, 'dist', 'apps', 'cli', 'main.js');
 const GROUP_DOC = { locals: ['example.com'], rcpthosts: ['example.com'], morercpthosts: ['more.example'] };
 const ADD_NEW = { add: { locals: ['new.example'], rcpthosts: ['new.example'] } };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** `qfleet rollout …` against a real controller and three real agents on qmail trees. */
 describe('qfleet rollout against a real controller and agents', () => {
@@ -24,26 +17,7 @@ describe('qfleet rollout against a real controller and agents', () => {
   const agents: Proc[] = [];
   const hosts: { id: string; name: string; qmail: QmailTree }[] = [];
 
-  /** Runs the built CLI with QFLEET_URL/QFLEET_TOKEN set; standard output is a pipe, so watch prints lines. */
-  function qfleet(args: string[], opts: { input?: string } = {}): Promise<Run> {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-      env: { PATH: process.env['PATH'], QFLEET_URL: ctl.url, QFLEET_TOKEN: ADMIN_TOKEN },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(opts.input ?? '');
-    // A watch that never ends fails the test with what it printed, instead of hanging it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    return new Promise((resolve) =>
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      }),
-    );
-  }
+  const qfleet = (args: string[], opts: { input?: string } = {}) => runCli(ctl.url, args, opts);
 
   const files = (rel: string) => hosts.map((h) => h.qmail.read(rel));
 

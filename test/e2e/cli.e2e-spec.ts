@@ -1,36 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { ADMIN_TOKEN, TestController } from '../support/controller';
+import { TestController } from '../support/controller';
 import { testDatabases } from '../support/databases';
-import { REPO } from '../support/processes';
+import { runCli } from '../support/cli';
 
-const CLI_MAIN = path.join(REPO, 'dist', 'apps', 'cli', 'main.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe.each(testDatabases())('the qfleet CLI against a real controller on the %s database', (db) => {
   let ctl: TestController;
   let work: string;
 
-  /** Runs the built CLI with QFLEET_URL/QFLEET_TOKEN set; standard input is `input`, or closed. */
-  function qfleet(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Run> {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-      env: { PATH: process.env['PATH'], QFLEET_URL: ctl.url, QFLEET_TOKEN: ADMIN_TOKEN, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(opts.input ?? '');
-    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  }
+  const qfleet = (args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) => runCli(ctl.url, args, opts);
 
   function file(name: string, content: unknown): string {
     const p = path.join(work, name);

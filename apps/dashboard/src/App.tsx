@@ -3,6 +3,9 @@ import { setUnauthorizedHandler, storedToken, storeToken } from './api';
 import { Link } from './components/Link';
 import { Fleet } from './pages/Fleet';
 import { HostPage } from './pages/HostPage';
+import { NewRollout } from './pages/NewRollout';
+import { RolloutPage } from './pages/RolloutPage';
+import { Rollouts } from './pages/Rollouts';
 import { SignIn } from './pages/SignIn';
 import { useRoute } from './router';
 
@@ -46,6 +49,9 @@ export function App() {
         </Link>
         <nav>
           <Link to="/">Fleet</Link>
+          <Link to="/rollouts" testId="nav-rollouts">
+            Rollouts
+          </Link>
         </nav>
         <button type="button" className="small-button" onClick={signOut} data-testid="sign-out">
           Sign out
@@ -54,6 +60,9 @@ export function App() {
       <main className="content">
         {route.page === 'fleet' && <Fleet />}
         {route.page === 'host' && <HostPage key={route.id} id={route.id} tab={route.tab} />}
+        {route.page === 'rollouts' && <Rollouts />}
+        {route.page === 'new-rollout' && <NewRollout />}
+        {route.page === 'rollout' && <RolloutPage key={route.id} id={route.id} />}
         {route.page === 'not-found' && (
           <p>
             Nothing at <code>{route.path}</code>. <Link to="/">Back to the fleet</Link>

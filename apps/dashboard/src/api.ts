@@ -1,7 +1,6 @@
 import type {
   ErrorBody,
   UpdateHost,
-  HostDocument,
   MailboxListResult,
   MailboxUsersResult,
   ParsedMessageView,
@@ -29,9 +28,43 @@ import type {
   QueueSeries,
   FieldProblem as Warning,
   WriteResult as SaveResult,
+  HealthGate,
+  RolloutCounts,
+  RolloutHostState,
+  RolloutHostView,
+  RolloutKind,
+  RolloutPreview,
+  RolloutPreviewHost,
+  RolloutStatus,
+  RolloutSummary,
+  RolloutView,
 } from '@qfleet/protocol';
 
 export type { ApplyResult, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
+export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, RolloutKind, RolloutPreview, RolloutPreviewHost, RolloutStatus, RolloutSummary, RolloutView };
+/** The `/ui` namespace and its events (live rollout progress). */
+export { UI_NAMESPACE, UiEvent } from '@qfleet/protocol';
+
+/** `GET /api/groups`: a group with how many hosts are in it. */
+export interface GroupSummary {
+  name: string;
+  revision: number;
+  hosts: number;
+  updatedAt: string;
+}
+
+/**
+ * `POST /api/rollouts` (apps/controller rollouts.controller.ts): the change is the document
+ * fragment `{add?, remove?, set?}`, checked by the controller, so it stays `unknown` here.
+ */
+export interface RolloutRequest {
+  target: FleetTarget;
+  change: unknown;
+  batchSize?: number;
+  maxFailures?: number;
+  batchTimeoutSec?: number;
+  health?: HealthGate;
+}
 
 export interface AdoptResult {
   revision: number;
@@ -180,6 +213,7 @@ async function download(path: string, fallbackName: string): Promise<string> {
 }
 
 const h = (id: string) => `/hosts/${encodeURIComponent(id)}`;
+const ro = (id: string) => `/rollouts/${encodeURIComponent(id)}`;
 const mbox = (id: string, user: string) => `${h(id)}/mailboxes/${encodeURIComponent(user)}`;
 
 export const api = {
@@ -195,6 +229,16 @@ export const api = {
   putConfig: (id: string, document: unknown) => request<SaveResult>('PUT', `/hosts/${encodeURIComponent(id)}/config`, document),
   getPlan: (id: string) => request<Plan>('GET', `/hosts/${encodeURIComponent(id)}/plan`),
   audit: (target: string) => request<AuditEntry[]>('GET', `/audit?target=${encodeURIComponent(target)}`),
+  listGroups: () => request<GroupSummary[]>('GET', '/groups'),
+
+  listRollouts: () => request<RolloutSummary[]>('GET', '/rollouts'),
+  getRollout: (id: string) => request<RolloutView>('GET', ro(id)),
+  previewRollout: (body: RolloutRequest) => request<RolloutPreview>('POST', '/rollouts', { ...body, dryRun: true }),
+  startRollout: (body: RolloutRequest) => request<RolloutView>('POST', '/rollouts', { ...body, dryRun: false }),
+  /** pause, resume and cancel answer the same rollout; retry and revert answer the new one they start */
+  steerRollout: (id: string, step: 'pause' | 'resume' | 'cancel' | 'retry' | 'revert') => request<RolloutView>('POST', `${ro(id)}/${step}`),
+  /** a rollout halted on failures goes on only with a higher limit */
+  resumeRollout: (id: string, maxFailures?: number) => request<RolloutView>('POST', `${ro(id)}/resume`, maxFailures === undefined ? undefined : { maxFailures }),
 
   domainStats: () => request<DomainStats[]>('GET', '/stats/domains'),
   queueSeries: (sinceSec: number, step = 60) => request<QueueSeries>('GET', `/stats/queues?since=${sinceSec}&step=${step}`),

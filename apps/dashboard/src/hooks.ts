@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError } from './api';
+import { io } from 'socket.io-client';
+import { ApiError, storedToken, UI_NAMESPACE, UiEvent, type RolloutSummary } from './api';
 
 export const POLL_MS = 3000;
 
@@ -63,4 +64,72 @@ export function useAction() {
   }, []);
 
   return { busy, error, run, clearError: () => setError(undefined) };
+}
+
+/**
+ * A reload driven by events: at most one call in flight, and any number of requests while it
+ * runs make one more call after it, so a burst of events costs two fetches and answers never
+ * arrive out of order.
+ */
+export function useCoalesced(call: () => Promise<unknown>): () => void {
+  const callRef = useRef(call);
+  callRef.current = call;
+  const state = useRef({ running: false, again: false });
+  return useCallback(() => {
+    const s = state.current;
+    if (s.running) {
+      s.again = true;
+      return;
+    }
+    s.running = true;
+    void (async () => {
+      try {
+        do {
+          s.again = false;
+          await callRef.current();
+        } while (s.again);
+      } finally {
+        s.running = false;
+      }
+    })();
+  }, []);
+}
+
+/**
+ * Live rollout progress from the controller's `/ui` namespace: `onProgress` gets the summary of
+ * every rollout that moves. `resync` runs on each (re)connect, for whatever moved while the
+ * socket was down, and every POLL_MS while it is down, so a page never goes stale.
+ */
+export function useRolloutProgress(onProgress: (summary: RolloutSummary) => void, resync: () => void) {
+  const [live, setLive] = useState(false);
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const progressRef = useRef(onProgress);
+  progressRef.current = onProgress;
+  const resyncRef = useRef(resync);
+  resyncRef.current = resync;
+
+  useEffect(() => {
+    // The controller's socket.io takes WebSocket only (no long-polling), as the agents' link does.
+    const socket = io(UI_NAMESPACE, { transports: ['websocket'], auth: { token: storedToken() ?? '' } });
+    socket.on('connect', () => {
+      setLive(true);
+      setProblem(undefined);
+      resyncRef.current();
+    });
+    socket.on('disconnect', () => setLive(false));
+    socket.on('connect_error', (e: Error) => {
+      setLive(false);
+      setProblem(e.message);
+    });
+    socket.on(UiEvent.rolloutProgress, (summary: RolloutSummary) => progressRef.current(summary));
+    const fallback = setInterval(() => {
+      if (!socket.connected) resyncRef.current();
+    }, POLL_MS);
+    return () => {
+      clearInterval(fallback);
+      socket.disconnect();
+    };
+  }, []);
+
+  return { live, problem };
 }

@@ -5,12 +5,22 @@ import { useEffect, useState } from 'react';
 export const HOST_TABS = ['overview', 'queue', 'mailboxes'] as const;
 export type HostTab = (typeof HOST_TABS)[number];
 
-export type Route = { page: 'fleet' } | { page: 'host'; id: string; tab: HostTab } | { page: 'not-found'; path: string };
+export type Route =
+  | { page: 'fleet' }
+  | { page: 'host'; id: string; tab: HostTab }
+  | { page: 'rollouts' }
+  | { page: 'new-rollout' }
+  | { page: 'rollout'; id: string }
+  | { page: 'not-found'; path: string };
 
 export function parseRoute(path: string): Route {
   if (path === '/' || path === '') return { page: 'fleet' };
   const host = /^\/hosts\/([^/]+)(?:\/(queue|mailboxes))?\/?$/.exec(path);
   if (host) return { page: 'host', id: decodeURIComponent(host[1]), tab: (host[2] as HostTab | undefined) ?? 'overview' };
+  if (/^\/rollouts\/?$/.test(path)) return { page: 'rollouts' };
+  if (/^\/rollouts\/new\/?$/.test(path)) return { page: 'new-rollout' };
+  const rollout = /^\/rollouts\/([^/]+)\/?$/.exec(path);
+  if (rollout) return { page: 'rollout', id: decodeURIComponent(rollout[1]) };
   return { page: 'not-found', path };
 }
 

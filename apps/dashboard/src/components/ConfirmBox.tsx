@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 export function ConfirmBox({
   children,
   confirmLabel,
+  cancelLabel = 'Cancel',
   busy,
   onConfirm,
   onCancel,
@@ -11,6 +12,7 @@ export function ConfirmBox({
 }: {
   children: ReactNode;
   confirmLabel: string;
+  cancelLabel?: string;
   busy: boolean;
   onConfirm: () => void;
   onCancel: () => void;
@@ -24,7 +26,7 @@ export function ConfirmBox({
           {busy ? 'Working…' : confirmLabel}
         </button>
         <button type="button" onClick={onCancel} disabled={busy}>
-          Cancel
+          {cancelLabel}
         </button>
       </div>
     </div>
