@@ -12,7 +12,11 @@ export default defineConfig({
   base: '/',
   plugins: [react()],
   resolve: {
-    alias: { '@qfleet/protocol': `${workspace}libs/protocol/src/index.ts` },
+    // Exact names: `@qfleet/protocol/ui` is a module of its own (no zod in the bundle).
+    alias: [
+      { find: /^@qfleet\/protocol\/ui$/, replacement: `${workspace}libs/protocol/src/ui.ts` },
+      { find: /^@qfleet\/protocol$/, replacement: `${workspace}libs/protocol/src/index.ts` },
+    ],
   },
   build: {
     outDir: `${workspace}dist/apps/dashboard`,

@@ -43,7 +43,7 @@ import type {
 export type { ApplyResult, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
 export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, RolloutKind, RolloutPreview, RolloutPreviewHost, RolloutStatus, RolloutSummary, RolloutView };
 /** The `/ui` namespace and its events (live rollout progress). */
-export { UI_NAMESPACE, UiEvent } from '@qfleet/protocol';
+export { UI_NAMESPACE, UiEvent } from '@qfleet/protocol/ui';
 
 /** `GET /api/groups`: a group with how many hosts are in it. */
 export interface GroupSummary {

@@ -133,9 +133,5 @@ export interface RolloutPreview {
   hosts: RolloutPreviewHost[];
 }
 
-/** The `/ui` namespace (dashboard, CLI watch): authenticated with an API token, read-only. */
-export const UI_NAMESPACE = '/ui';
-export const UiEvent = {
-  /** controller → UI: a rollout moved (RolloutSummary) */
-  rolloutProgress: 'rollout.progress',
-} as const;
+// The `/ui` namespace's names live in a zod-free module, so the dashboard can take them alone.
+export { UI_NAMESPACE, UiEvent } from './ui';

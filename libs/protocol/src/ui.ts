@@ -1,0 +1,11 @@
+/**
+ * Imports nothing, so the dashboard's bundle can take these names without zod
+ * (`@qfleet/protocol/ui`).
+ */
+
+/** The `/ui` namespace (dashboard, CLI watch): authenticated with an API token, read-only. */
+export const UI_NAMESPACE = '/ui';
+export const UiEvent = {
+  /** controller → UI: a rollout moved (RolloutSummary) */
+  rolloutProgress: 'rollout.progress',
+} as const;
