@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentRequest } from '@qfleet/protocol';
+// The one queue writer, shared with the e2e tests and bench/: a test helper, not a project import.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { QueueFixture } from '../../../../test/support/queue-fixture';
 import { waitFor } from '../apply/test-support/qmail-tree';
 import { run } from '../post-steps/exec-file';

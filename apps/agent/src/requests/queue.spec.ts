@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentRequest, BODY_PREVIEW_BYTES, CHUNK_MAX_BYTES } from '@qfleet/protocol';
+// The one queue writer, shared with the e2e tests and bench/: a test helper, not a project import.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { QueueFixture } from '../../../../test/support/queue-fixture';
 import { answerRequest } from './register';
 import { findQueue, listQueue, queueChunk, readQueueMessage } from './queue';
