@@ -48,6 +48,17 @@ export class TestController {
     return { proc, url: m[1].replace('localhost', '127.0.0.1') };
   }
 
+  /**
+   * A second controller on this one's database (PostgreSQL): a replica, for scale-out tests.
+   * It has a data dir and port of its own; the database is this controller's to drop.
+   */
+  static async replicaOf(first: TestController, extraEnv: NodeJS.ProcessEnv = {}): Promise<TestController> {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-ctl-'));
+    const env: NodeJS.ProcessEnv = { ...first.env, PORT: '0', QFLEET_DATA_DIR: dataDir, ...extraEnv };
+    const { proc, url } = await TestController.spawn(env);
+    return new TestController(proc, url, first.db, env, async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  }
+
   /** The environment this controller was started with (its data dir, database URL…). */
   get environment(): NodeJS.ProcessEnv {
     return { ...this.env };

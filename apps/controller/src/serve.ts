@@ -8,6 +8,7 @@ import express from 'express';
 import { AppModule } from './app.module';
 import { loadSettings } from './settings/settings';
 import { openAndMigrate } from './database/prisma.service';
+import { RedisIoAdapter } from './scale-out/redis-io.adapter';
 
 /** Starts the controller: REST API under /api, socket.io, and the dashboard at /. */
 export async function serve(): Promise<void> {
@@ -22,6 +23,12 @@ export async function serve(): Promise<void> {
   app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/merge-patch+json'] });
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.enableShutdownHooks();
+  if (settings.redisUrl) {
+    const io = new RedisIoAdapter(app);
+    await io.connect(settings.redisUrl, settings.redisKey);
+    app.useWebSocketAdapter(io);
+    new Logger('controller').log(`socket.io events shared through Redis at ${new URL(settings.redisUrl).host}`);
+  }
 
   const openapi = SwaggerModule.createDocument(
     app,

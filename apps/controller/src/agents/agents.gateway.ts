@@ -16,6 +16,7 @@ import { PrismaService } from '../database/prisma.service';
 import type { Prisma } from '../generated/prisma/client';
 import { AgentAuthService, type AgentIdentity } from './agent-auth.service';
 import { AgentSessions } from './agent-sessions';
+import { AgentFanout, hostRoom } from './agent-fanout';
 import { ApplyDispatcher } from './apply-dispatcher.service';
 import { QueueStatsService } from '../stats/queue-stats.service';
 
@@ -42,9 +43,11 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly dispatcher: ApplyDispatcher,
     private readonly prisma: PrismaService,
     private readonly queueStats: QueueStatsService,
+    private readonly fanout: AgentFanout,
   ) {}
 
   afterInit(namespace: Namespace): void {
+    this.fanout.attach(namespace, (hostId, force) => void this.dispatcher.sync(hostId, { force, fromPeer: true }));
     namespace.use((socket, next) => {
       const parsed = parsePayload(AgentAuthSchema, socket.handshake.auth);
       if (!parsed.ok) return next(new Error(`bad handshake: ${describeProblems(parsed.problems)}`));
@@ -63,6 +66,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const { hostId, hostName, newSecret } = socket.data;
     if (!hostId) return;
     this.sessions.attach(hostId, socket);
+    void socket.join(hostRoom(hostId));
     this.logger.log(`host ${hostName} connected from ${socket.handshake.address}`);
     if (newSecret) {
       socket.emit(AgentEvent.enrolled, { hostId, secret: newSecret });

@@ -4,9 +4,10 @@ import { AgentSessions } from './agent-sessions';
 import { AgentsGateway } from './agents.gateway';
 import { ApplyDispatcher } from './apply-dispatcher.service';
 import { AgentRequests } from './agent-requests.service';
+import { AgentFanout } from './agent-fanout';
 
 @Module({
-  providers: [AgentAuthService, AgentSessions, ApplyDispatcher, AgentRequests, AgentsGateway],
-  exports: [AgentSessions, ApplyDispatcher, AgentRequests],
+  providers: [AgentAuthService, AgentSessions, AgentFanout, ApplyDispatcher, AgentRequests, AgentsGateway],
+  exports: [AgentSessions, AgentFanout, ApplyDispatcher, AgentRequests],
 })
 export class AgentsModule {}

@@ -8,6 +8,7 @@ import type { Settings } from '../settings/settings';
 import { driftedPaths, type StoredRendering } from '../host-config/rendered';
 import type { Host, Prisma } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
+import { AgentFanout } from './agent-fanout';
 
 /**
  * Makes a connected host converge on its newest revision (DESIGN.md "How a change reaches
@@ -25,6 +26,7 @@ export class ApplyDispatcher {
   constructor(
     private readonly prisma: PrismaService,
     private readonly sessions: AgentSessions,
+    private readonly fanout: AgentFanout,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
@@ -32,7 +34,12 @@ export class ApplyDispatcher {
    * Sends the newest revision when the host lacks it. `force` sends it even when the host
    * says it has it: to overwrite drift (revert, or the `enforce` policy).
    */
-  async sync(hostId: string, opts: { force?: boolean } = {}): Promise<void> {
+  async sync(hostId: string, opts: { force?: boolean; fromPeer?: boolean } = {}): Promise<void> {
+    // Not here: the replica holding the agent sends it (unless that replica is the one asking).
+    if (!this.sessions.isConnected(hostId)) {
+      if (!opts.fromPeer) this.fanout.requestSync(hostId, !!opts.force);
+      return;
+    }
     if (this.inFlight.has(hostId)) {
       this.again.set(hostId, (this.again.get(hostId) ?? false) || !!opts.force);
       return;

@@ -99,11 +99,16 @@ export async function migrate(db: OpenDatabase, opts: { databaseUrl?: string }, 
   const prismaDir = findPrismaDir();
   const schema = readSchema(prismaDir);
   const run = async () => {
-    const engine = await loadSchemaEngine(db.factory, schema);
+    // On PostgreSQL the engine gets a pool of its own, ended afterwards: Prisma's engine takes
+    // its own session advisory lock (72707369) and never lets it go, so on a shared pool that
+    // connection would hold it for the life of the process and a second replica could never migrate.
+    const own = db.kind === 'postgresql' && opts.databaseUrl ? new Pool({ connectionString: opts.databaseUrl, max: 2 }) : undefined;
+    const engine = await loadSchemaEngine(own ? new PrismaPg(own) : db.factory, schema);
     try {
       return await applyMigrations(engine, path.join(prismaDir, 'migrations'));
     } finally {
       engine.free();
+      await own?.end();
     }
   };
   if (db.kind !== 'postgresql' || !opts.databaseUrl) return run();

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import type { ApplyAck, HealthGate } from '@qfleet/protocol';
 import type { Change } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
-import { AgentSessions } from '../agents/agent-sessions';
+import { AgentFanout } from '../agents/agent-fanout';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
 import { HostConfigService } from '../host-config/host-config.service';
 import { QueueStatsService } from '../stats/queue-stats.service';
@@ -37,7 +37,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly prisma: PrismaService,
-    private readonly sessions: AgentSessions,
+    private readonly fanout: AgentFanout,
     private readonly dispatcher: ApplyDispatcher,
     private readonly config: HostConfigService,
     private readonly planner: RolloutPlanner,
@@ -112,11 +112,9 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
         return;
       }
       this.logger.log(`rollout ${id}: batch ${rollout.batch + 1}, ${batchRows.length} host(s)`);
-      await mapLimit(
-        batchRows.filter((r) => r.state === 'pending'),
-        SEND_CONCURRENCY,
-        (row) => this.sendTo(rollout, row),
-      );
+      const pending = batchRows.filter((r) => r.state === 'pending');
+      const online = await this.fanout.connected(pending.map((r) => r.hostId));
+      await mapLimit(pending, SEND_CONCURRENCY, (row) => this.sendTo(rollout, row, online.has(row.hostId)));
       await this.publish(id);
       await this.waitForBatch(rollout);
       if (this.stopping) return;
@@ -163,7 +161,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** One host: store its new revision and the row's record of it together, then send. */
-  private async sendTo(rollout: Rollout, row: RolloutHost): Promise<void> {
+  private async sendTo(rollout: Rollout, row: RolloutHost, connected: boolean): Promise<void> {
     const where = { rolloutId_hostId: { rolloutId: rollout.id, hostId: row.hostId } };
     const host = await this.prisma.host.findUnique({ where: { id: row.hostId } });
     if (!host) {
@@ -171,7 +169,6 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     const stats = this.queueStats.latestFor(host.id);
-    const connected = this.sessions.isConnected(host.id);
     const sent = { sentAt: new Date(), queueBefore: stats?.messages ?? null, oldestBefore: stats?.oldestAgeSec ?? null };
     const decision = await this.planner.decide(host, this.goalOf(rollout, row), { plan: false });
     if (decision.outcome === 'skipped' || decision.outcome === 'invalid') {
@@ -244,6 +241,9 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const touched = new Set<string>();
     if (!rows.length) return touched;
     const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.hostId))] } } })).map((h) => [h.id, h]));
+    // Which agents are still there, asked only when some host has yet to answer.
+    const waiting = rows.filter((r) => r.state === 'applying' && (hosts.get(r.hostId)?.appliedRevision ?? 0) < (r.revision ?? 0)).map((r) => r.hostId);
+    const online = waiting.length ? await this.fanout.connected(waiting) : new Set<string>();
     for (const row of rows) {
       const host = hosts.get(row.hostId);
       if (!host || row.revision === null) continue;
@@ -252,7 +252,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       else if (host.failedRevision === row.revision) {
         const err = (host.lastApply as ApplyAck | null)?.error;
         data = { state: 'failed', error: err ? `${err.step}${err.file ? ` (${err.file})` : ''}: ${err.message}` : 'the apply failed', doneAt: new Date() };
-      } else if (row.state === 'applying' && !this.sessions.isConnected(host.id)) data = { state: 'offline' };
+      } else if (row.state === 'applying' && !online.has(host.id)) data = { state: 'offline' };
       if (!data || data.state === row.state) continue;
       // Conditional on the state read, so two reconcilers never undo each other.
       const { count } = await this.prisma.rolloutHost.updateMany({ where: { rolloutId: row.rolloutId, hostId: row.hostId, state: row.state }, data: data as Prisma.RolloutHostUpdateManyMutationInput });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FleetTarget, HealthGate, RolloutPreview, RolloutPreviewHost, RolloutSummary, RolloutView } from '@qfleet/protocol';
 import type { Change } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
-import { AgentSessions } from '../agents/agent-sessions';
+import { AgentFanout } from '../agents/agent-fanout';
 import { AuditService } from '../audit/audit.service';
 import { hostsOfTarget } from '../hosts/fleet-target';
 import { mapLimit } from '../hosts/map-limit';
@@ -30,7 +30,7 @@ const actorName = (actor: Actor) => `${actor.name} (${actor.role})`;
 export class RolloutsService {
   constructor(
     private readonly prisma: PrismaService,
-    private readonly sessions: AgentSessions,
+    private readonly fanout: AgentFanout,
     private readonly audit: AuditService,
     private readonly planner: RolloutPlanner,
     private readonly runner: RolloutRunner,
@@ -45,13 +45,14 @@ export class RolloutsService {
 
   /** Per host: the file diff the change would make, or why the host would be left alone. Touches nothing. */
   private async preview(hosts: Host[], change: Change, batchSize: number): Promise<RolloutPreview> {
-    const rows = await mapLimit(hosts, 10, async (host, ): Promise<RolloutPreviewHost> => {
+    const online = await this.fanout.connected(hosts.map((h) => h.id));
+    const rows = await mapLimit(hosts, 10, async (host): Promise<RolloutPreviewHost> => {
       const decision = await this.planner.decide(host, { kind: 'change', change });
       return {
         hostId: host.id,
         name: host.name,
         batch: 0,
-        connected: this.sessions.isConnected(host.id),
+        connected: online.has(host.id),
         outcome: decision.outcome,
         error: 'error' in decision ? decision.error : null,
         changes: decision.outcome === 'change' ? decision.preview.plan.changes : [],

@@ -14,6 +14,14 @@ const SettingsSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  // Scale-out: replicas on one PostgreSQL share socket.io events through Redis (DESIGN.md "Data and scale").
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  // Replicas share events under this name: one name per fleet on a shared Redis.
+  QFLEET_REDIS_KEY: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be letters, digits, _ . : -').default('qfleet'),
   QFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // How long the controller waits for an agent's acknowledgement of config.apply.
   QFLEET_APPLY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
@@ -25,6 +33,8 @@ export interface Settings {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  redisUrl?: string;
+  redisKey: string;
   adminToken?: string;
   applyTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -42,6 +52,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     host: s.HOST,
     dataDir: path.resolve(s.QFLEET_DATA_DIR),
     databaseUrl: s.DATABASE_URL,
+    redisUrl: s.REDIS_URL,
+    redisKey: s.QFLEET_REDIS_KEY,
     adminToken: s.QFLEET_ADMIN_TOKEN,
     applyTimeoutMs: s.QFLEET_APPLY_TIMEOUT_MS,
     logLevel: s.QFLEET_LOG_LEVEL,

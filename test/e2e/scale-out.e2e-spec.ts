@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+import { ADMIN_TOKEN, TestController } from '../support/controller';
+import { TestFleet } from '../support/fleet';
+import { waitFor } from '../support/processes';
+
+const REDIS = process.env['QFLEET_TEST_REDIS_URL'];
+const PG = process.env['QFLEET_TEST_PG_URL'];
+
+/**
+ * Two controller replicas on one PostgreSQL, sharing socket.io events through Redis (DESIGN.md
+ * "Data and scale"): a change made on one replica reaches an agent connected to the other, a
+ * rollout run by one waits for agents on both, and its progress reaches a dashboard on either.
+ * Runs when QFLEET_TEST_PG_URL and QFLEET_TEST_REDIS_URL are set (CI sets both).
+ */
+(PG && REDIS ? describe : describe.skip)('two controller replicas on PostgreSQL and Redis', () => {
+  let a: TestController;
+  let b: TestController;
+  let onA: TestFleet;
+  let onB: TestFleet;
+  let ui: Socket;
+  const progress: { id: string; status: string }[] = [];
+
+  beforeAll(async () => {
+    // A fleet's own name on the shared Redis, so nothing else on it hears these replicas.
+    const shared = { REDIS_URL: REDIS, QFLEET_REDIS_KEY: `qfleet-test-${randomBytes(4).toString('hex')}` };
+    a = await TestController.start('postgres', shared);
+    b = await TestController.replicaOf(a);
+    onA = new TestFleet(a);
+    onB = new TestFleet(b);
+    await onA.add('a1.example.net', ['web']);
+    await onB.add('b1.example.net', ['web']);
+    await waitFor('both agents connected', async () => ((await a.api('GET', '/api/hosts')).body as { lastSeen: string | null }[]).every((h) => h.lastSeen));
+    ui = io(`${a.url}/ui`, { auth: { token: ADMIN_TOKEN }, transports: ['websocket'] });
+    ui.on('rollout.progress', (s: { id: string; status: string }) => progress.push(s));
+    await new Promise<void>((resolve, reject) => (ui.once('connect', () => resolve()), ui.once('connect_error', reject)));
+  }, 120_000);
+
+  afterAll(async () => {
+    ui?.close();
+    await onA?.cleanUp();
+    await onB?.cleanUp();
+    await b?.stop();
+    await a?.stop();
+  });
+
+  it('a change stored on one replica reaches an agent connected to the other', async () => {
+    const host = onA.hosts[0];
+    const put = await b.api('PUT', `/api/hosts/${host.id}/config`, { locals: ['a1.example'], rcpthosts: ['a1.example'] });
+    expect(put.status).toBe(200);
+    await waitFor('a1 applied through replica a', async () => (await b.host(host.id)).appliedRevision === put.body.revision);
+    expect(host.qmail.read('control/locals')).toBe('a1.example\n');
+    expect(b.proc.output.join('\n')).not.toMatch(/a1\.example\.net connected/);
+  });
+
+  it('a rollout run by one replica waits for agents on both, and its progress reaches a dashboard on the other', async () => {
+    expect((await b.api('PUT', '/api/groups/web/config', { locals: ['web.example'], rcpthosts: ['web.example'] })).status).toBe(200);
+    await waitFor('both applied the group', async () => ((await b.api('GET', '/api/hosts')).body as { appliedRevision: number; desiredRevision: number }[]).every((h) => h.appliedRevision === h.desiredRevision));
+    const created = await b.api('POST', '/api/rollouts', { target: { groups: ['web'] }, change: { add: { locals: ['shared.example'] } }, batchSize: 1 });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const done = await waitFor('the rollout ends', async () => ((r) => (r.status === 'running' ? undefined : r))((await a.api('GET', `/api/rollouts/${id}`)).body));
+    expect(done.status).toBe('completed');
+    // Not "offline": the replica running it knew the other's agent was connected and waited for it.
+    expect(done.hosts.map((h: { name: string; state: string }) => [h.name, h.state])).toEqual([
+      ['a1.example.net', 'applied'],
+      ['b1.example.net', 'applied'],
+    ]);
+    expect(onA.hosts[0].qmail.read('control/locals')).toBe('web.example\na1.example\nshared.example\n');
+    expect(onB.hosts[0].qmail.read('control/locals')).toBe('web.example\nshared.example\n');
+    await waitFor('progress reached the dashboard on replica a', () => progress.some((p) => p.id === id && p.status === 'completed'));
+  });
+});
