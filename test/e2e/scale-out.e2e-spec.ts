@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { TestFleet } from '../support/fleet';
 import { waitFor } from '../support/processes';
+import { QueueFixture } from '../support/queue-fixture';
 
 const REDIS = process.env['QFLEET_TEST_REDIS_URL'];
 const PG = process.env['QFLEET_TEST_PG_URL'];
@@ -28,7 +30,8 @@ const PG = process.env['QFLEET_TEST_PG_URL'];
     b = await TestController.replicaOf(a);
     onA = new TestFleet(a);
     onB = new TestFleet(b);
-    await onA.add('a1.example.net', ['web']);
+    const a1 = await onA.add('a1.example.net', ['web'], { agentArgs: ['--queue-interval', '1'] });
+    new QueueFixture(path.join(a1.qmail.home, 'queue')).add({ sender: 's@corp.example', recipients: [{ kind: 'remote', address: 'r@far.example' }] });
     await onB.add('b1.example.net', ['web']);
     await waitFor('both agents connected', async () => ((await a.api('GET', '/api/hosts')).body as { lastSeen: string | null }[]).every((h) => h.lastSeen));
     ui = io(`${a.url}/ui`, { auth: { token: ADMIN_TOKEN }, transports: ['websocket'] });
@@ -42,6 +45,20 @@ const PG = process.env['QFLEET_TEST_PG_URL'];
     await onB?.cleanUp();
     await b?.stop();
     await a?.stop();
+  });
+
+  it('either replica shows every host connected, with the queue figures its agent sent to the other', async () => {
+    for (const ctl of [a, b]) {
+      const hosts = await waitFor('queue figures of a1', async () => {
+        const list = (await ctl.api('GET', '/api/hosts')).body as { name: string; connected: boolean; queue: { messages: number } | null }[];
+        return list.find((h) => h.name === 'a1.example.net')?.queue ? list : undefined;
+      });
+      expect(hosts.map((h) => [h.name, h.connected])).toEqual([
+        ['a1.example.net', true],
+        ['b1.example.net', true],
+      ]);
+      expect(hosts[0].queue?.messages).toBe(1);
+    }
   });
 
   it('a change stored on one replica reaches an agent connected to the other', async () => {

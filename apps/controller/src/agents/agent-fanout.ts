@@ -5,6 +5,7 @@ import type { Settings } from '../settings/settings';
 import { AgentSessions } from './agent-sessions';
 
 const SYNC = 'qfleet:sync';
+const QUEUE = 'qfleet:queue';
 export const hostRoom = (hostId: string) => `host:${hostId}`;
 
 /**
@@ -26,9 +27,16 @@ export class AgentFanout {
   }
 
   /** Called once the `/agents` namespace exists; `onSync` runs when another replica asks. */
-  attach(namespace: Namespace, onSync: (hostId: string, force: boolean) => void): void {
+  attach(namespace: Namespace, on: { sync(hostId: string, force: boolean): void; queueStats(hostId: string, stats: unknown): void }): void {
     this.namespace = namespace;
-    if (this.shared) namespace.on(SYNC, (hostId: unknown, force: unknown) => typeof hostId === 'string' && onSync(hostId, force === true));
+    if (!this.shared) return;
+    namespace.on(SYNC, (hostId: unknown, force: unknown) => typeof hostId === 'string' && on.sync(hostId, force === true));
+    namespace.on(QUEUE, (hostId: unknown, stats: unknown) => typeof hostId === 'string' && on.queueStats(hostId, stats));
+  }
+
+  /** Hands an agent's queue figures to the other replicas: dashboards, /metrics and health gates read them anywhere. */
+  shareQueueStats(hostId: string, stats: unknown): void {
+    if (this.shared && this.namespace) this.namespace.serverSideEmit(QUEUE, hostId, stats);
   }
 
   /** Asks the other replicas to send a host its newest revision (the one holding its agent will). */

@@ -47,7 +47,14 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   ) {}
 
   afterInit(namespace: Namespace): void {
-    this.fanout.attach(namespace, (hostId, force) => void this.dispatcher.sync(hostId, { force, fromPeer: true }));
+    this.fanout.attach(namespace, {
+      sync: (hostId, force) => void this.dispatcher.sync(hostId, { force, fromPeer: true }),
+      // Checked again: what a peer hands on is still a payload from the network.
+      queueStats: (hostId, stats) => {
+        const parsed = parsePayload(QueueStatsSchema, stats);
+        if (parsed.ok) this.queueStats.remember(hostId, parsed.value);
+      },
+    });
     namespace.use((socket, next) => {
       const parsed = parsePayload(AgentAuthSchema, socket.handshake.auth);
       if (!parsed.ok) return next(new Error(`bad handshake: ${describeProblems(parsed.problems)}`));
@@ -82,6 +89,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       const parsed = parsePayload(QueueStatsSchema, payload);
       if (!parsed.ok) return this.refuse(socket, `invalid queue.stats: ${describeProblems(parsed.problems)}`);
       void this.queueStats.record(socket.data.hostId, parsed.value);
+      this.fanout.shareQueueStats(socket.data.hostId, parsed.value);
     });
   }
 

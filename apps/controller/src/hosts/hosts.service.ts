@@ -3,7 +3,7 @@ import type { ApplyResult, CreateHost, CreatedHost, DriftPolicy, HostView, Qmail
 import type { RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
-import { AgentSessions } from '../agents/agent-sessions';
+import { AgentFanout } from '../agents/agent-fanout';
 import { QueueStatsService } from '../stats/queue-stats.service';
 import { HostConfigService } from '../host-config/host-config.service';
 import { hashToken, newToken } from '../auth/secrets';
@@ -18,7 +18,7 @@ export class HostsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
-    private readonly sessions: AgentSessions,
+    private readonly fanout: AgentFanout,
     private readonly queueStats: QueueStatsService,
     private readonly hostConfig: HostConfigService,
   ) {}
@@ -59,15 +59,15 @@ export class HostsService {
 
   async list(): Promise<HostView[]> {
     const hosts = await this.prisma.host.findMany({ orderBy: { name: 'asc' } });
-    const applied = await this.appliedRenderings(hosts);
-    return hosts.map((h) => this.view(h, applied.get(h.id)));
+    const [applied, online] = await Promise.all([this.appliedRenderings(hosts), this.fanout.connected(hosts.map((h) => h.id))]);
+    return hosts.map((h) => this.view(h, applied.get(h.id), online.has(h.id)));
   }
 
   async get(id: string): Promise<HostView> {
     const host = await this.prisma.host.findUnique({ where: { id } });
     if (!host) throw new NotFound(`no host with id ${id}`);
-    const applied = await this.appliedRenderings([host]);
-    return this.view(host, applied.get(host.id));
+    const [applied, online] = await Promise.all([this.appliedRenderings([host]), this.fanout.connected([host.id])]);
+    return this.view(host, applied.get(host.id), online.has(host.id));
   }
 
   private async appliedRenderings(hosts: Host[]): Promise<Map<string, RenderedSet>> {
@@ -85,12 +85,13 @@ export class HostsService {
     return s ? { messages: s.messages, unprocessed: s.unprocessed, local: s.local, remote: s.remote, oldestAgeSec: s.oldestAgeSec, bytes: s.bytes, at: s.at } : null;
   }
 
-  private view(h: Host, applied: RenderedSet | undefined): HostView {
+  /** `connected`: to any replica (AgentFanout). */
+  private view(h: Host, applied: RenderedSet | undefined, connected: boolean): HostView {
     return {
       id: h.id,
       name: h.name,
       groups: h.groups,
-      connected: this.sessions.isConnected(h.id),
+      connected,
       lastSeen: h.lastSeen?.toISOString() ?? null,
       desiredRevision: h.desiredRevision,
       appliedRevision: h.appliedRevision,

@@ -44,6 +44,11 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
     return { thinned, dropped };
   }
 
+  /** The latest figures of a host whose agent is connected to another replica (that one stores the sample). */
+  remember(hostId: string, stats: QueueStats): void {
+    this.latest.set(hostId, stats);
+  }
+
   async record(hostId: string, stats: QueueStats): Promise<void> {
     this.latest.set(hostId, stats);
     const at = new Date(Math.floor(Date.parse(stats.at) / MINUTE) * MINUTE);
