@@ -69,6 +69,13 @@ describe('qfleet rollout against a real controller and agents', () => {
     expect(preview).toMatchObject({ dryRun: true, batches: 1, hosts: [{ name: 'mx2.example.net', hostId: hosts[1].id, outcome: 'change' }] });
     expect(preview.hosts[0].changes.map((c: { path: string }) => c.path)).toEqual(expect.arrayContaining(['control/locals', 'control/rcpthosts']));
 
+    // Hosts by name pattern.
+    const matched = await qfleet(['--json', 'rollout', 'create', '--match', 'MX[13]*', 'mx3*', '--dry-run', '--change', JSON.stringify(ADD_NEW)]);
+    expect(matched.code).toBe(1);
+    expect(matched.stderr).toContain('target.names[0]');
+    const byPattern = await qfleet(['--json', 'rollout', 'create', '--match', 'MX1*', '--match', '*3.example.net', '--dry-run', '--change', JSON.stringify(ADD_NEW)]);
+    expect(JSON.parse(byPattern.stdout).hosts.map((h: { name: string }) => h.name)).toEqual(['mx1.example.net', 'mx3.example.net']);
+
     expect(hosts.map((h) => h.qmail.snapshot())).toEqual(before);
     expect((await ctl.api('GET', '/api/rollouts')).body).toEqual([]);
   });
@@ -84,7 +91,7 @@ describe('qfleet rollout against a real controller and agents', () => {
     expect(notJson.stderr).toMatch(/^qfleet: --change is not valid JSON/);
 
     const noTarget = await qfleet(['rollout', 'create', '--change', JSON.stringify(ADD_NEW)]);
-    expect(noTarget).toMatchObject({ code: 2, stderr: 'qfleet: give the hosts to change: --group NAME or --host NAME (either repeatable)\n' });
+    expect(noTarget).toMatchObject({ code: 2, stderr: 'qfleet: give the hosts to change: --group NAME, --host NAME or --match PATTERN (each repeatable)\n' });
 
     const noGroup = await qfleet(['rollout', 'create', '--group', 'nowhere', '--change', JSON.stringify(ADD_NEW)]);
     expect(noGroup.code).toBe(1);

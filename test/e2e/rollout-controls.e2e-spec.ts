@@ -45,10 +45,22 @@ describe('rollout controls', () => {
     ]);
     const empty = await ctl.api('POST', '/api/rollouts', { target: {}, change: { add: { locals: ['x.example'] } } });
     expect(empty.status).toBe(400);
-    expect(empty.body.message).toContain('give hosts or groups');
+    expect(empty.body.message).toContain('give hosts, groups or names');
+    const noMatch = await ctl.api('POST', '/api/rollouts', { target: { names: ['mx-9*', 'mx-1.example.net'] }, change: { add: { locals: ['x.example'] } } });
+    expect(noMatch.status).toBe(400);
+    expect(noMatch.body.fields).toEqual([{ path: 'target.names[0]', message: 'no host name matches mx-9*' }]);
+    const badPattern = await ctl.api('POST', '/api/rollouts', { target: { names: ['mx/{1,2}'] }, change: { add: { locals: ['x.example'] } } });
+    expect(badPattern.body.fields[0].path).toBe('target.names[0]');
     expect((await ctl.api('POST', '/api/rollouts', { target: { groups: ['mx'] }, change: {} })).body.message).toContain('give add, remove or set');
     expect((await ctl.api('GET', '/api/rollouts/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await ctl.api('GET', '/api/rollouts')).body).toEqual([]);
+  });
+
+  it('targets hosts by name pattern, alone or with groups and ids', async () => {
+    const names = async (target: unknown) => (await ctl.api('POST', '/api/rollouts', { target, change: { add: { locals: ['x.example'] } }, dryRun: true })).body.hosts.map((h: { name: string }) => h.name);
+    expect(await names({ names: ['MX-?.example.net'] })).toEqual(['mx-1.example.net', 'mx-2.example.net', 'mx-3.example.net', 'mx-4.example.net']);
+    expect(await names({ names: ['mx-1*', '*-3.example.net'] })).toEqual(['mx-1.example.net', 'mx-3.example.net']);
+    expect(await names({ names: ['mx-1*'], hosts: [fleet.hosts[3].id] })).toEqual(['mx-1.example.net', 'mx-4.example.net']);
   });
 
   it('skips a host where the change would take over a file it does not manage', async () => {

@@ -9,13 +9,18 @@ import type { PostStep } from './agent-events';
  * which knows the document's shapes; what is here is everything around it.
  */
 
-/** Hosts by id, and every host of some groups; used by rollouts, fleet actions and fleet queue calls. */
+/**
+ * Hosts by id, every host of some groups, and every host whose name matches a pattern
+ * (`mx*.eu.example.net`, `*` and `?`, any case); the union of the three. Used by rollouts,
+ * fleet actions and fleet queue calls.
+ */
 export const FleetTargetSchema = z
   .strictObject({
     hosts: z.array(z.string().uuid()).max(10_000).optional(),
     groups: z.array(z.string().min(1)).max(100).optional(),
+    names: z.array(z.string().min(1).max(253).regex(/^[A-Za-z0-9.*?_-]+$/, 'must be a host name pattern: letters, digits, . - _ and the wildcards * ?')).max(100).optional(),
   })
-  .refine((t) => (t.hosts?.length ?? 0) + (t.groups?.length ?? 0) > 0, { message: 'give hosts or groups' });
+  .refine((t) => (t.hosts?.length ?? 0) + (t.groups?.length ?? 0) + (t.names?.length ?? 0) > 0, { message: 'give hosts, groups or names' });
 export type FleetTarget = z.infer<typeof FleetTargetSchema>;
 
 /**

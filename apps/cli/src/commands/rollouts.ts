@@ -15,6 +15,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 interface CreateOptions {
   change: string;
   group?: string[];
+  match?: string[];
   host?: string[];
   batchSize?: number;
   maxFailures?: number;
@@ -109,7 +110,13 @@ function hostTable(hosts: RolloutView['hosts']): string {
 }
 
 function targetText(s: RolloutSummary): string {
-  return [s.target.groups?.length ? `groups ${s.target.groups.join(', ')}` : '', s.target.hosts?.length ? plural(s.target.hosts.length, 'host') : ''].filter(Boolean).join(' and ');
+  return [
+    s.target.groups?.length ? `groups ${s.target.groups.join(', ')}` : '',
+    s.target.names?.length ? `names ${s.target.names.join(', ')}` : '',
+    s.target.hosts?.length ? plural(s.target.hosts.length, 'host') : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
 }
 
 function showText(v: RolloutView): string {
@@ -208,6 +215,7 @@ export function rolloutsCommand(program: Command): void {
     .requiredOption('--change <json>', 'the change {"add": …, "remove": …, "set": …} as JSON, @FILE to read it from a file, or - for standard input')
     .option('--group <name...>', 'every host of these groups (repeatable)')
     .option('--host <name-or-id...>', 'these hosts (repeatable)')
+    .option('--match <pattern...>', "every host whose name matches, e.g. 'mx*.eu.example.net' (* and ?, any case; repeatable)")
     .option('--batch-size <n>', 'hosts per batch (controller default 10)', positiveInt)
     .option('--max-failures <n>', 'halt when more hosts than this failed (controller default 0)', nonNegativeInt)
     .option('--timeout <sec>', "how long a batch waits for its hosts' acknowledgements (controller default 120)", positiveInt)
@@ -219,13 +227,14 @@ export function rolloutsCommand(program: Command): void {
     .option('--watch', 'then follow it to the end, like rollout watch')
     .action(async (opts: CreateOptions, cmd: Command) => {
       const ctx = Context.of(cmd);
-      if (!opts.group?.length && !opts.host?.length) throw new UsageError('give the hosts to change: --group NAME or --host NAME (either repeatable)');
+      if (!opts.group?.length && !opts.host?.length && !opts.match?.length)
+        throw new UsageError('give the hosts to change: --group NAME, --host NAME or --match PATTERN (each repeatable)');
       if (opts.dryRun && opts.watch) throw new UsageError('--watch has nothing to follow with --dry-run');
       const health = healthGate(opts);
       const change = readChange(opts.change);
       const hosts = opts.host?.length ? (await ctx.hosts(opts.host)).map((h) => h.id) : [];
       const body = {
-        target: { ...(opts.group?.length ? { groups: opts.group } : {}), ...(hosts.length ? { hosts: [...new Set(hosts)] } : {}) },
+        target: { ...(opts.group?.length ? { groups: opts.group } : {}), ...(opts.match?.length ? { names: opts.match } : {}), ...(hosts.length ? { hosts: [...new Set(hosts)] } : {}) },
         change,
         ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
         ...(opts.maxFailures !== undefined ? { maxFailures: opts.maxFailures } : {}),

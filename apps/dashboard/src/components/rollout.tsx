@@ -87,9 +87,14 @@ export function TargetText({ target }: { target: FleetTarget }) {
           {g}
         </span>
       ))}
+      {(target.names ?? []).map((n) => (
+        <code key={n} className="tag">
+          {n}
+        </code>
+      ))}
       {hosts > 0 && (
         <span className="muted">
-          {groups.length > 0 && '+ '}
+          {groups.length + (target.names?.length ?? 0) > 0 && '+ '}
           {hosts} {hosts === 1 ? 'host' : 'hosts'}
         </span>
       )}
