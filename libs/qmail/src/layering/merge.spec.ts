@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { HostDocumentSchema, type Alias, type Assignment, type HostDocument } from '@qfleet/protocol';
+import { HostDocumentSchema, LIST_FIELDS, type Alias, type Assignment, type HostDocument } from '@qfleet/protocol';
 import { renderDocument } from '../render';
-import { applyChange, changeAsLayer, mergeLayers, removalFor } from './merge';
-import { ChangeSchema, LayerSchema, type Layer } from './schema';
+import { changeAsLayer, mergeLayers } from './merge';
+import { applyChangeToLayer } from './change';
+import { ChangeSchema, LayerSchema, type ChangeAdd, type Layer, type RemoveSpec } from './schema';
 
 const merge = (...docs: Layer[]) => mergeLayers(docs.map((document, i) => ({ source: `L${i}`, document })));
 const alias = (name: string, to: string, domain?: string): Alias => ({
@@ -199,11 +200,12 @@ describe('mergeLayers', () => {
   });
 });
 
-describe('applyChange', () => {
+/** A layer without `remove` and no groups under it: the change merged on top, by the merge's own rules. */
+describe('applyChangeToLayer without groups', () => {
   const doc: HostDocument = { me: 'a.example', locals: ['a.example'], aliases: [alias('sales', 'a@remote.example')] };
 
   it('adds as a merge adds', () => {
-    expect(applyChange(doc, { add: { locals: ['b.example', 'A.example'], aliases: [alias('sales', 'b@remote.example'), alias('info', 'c@remote.example')] } })).toEqual({
+    expect(applyChangeToLayer(doc, { add: { locals: ['b.example', 'A.example'], aliases: [alias('sales', 'b@remote.example'), alias('info', 'c@remote.example')] } }, [])).toEqual({
       me: 'a.example',
       locals: ['a.example', 'b.example'],
       aliases: [alias('sales', 'b@remote.example'), alias('info', 'c@remote.example')],
@@ -211,27 +213,27 @@ describe('applyChange', () => {
   });
 
   it('removes by value and key', () => {
-    expect(applyChange(doc, { remove: { locals: ['a.example'], aliases: [{ name: 'sales' }] } })).toEqual({ me: 'a.example', locals: [], aliases: [] });
+    expect(applyChangeToLayer(doc, { remove: { locals: ['a.example'], aliases: [{ name: 'sales' }] } }, [])).toEqual({ me: 'a.example', locals: [], aliases: [] });
   });
 
   it('sets scalars, null included', () => {
-    expect(applyChange(doc, { set: { me: null, databytes: 5, openRelay: true } })).toEqual({ ...doc, me: null, databytes: 5, openRelay: true });
+    expect(applyChangeToLayer(doc, { set: { me: null, databytes: 5, openRelay: true } }, [])).toEqual({ ...doc, me: null, databytes: 5, openRelay: true });
   });
 
   it('starts managing a list it adds to', () => {
-    expect(applyChange({}, { add: { rcpthosts: ['a.example'] } })).toEqual({ rcpthosts: ['a.example'] });
+    expect(applyChangeToLayer({}, { add: { rcpthosts: ['a.example'] } }, [])).toEqual({ rcpthosts: ['a.example'] });
   });
 
   it('does not change the document it is given', () => {
     const before = structuredClone(doc);
-    applyChange(doc, { add: { locals: ['z.example'] }, remove: { aliases: [{ name: 'sales' }] }, set: { me: 'z.example' } });
+    applyChangeToLayer(doc, { add: { locals: ['z.example'] }, remove: { aliases: [{ name: 'sales' }] }, set: { me: 'z.example' } }, []);
     expect(doc).toEqual(before);
   });
 
   it('is the merge of the document and the change as a layer', () => {
     const change = { add: { locals: ['b.example'] }, remove: { locals: ['a.example'] }, set: { helohost: 'h.example' } };
     expect(changeAsLayer(change)).toEqual({ locals: ['b.example'], helohost: 'h.example', remove: { locals: ['a.example'] } });
-    expect(applyChange(doc, change)).toEqual(mergeLayers([{ source: 'x', document: doc }, { source: 'y', document: changeAsLayer(change) }]).document);
+    expect(applyChangeToLayer(doc, change, [])).toEqual(mergeLayers([{ source: 'x', document: doc }, { source: 'y', document: changeAsLayer(change) }]).document);
   });
 });
 
@@ -358,7 +360,18 @@ describe('mergeLayers properties', () => {
   });
 });
 
-describe('applyChange properties', () => {
+/** The removal of every entry that `add` names, by key: what takes back an add of new entries. */
+function removalFor(add: ChangeAdd): RemoveSpec {
+  const out: RemoveSpec = {};
+  for (const field of LIST_FIELDS) if (add[field]) out[field] = [...add[field]];
+  if (add.aliases) out.aliases = add.aliases.map(({ name, domain }) => (domain === undefined ? { name } : { name, domain }));
+  if (add.assignments) out.assignments = add.assignments.map(({ kind, address }) => ({ kind, address }));
+  if (add.virtualdomains) out.virtualdomains = add.virtualdomains.map(({ match }) => ({ match }));
+  if (add.smtproutes) out.smtproutes = add.smtproutes.map(({ domain }) => ({ domain }));
+  return out;
+}
+
+describe('applyChangeToLayer properties', () => {
   const fields = ['locals', 'rcpthosts', 'aliases', 'smtproutes', 'assignments', 'virtualdomains'] as const;
   const keyOf: Record<(typeof fields)[number], (e: never) => string> = {
     locals: lower,
@@ -381,8 +394,8 @@ describe('applyChange properties', () => {
           }),
         );
         const change = ChangeSchema.parse({ add: fresh });
-        const added = applyChange(doc, change);
-        expect(applyChange(added, { remove: removalFor(change.add ?? {}) })).toEqual(doc);
+        const added = applyChangeToLayer(doc, change, []);
+        expect(applyChangeToLayer(added, { remove: removalFor(change.add ?? {}) }, [])).toEqual(doc);
       }),
     );
   });

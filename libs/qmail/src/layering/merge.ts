@@ -11,7 +11,7 @@ import {
   type VirtualDomain,
 } from '@qfleet/protocol';
 import { lowerAscii } from '../control';
-import type { Change, ChangeAdd, Layer, RemoveSpec } from './schema';
+import type { Change, Layer, RemoveSpec } from './schema';
 
 /**
  * Layering and rollouts (DESIGN.md "Contract"): the groups of a host in the host's order, then
@@ -160,26 +160,4 @@ export function mergeLayers(layers: readonly { source: string; document: Layer }
 /** A rollout's change as one more layer (DESIGN.md: layering and rollouts use one change form). */
 export function changeAsLayer(change: Change): Layer {
   return { ...change.add, ...change.set, ...(change.remove ? { remove: change.remove } : {}) };
-}
-
-/** Applies a rollout's change with the merge's own rules; pure, so a dry run is the same call. */
-export function applyChange(doc: HostDocument, change: Change): HostDocument {
-  return mergeLayers([
-    { source: 'document', document: doc },
-    { source: 'change', document: changeAsLayer(change) },
-  ]).document;
-}
-
-/**
- * The removal of every entry that `add` names, by key. It takes back an add only where the
- * entries were new; an add that replaced an entry in place is reverted from the previous revision.
- */
-export function removalFor(add: ChangeAdd): RemoveSpec {
-  const out: RemoveSpec = {};
-  for (const field of LIST_FIELDS) if (add[field]) out[field] = [...add[field]];
-  if (add.aliases) out.aliases = add.aliases.map(({ name, domain }) => (domain === undefined ? { name } : { name, domain }));
-  if (add.assignments) out.assignments = add.assignments.map(({ kind, address }) => ({ kind, address }));
-  if (add.virtualdomains) out.virtualdomains = add.virtualdomains.map(({ match }) => ({ match }));
-  if (add.smtproutes) out.smtproutes = add.smtproutes.map(({ domain }) => ({ domain }));
-  return out;
 }
