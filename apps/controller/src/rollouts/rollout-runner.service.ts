@@ -13,7 +13,7 @@ import type { Settings } from '../settings/settings';
 import type { Prisma, Rollout, RolloutHost } from '../generated/prisma/client';
 import { mapLimit } from '../hosts/map-limit';
 import { RolloutPlanner, type HostGoal } from './rollout-planner';
-import { FAILED_STATES, OPEN_STATES, summaryOf } from './rollout-views';
+import { FAILED_STATES, OPEN_STATES, summaryOf, talliesOf } from './rollout-views';
 
 const LEASE_MS = 15_000;
 const POLL_MS = 500;
@@ -85,8 +85,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   async publish(id: string): Promise<void> {
     const rollout = await this.prisma.rollout.findUnique({ where: { id } });
     if (!rollout) return;
-    const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: id }, select: { state: true, batch: true } });
-    this.ui.rolloutProgress(summaryOf(rollout, rows));
+    this.ui.rolloutProgress(summaryOf(rollout, (await talliesOf(this.prisma, [id])).get(id) ?? []));
   }
 
   private async sweep(): Promise<void> {
@@ -101,6 +100,16 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       data: { runner: this.me, leaseUntil: new Date(now.getTime() + LEASE_MS) },
     });
     return count === 1;
+  }
+
+  /** Renews this runner's claim now and then while a batch waits, so no other replica takes the rollout over. */
+  private renewer(id: string): () => Promise<void> {
+    let renewed = Date.now();
+    return async () => {
+      if (Date.now() - renewed <= LEASE_MS / 3) return;
+      await this.claim(id);
+      renewed = Date.now();
+    };
   }
 
   private async run(id: string): Promise<void> {
@@ -194,7 +203,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   /** Until every online host of the batch answered, or the batch's time is up. */
   private async waitForBatch(rollout: Rollout): Promise<void> {
     const deadline = Date.now() + rollout.batchTimeoutSec * 1000;
-    let renewed = Date.now();
+    const renew = this.renewer(rollout.id);
     for (;;) {
       if ((await this.reconcile({ rolloutId: rollout.id, batch: rollout.batch, state: { in: [...OPEN_STATES] } })).size) this.publishSoon(rollout.id);
       const waiting = await this.prisma.rolloutHost.count({ where: { rolloutId: rollout.id, batch: rollout.batch, state: 'applying' } });
@@ -207,10 +216,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
         await this.publish(rollout.id);
         return;
       }
-      if (Date.now() - renewed > LEASE_MS / 3) {
-        await this.claim(rollout.id);
-        renewed = Date.now();
-      }
+      await renew();
       await this.nap(POLL_MS);
     }
   }
@@ -269,7 +275,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: rollout.id, batch: rollout.batch, state: { in: ['applied', 'unchanged'] } } });
     const baseline = new Map(rows.map((r) => [r.hostId, r.queueBefore]));
     const end = Date.now() + gate.settleSeconds * 1000;
-    let renewed = Date.now();
+    const renew = this.renewer(rollout.id);
     while (!this.stopping) {
       for (const row of rows) {
         const now = this.queueStats.latestFor(row.hostId);
@@ -283,10 +289,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
           return `${row.name}: the oldest queued message is ${Math.round(now.oldestAgeSec)} s old (limit ${gate.maxOldestAgeSec} s)`;
       }
       if (Date.now() >= end) return null;
-      if (Date.now() - renewed > LEASE_MS / 3) {
-        await this.claim(rollout.id);
-        renewed = Date.now();
-      }
+      await renew();
       await this.nap(1000);
     }
     return null;

@@ -1,14 +1,33 @@
 import { ROLLOUT_HOST_STATES, type FleetTarget, type HealthGate, type RolloutCounts, type RolloutHostView, type RolloutKind, type RolloutStatus, type RolloutSummary, type RolloutView } from '@qfleet/protocol';
 import type { Rollout, RolloutHost } from '../generated/prisma/client';
+import type { PrismaService } from '../database/prisma.service';
 
 /** Host states that count against `maxFailures`. */
 export const FAILED_STATES = ['failed', 'timeout'] as const;
 /** Host states that still wait for an ack: a late one moves them on. */
 export const OPEN_STATES = ['applying', 'offline', 'timeout'] as const;
 
-export function countStates(rows: Pick<RolloutHost, 'state'>[]): RolloutCounts {
+/** How many hosts of a rollout are in one state in one batch: what a summary is made of. */
+export interface StateTally {
+  state: string;
+  batch: number;
+  hosts: number;
+}
+
+/**
+ * The tallies of some rollouts, counted by the database: a summary (sent on every progress
+ * event, listed 50 at a time) needs no host rows.
+ */
+export async function talliesOf(prisma: PrismaService, rolloutIds: string[]): Promise<Map<string, StateTally[]>> {
+  const groups = await prisma.rolloutHost.groupBy({ by: ['rolloutId', 'state', 'batch'], where: { rolloutId: { in: rolloutIds } }, _count: { _all: true } });
+  const out = new Map<string, StateTally[]>();
+  for (const g of groups) out.set(g.rolloutId, [...(out.get(g.rolloutId) ?? []), { state: g.state, batch: g.batch, hosts: g._count._all }]);
+  return out;
+}
+
+function countStates(tallies: StateTally[]): RolloutCounts {
   const counts = Object.fromEntries(ROLLOUT_HOST_STATES.map((s) => [s, 0])) as RolloutCounts;
-  for (const r of rows) counts[r.state as keyof RolloutCounts]++;
+  for (const t of tallies) counts[t.state as keyof RolloutCounts] += t.hosts;
   return counts;
 }
 
@@ -16,8 +35,8 @@ export function failuresOf(counts: RolloutCounts): number {
   return FAILED_STATES.reduce((n, s) => n + counts[s], 0);
 }
 
-export function summaryOf(r: Rollout, rows: Pick<RolloutHost, 'state' | 'batch'>[]): RolloutSummary {
-  const counts = countStates(rows);
+export function summaryOf(r: Rollout, tallies: StateTally[]): RolloutSummary {
+  const counts = countStates(tallies);
   return {
     id: r.id,
     kind: r.kind as RolloutKind,
@@ -35,7 +54,7 @@ export function summaryOf(r: Rollout, rows: Pick<RolloutHost, 'state' | 'batch'>
     batchTimeoutSec: r.batchTimeoutSec,
     health: (r.health as HealthGate | null) ?? null,
     batch: r.batch,
-    batches: rows.reduce((n, h) => Math.max(n, h.batch + 1), 0),
+    batches: tallies.reduce((n, t) => Math.max(n, t.batch + 1), 0),
     counts,
     failures: failuresOf(counts),
   };
@@ -43,7 +62,7 @@ export function summaryOf(r: Rollout, rows: Pick<RolloutHost, 'state' | 'batch'>
 
 export function viewOf(r: Rollout, rows: RolloutHost[]): RolloutView {
   return {
-    ...summaryOf(r, rows),
+    ...summaryOf(r, rows.map((h) => ({ state: h.state, batch: h.batch, hosts: 1 }))),
     hosts: [...rows]
       .sort((a, b) => a.position - b.position)
       .map(

@@ -11,7 +11,7 @@ import type { Actor } from '../auth/roles';
 import type { Host, Prisma, Rollout } from '../generated/prisma/client';
 import { RolloutPlanner } from './rollout-planner';
 import { RolloutRunner } from './rollout-runner.service';
-import { FAILED_STATES, summaryOf, viewOf } from './rollout-views';
+import { FAILED_STATES, summaryOf, talliesOf, viewOf } from './rollout-views';
 
 export interface RolloutOptions {
   target: FleetTarget;
@@ -122,8 +122,8 @@ export class RolloutsService {
 
   async list(limit = 50): Promise<RolloutSummary[]> {
     const rollouts = await this.prisma.rollout.findMany({ orderBy: { createdAt: 'desc' }, take: Math.min(limit, 500) });
-    const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: { in: rollouts.map((r) => r.id) } }, select: { rolloutId: true, state: true, batch: true } });
-    return rollouts.map((r) => summaryOf(r, rows.filter((h) => h.rolloutId === r.id)));
+    const tallies = await talliesOf(this.prisma, rollouts.map((r) => r.id));
+    return rollouts.map((r) => summaryOf(r, tallies.get(r.id) ?? []));
   }
 
   async pause(id: string, actor: Actor): Promise<RolloutView> {
