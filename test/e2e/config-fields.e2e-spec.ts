@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { TestController } from '../support/controller';
-import { startAgent } from '../support/agent';
+import { connectAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { SupervisedQmailSend } from '../support/supervise';
 import { waitFor, type Proc } from '../support/processes';
@@ -28,13 +28,7 @@ describe('every field of the document lands on disk with its post-step', () => {
     await waitFor('the stand-in qmail-send to start', () => qmailSend.events().includes('start'));
     const host = await ctl.createHost('fields.example.net');
     hostId = host.id;
-    agent = startAgent({
-      controllerUrl: ctl.url,
-      token: host.enrollToken,
-      qmailHome: qmail.home,
-      args: ['--service', 'daemontools', '--service-dir', qmailSend.dir],
-    }).proc;
-    await waitFor('the agent to connect', async () => (await ctl.host(hostId)).connected);
+    agent = await connectAgent(ctl, host, { qmailHome: qmail.home, args: ['--service', 'daemontools', '--service-dir', qmailSend.dir] });
   });
   afterAll(async () => {
     await agent?.stop();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
-import { startAgent } from '../support/agent';
+import { connectAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { launchBrowser } from '../support/browser';
 import { REPO, waitFor, type Proc } from '../support/processes';
@@ -28,15 +28,7 @@ describe('the dashboard host page: import, drift and retry', () => {
     qmail.write('control/servercert.pem', '-----BEGIN CERTIFICATE-----\n');
     const host = await ctl.createHost('drift-ui.example.net');
     hostId = host.id;
-    agent = startAgent({
-      controllerUrl: ctl.url,
-      token: host.enrollToken,
-      qmailHome: qmail.home,
-    }).proc;
-    await waitFor(
-      'the agent to connect',
-      async () => (await ctl.host(hostId)).connected,
-    );
+    agent = await connectAgent(ctl, host, { qmailHome: qmail.home });
 
     await page.goto(ctl.url + '/');
     await page.getByTestId('signin-token').fill(ADMIN_TOKEN);

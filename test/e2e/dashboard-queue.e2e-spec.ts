@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
-import { startAgent } from '../support/agent';
+import { connectAgent } from '../support/agent';
 import { launchBrowser } from '../support/browser';
 import { QmailTree } from '../support/qmail-tree';
 import { SupervisedQmailSend } from '../support/supervise';
@@ -28,7 +28,6 @@ describe('the dashboard queue and mailboxes', () => {
   const homes = makeMailHomes();
   let ids: Record<ScenarioMessage, number>;
   const hostName = 'mx1.example.net';
-  let hostId: string;
 
   const queueFiles = (id: number) => Object.keys(qmail.snapshot()).filter((p) => p.startsWith('queue/') && p.endsWith(`/${id}`));
 
@@ -40,14 +39,7 @@ describe('the dashboard queue and mailboxes', () => {
     qmailSend = new SupervisedQmailSend();
     await waitFor('qmail-send stand-in up', () => qmailSend.events().includes('start'));
     const host = await ctl.createHost(hostName);
-    hostId = host.id;
-    agent = startAgent({
-      controllerUrl: ctl.url,
-      token: host.enrollToken,
-      qmailHome: qmail.home,
-      args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', homes.passwd, '--queue-interval', '1'],
-    }).proc;
-    await waitFor('the agent to connect', async () => (await ctl.host(hostId)).connected);
+    agent = await connectAgent(ctl, host, { qmailHome: qmail.home, args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', homes.passwd, '--queue-interval', '1'] });
 
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });

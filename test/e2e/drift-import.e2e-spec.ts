@@ -1,5 +1,5 @@
 import { TestController } from '../support/controller';
-import { startAgent } from '../support/agent';
+import { connectAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { waitFor, type Proc } from '../support/processes';
 
@@ -23,9 +23,7 @@ describe('drift and import', () => {
     trees.push(qmail);
     const host = await ctl.createHost(name);
     if (Object.keys(doc).length) await ctl.api('PUT', `/api/hosts/${host.id}/config`, doc);
-    const agent = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: qmail.home });
-    agents.push(agent.proc);
-    await waitFor('the agent to connect', async () => (await ctl.host(host.id)).connected);
+    agents.push(await connectAgent(ctl, host, { qmailHome: qmail.home }));
     return { host, qmail };
   }
 
@@ -91,9 +89,7 @@ describe('drift and import', () => {
     qmail.write('alias/.qmail-postmaster', '&admin@old.example\n');
     qmail.write('alias/.qmail-virt-sales', '&team@old.example\n./Maildir/\n');
     const host = await ctl.createHost('import.example.net');
-    const agent = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: qmail.home });
-    agents.push(agent.proc);
-    await waitFor('the agent to connect', async () => (await ctl.host(host.id)).connected);
+    agents.push(await connectAgent(ctl, host, { qmailHome: qmail.home }));
     const before = qmail.snapshot();
 
     const dry = await ctl.api('POST', `/api/hosts/${host.id}/import`, { dryRun: true });

@@ -1,31 +1,22 @@
 import { TestController } from '../support/controller';
-import { startAgent } from '../support/agent';
-import { QmailTree } from '../support/qmail-tree';
-import { waitFor, type Proc } from '../support/processes';
+import { TestFleet } from '../support/fleet';
+import { waitFor } from '../support/processes';
 
 /** Groups layered onto hosts: groups in the host's order, then the host (DESIGN.md Contract). */
 describe('groups and the effective document', () => {
   let ctl: TestController;
-  const trees: QmailTree[] = [];
-  const agents: Proc[] = [];
+  let fleet: TestFleet;
 
   beforeAll(async () => {
     ctl = await TestController.start('embedded');
+    fleet = new TestFleet(ctl);
   });
   afterAll(async () => {
-    for (const a of agents) await a.stop();
+    await fleet?.cleanUp();
     await ctl?.stop();
-    trees.forEach((t) => t.remove());
   });
 
-  async function host(name: string, groups: string[]) {
-    const qmail = new QmailTree();
-    trees.push(qmail);
-    const r = await ctl.api('POST', '/api/hosts', { name, groups });
-    expect(r.status).toBe(201);
-    agents.push(startAgent({ controllerUrl: ctl.url, token: r.body.enrollToken, qmailHome: qmail.home, name }).proc);
-    return { id: r.body.id as string, qmail };
-  }
+  const host = (name: string, groups: string[]) => fleet.add(name, groups);
 
   it('renders each host from its groups and its own document, and a group change reaches every member', async () => {
     const a = await host('eu1.example.net', ['eu']);

@@ -1,5 +1,5 @@
 import { TestController } from '../support/controller';
-import { startAgent } from '../support/agent';
+import { connectAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { SupervisedQmailSend } from '../support/supervise';
 import { waitFor, type Proc } from '../support/processes';
@@ -25,13 +25,7 @@ describe('queue and mailboxes through the controller', () => {
     await waitFor('qmail-send stand-in up', () => qmailSend.events().includes('start'));
     const host = await ctl.createHost('queue-browse.example.net');
     hostId = host.id;
-    agent = startAgent({
-      controllerUrl: ctl.url,
-      token: host.enrollToken,
-      qmailHome: qmail.home,
-      args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', homes.passwd, '--mailbox', 'maildir'],
-    }).proc;
-    await waitFor('the agent to connect', async () => (await ctl.host(hostId)).connected);
+    agent = await connectAgent(ctl, host, { qmailHome: qmail.home, args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', homes.passwd, '--mailbox', 'maildir'] });
   });
   afterAll(async () => {
     await agent?.stop();
