@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FieldProblem } from './validation';
-import type { PlannedChange } from './views';
+import type { PlannedChange, PrivilegedChange } from './views';
 import type { PostStep } from './agent-events';
 
 /**
@@ -130,6 +130,8 @@ export interface RolloutPreviewHost {
   changes: PlannedChange[];
   postSteps: PostStep[];
   warnings: FieldProblem[];
+  /** program deliveries and assignments the change adds or alters on this host */
+  privileged: PrivilegedChange[];
 }
 
 export interface RolloutPreview {

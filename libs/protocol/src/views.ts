@@ -47,9 +47,26 @@ export interface ConfigView {
   document: HostDocument;
 }
 
+/**
+ * A change that decides what runs on the mail host (SECURITY.md, issue 10 hole 5): a `|program`
+ * delivery added or altered (it runs `sh -c` as the alias user or an assigned uid), or a
+ * `users/assign` entry added or altered (it decides the uid, and so whose `.qmail` programs
+ * run). Removing either is not privileged. Only admins make them, unless the controller's
+ * policy lets operators (an allowlisted program, or operator assignments).
+ */
+export interface PrivilegedChange {
+  /** in the document that was written: `aliases[3].destinations[0]`, `assignments[1]` */
+  path: string;
+  kind: 'program' | 'assignment';
+  /** the command, or the assignment as `=address user uid:gid home` */
+  value: string;
+}
+
 export interface WriteResult {
   revision: number;
   warnings: FieldProblem[];
+  /** what this revision adds or alters that runs programs or picks a uid */
+  privileged: PrivilegedChange[];
 }
 
 export interface PlannedChange {
@@ -65,6 +82,8 @@ export interface PlanView {
   reportedAt: string | null;
   changes: PlannedChange[];
   postSteps: PostStep[];
+  /** program deliveries and assignments the desired revision adds or alters over the applied one */
+  privileged: PrivilegedChange[];
 }
 
 /** What reading a host's files gave: the document, and what it could not hold. */
