@@ -1,3 +1,5 @@
+import type { PrivilegedChange } from '@qfleet/protocol';
+
 /** Plain-text tables: a header row, then one row per item, columns padded to the widest cell. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -27,4 +29,12 @@ export function bytes(n: number): string {
 
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
+}
+
+/**
+ * Program deliveries and assignments a change adds or alters (they decide what runs on the mail
+ * host as which uid): one line each, ahead of the file diffs, so a reader does not miss them.
+ */
+export function privilegedLines(items: readonly PrivilegedChange[] | undefined): string[] {
+  return (items ?? []).map((p) => `privileged: ${p.path}: ${p.kind === 'program' ? `runs |${p.value}` : `assigns ${p.value}`}`);
 }

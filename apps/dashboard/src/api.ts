@@ -23,6 +23,7 @@ import type {
   ImportResult,
   PlannedChange,
   PlanView as Plan,
+  PrivilegedChange,
   QueueFigures as QueueSummary,
   QueuePoint,
   QueueSeries,
@@ -40,7 +41,7 @@ import type {
   RolloutView,
 } from '@qfleet/protocol';
 
-export type { ApplyResult, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
+export type { ApplyResult, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, PrivilegedChange, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
 export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, RolloutKind, RolloutPreview, RolloutPreviewHost, RolloutStatus, RolloutSummary, RolloutView };
 /** The `/ui` namespace and its events (live rollout progress). */
 export { UI_NAMESPACE, UiEvent } from '@qfleet/protocol/ui';

@@ -1,5 +1,5 @@
 import type { HostDocument } from '@qfleet/protocol';
-import { privilegedChanges, programOutsideAllowlist } from './privileged';
+import { locatePrivileged, privilegedChanges, programOutsideAllowlist } from './privileged';
 
 const joe = { kind: 'exact' as const, address: 'joe', user: 'joe', uid: 1000, gid: 100, home: '/home/joe' };
 
@@ -90,5 +90,27 @@ describe('program allowlist', () => {
 
   it('allows nothing with an empty allowlist', () => {
     expect(programOutsideAllowlist('/usr/bin/procmail', [])).toContain('not on the program allowlist');
+  });
+});
+
+describe('locating a privileged change in another document', () => {
+  const effective: HostDocument = {
+    aliases: [
+      { name: 'fromgroup', destinations: [{ kind: 'program', value: '/usr/bin/a' }] },
+      { name: 'bot', destinations: [{ kind: 'discard' }, { kind: 'program', value: '/usr/bin/b' }] },
+    ],
+    assignments: [joe],
+  };
+  const [fromGroup, bot, assignment] = privilegedChanges({}, effective);
+
+  it('names the entry by its key in the document the caller wrote', () => {
+    const own: HostDocument = { aliases: [{ name: 'BOT', destinations: [{ kind: 'discard' }, { kind: 'program', value: '/usr/bin/b' }] }], assignments: [joe] };
+    expect(locatePrivileged(bot!, effective, own)).toBe('aliases[0].destinations[1]');
+    expect(locatePrivileged(assignment!, effective, own, 'change.add.')).toBe('change.add.assignments[0]');
+  });
+
+  it('gives null for an entry the document does not hold', () => {
+    expect(locatePrivileged(fromGroup!, effective, { aliases: [] })).toBeNull();
+    expect(locatePrivileged(fromGroup!, effective, undefined)).toBeNull();
   });
 });

@@ -76,3 +76,23 @@ export function programOutsideAllowlist(command: string, allowlist: readonly str
   if (!PLAIN_ARGUMENTS.test(rest)) return `runs ${program} with shell syntax after it (; & | < > ( ) \` quotes or globs), which could run another program`;
   return null;
 }
+
+/**
+ * The same items, named in another document that holds the same entries by key (the caller's
+ * own document or a rollout's `change.add`, where the effective document merged them from):
+ * `prefix + path` there, or null for an item that document does not hold. An alias or an
+ * assignment is replaced whole when layers merge, so a destination keeps its index.
+ */
+export function locatePrivileged(item: PrivilegedChange, from: HostDocument, to: HostDocument | undefined, prefix = ''): string | null {
+  const m = /^(aliases|assignments)\[(\d+)\](.*)$/.exec(item.path);
+  if (!m || !to) return null;
+  const [, field, index, rest] = m;
+  if (field === 'aliases') {
+    const a = from.aliases?.[Number(index)];
+    const at = a ? (to.aliases ?? []).findIndex((b) => aliasKey(b) === aliasKey(a)) : -1;
+    return at < 0 ? null : `${prefix}aliases[${at}]${rest}`;
+  }
+  const a = from.assignments?.[Number(index)];
+  const at = a ? (to.assignments ?? []).findIndex((b) => assignmentKey(b) === assignmentKey(a)) : -1;
+  return at < 0 ? null : `${prefix}assignments[${at}]${rest}`;
+}

@@ -8,7 +8,7 @@ import type { ConfigView, PlanView, WriteResult } from '@qfleet/protocol';
 import { createTwoFilesPatch } from 'diff';
 import { UsageError } from '../client';
 import { Context } from '../context';
-import { json } from '../output';
+import { json, privilegedLines } from '../output';
 
 
 function parseDocument(text: string, from: string): Record<string, unknown> {
@@ -28,7 +28,7 @@ function readStdin(): string {
 
 function printWrite(ctx: Context, host: string, answer: WriteResult): void {
   ctx.print(answer, () =>
-    [`${host}: saved as revision ${answer.revision}`, ...answer.warnings.map((w) => `warning: ${w.path ? `${w.path}: ` : ''}${w.message}`)].join('\n'),
+    [`${host}: saved as revision ${answer.revision}`, ...privilegedLines(answer.privileged), ...answer.warnings.map((w) => `warning: ${w.path ? `${w.path}: ` : ''}${w.message}`)].join('\n'),
   );
 }
 
@@ -131,9 +131,10 @@ export function configCommand(program: Command): void {
       const plan = await ctx.api.get<PlanView>(`/api/hosts/${host.id}/plan`);
       ctx.print(plan, () => {
         const head = `${host.name}: desired revision ${plan.desiredRevision}, applied ${plan.appliedRevision}`;
-        if (!plan.changes.length) return `${head}\nno changes: the host has what it should`;
+        if (!plan.changes.length) return [head, ...privilegedLines(plan.privileged), 'no changes: the host has what it should'].join('\n');
         return [
           head,
+          ...privilegedLines(plan.privileged),
           ...plan.changes.map((c) => `${c.action} ${c.path}${c.diff ? `\n${c.diff.trimEnd()}` : ''}`),
           plan.postSteps.length ? `then: ${plan.postSteps.join(', ')}` : 'no post-steps',
         ].join('\n');

@@ -41,7 +41,7 @@ describe('healthGate', () => {
 });
 
 describe('previewText', () => {
-  it('gives each host its batch and outcome, then its diffs and post-steps, and a count at the end', () => {
+  it('gives each host its batch and outcome, its privileged changes, then its diffs and post-steps, and a count at the end', () => {
     const preview: RolloutPreview = {
       dryRun: true,
       batches: 2,
@@ -56,13 +56,14 @@ describe('previewText', () => {
           changes: [{ path: 'control/locals', action: 'modify', diff: '--- a/control/locals\n+++ b/control/locals\n@@ -1 +1,2 @@\n a.example\n+b.example\n' }],
           postSteps: ['hup'],
           warnings: [],
+          privileged: [{ path: 'aliases[0].destinations[0]', kind: 'program', value: '/usr/bin/id' }],
         },
-        { hostId: 'b', name: 'mx2', batch: 1, connected: false, outcome: 'skipped', error: 'locals is not managed on this host', changes: [], postSteps: [], warnings: [] },
+        { hostId: 'b', name: 'mx2', batch: 1, connected: false, outcome: 'skipped', error: 'locals is not managed on this host', changes: [], postSteps: [], warnings: [], privileged: [] },
       ],
     };
     expect(previewText(preview)).toBe(
       [
-        'mx1: batch 1 of 2, would change\nmodify control/locals\n--- a/control/locals\n+++ b/control/locals\n@@ -1 +1,2 @@\n a.example\n+b.example\nthen: hup',
+        'mx1: batch 1 of 2, would change\nprivileged: aliases[0].destinations[0]: runs |/usr/bin/id\nmodify control/locals\n--- a/control/locals\n+++ b/control/locals\n@@ -1 +1,2 @@\n a.example\n+b.example\nthen: hup',
         'mx2: batch 2 of 2, skipped: locals is not managed on this host (agent offline)',
         'dry run: 2 hosts in 2 batches, 1 would change, 1 skipped; nothing was changed',
       ].join('\n\n'),

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { HealthGate, RolloutPreview, RolloutPreviewHost, RolloutSummary, RolloutView } from '@qfleet/protocol';
 import { UsageError } from '../client';
 import { Context } from '../context';
-import { ago, table } from '../output';
+import { ago, privilegedLines, table } from '../output';
 import { batchText, countsText, hostStateText, watchRollout } from '../rollout-watch';
 import { nonNegativeInt, positiveInt } from './arguments';
 
@@ -87,7 +87,7 @@ export function previewText(p: RolloutPreview): string {
   const by = (o: RolloutPreviewHost['outcome']) => p.hosts.filter((h) => h.outcome === o).length;
   const blocks = p.hosts.map((h) => {
     const head = `${h.name}: batch ${h.batch + 1} of ${p.batches}, ${h.outcome === 'change' ? 'would change' : h.outcome}${h.error ? `: ${h.error}` : ''}${h.connected ? '' : ' (agent offline)'}`;
-    const lines = [head];
+    const lines = [head, ...privilegedLines(h.privileged)];
     for (const c of h.changes) lines.push(`${c.action} ${c.path}`, ...(c.diff ? [c.diff.trimEnd()] : c.action === 'remove' ? [] : ['(no diff: the controller does not know the bytes on the host)']));
     if (h.outcome === 'change') lines.push(h.postSteps.length ? `then: ${h.postSteps.join(', ')}` : 'no post-steps');
     for (const w of h.warnings) lines.push(`warning: ${w.path ? `${w.path}: ` : ''}${w.message}`);

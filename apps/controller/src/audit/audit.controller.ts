@@ -14,6 +14,8 @@ const AuditQuery = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+  /** `true`: only changes that added or altered program deliveries or assignments */
+  privileged: z.enum(['true', 'false']).optional(),
 });
 
 @ApiTags('audit')
@@ -23,8 +25,8 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Who changed what, when, with the diff; newest first; filters: actor, action, target, since, until, limit' })
+  @ApiOperation({ summary: 'Who changed what, when, with the diff; newest first; filters: actor, action, target, since, until, limit, privileged=true' })
   list(@Query(new ZodBody(AuditQuery)) q: z.infer<typeof AuditQuery>) {
-    return this.audit.list({ ...q, since: q.since ? new Date(q.since) : undefined, until: q.until ? new Date(q.until) : undefined });
+    return this.audit.list({ ...q, privileged: q.privileged === 'true', since: q.since ? new Date(q.since) : undefined, until: q.until ? new Date(q.until) : undefined });
   }
 }

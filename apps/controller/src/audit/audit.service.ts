@@ -18,11 +18,13 @@ export class AuditService {
     });
   }
 
-  list(filter: { actor?: string; action?: string; target?: string; since?: Date; until?: Date; limit?: number }) {
+  list(filter: { actor?: string; action?: string; target?: string; since?: Date; until?: Date; limit?: number; privileged?: boolean }) {
     const where: Prisma.AuditEntryWhereInput = {
       ...(filter.target ? { target: filter.target } : {}),
       ...(filter.actor ? { actor: { contains: filter.actor, mode: 'insensitive' } } : {}),
       ...(filter.action ? { OR: [{ action: filter.action }, { action: { startsWith: `${filter.action}.` } }] } : {}),
+      // Writers put `privileged: [items]` in the diff of a change that adds program deliveries or assignments.
+      ...(filter.privileged ? { diff: { path: ['privileged'], array_contains: [] } } : {}),
       ...(filter.since || filter.until ? { at: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lte: filter.until } : {}) } } : {}),
     };
     return this.prisma.auditEntry.findMany({

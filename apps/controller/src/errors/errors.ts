@@ -10,6 +10,16 @@ export class InvalidInput extends Error {
   }
 }
 
+/** The caller's role may not do this (named by `fields`), though it may call the route. */
+export class Forbidden extends Error {
+  constructor(
+    message: string,
+    readonly fields: FieldProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
 export class NotFound extends Error {}
 export class Conflict extends Error {}
 

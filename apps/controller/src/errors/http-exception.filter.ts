@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { ErrorBody } from '@qfleet/protocol';
-import { AgentFailed, Conflict, InvalidInput, NotFound } from './errors';
+import { AgentFailed, Conflict, Forbidden, InvalidInput, NotFound } from './errors';
 
 /** Every error leaves the API as `{statusCode, error, message, fields?}` (DESIGN.md Contract). */
 @Catch()
@@ -17,6 +17,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   private toBody(e: unknown): ErrorBody {
     if (e instanceof InvalidInput) return { statusCode: 400, error: 'Bad Request', message: e.message, fields: e.fields };
+    if (e instanceof Forbidden) return { statusCode: 403, error: 'Forbidden', message: e.message, fields: e.fields };
     if (e instanceof NotFound) return { statusCode: 404, error: 'Not Found', message: e.message };
     if (e instanceof Conflict) return { statusCode: 409, error: 'Conflict', message: e.message };
     if (e instanceof AgentFailed) return { statusCode: 502, error: 'Bad Gateway', message: e.message };

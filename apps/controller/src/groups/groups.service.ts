@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { HostDocument } from '@qfleet/protocol';
-import { validateDocument, type Layer } from '@qfleet/qmail';
+import { privilegedChanges, validateDocument, type Layer } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { HostConfigService } from '../host-config/host-config.service';
@@ -8,6 +8,7 @@ import { Conflict, InvalidInput, NotFound } from '../errors/errors';
 import type { Actor } from '../auth/roles';
 import type { Prisma } from '../generated/prisma/client';
 import { mergePatch } from '../host-config/merge-patch';
+import { PrivilegedPolicy } from '../privileged/privileged-policy';
 
 /**
  * Groups carry documents of the host document's shape; a member's effective document is its
@@ -20,6 +21,7 @@ export class GroupsService {
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
     private readonly hostConfig: HostConfigService,
+    private readonly policy: PrivilegedPolicy,
   ) {}
 
   async list() {
@@ -55,8 +57,11 @@ export class GroupsService {
     const { errors } = validateDocument(entries);
     const own = errors.filter((e) => !/rcpthosts/.test(e.path));
     if (own.length) throw new InvalidInput(`invalid configuration: ${own.map((e) => `${e.path}: ${e.message}`).join('; ')}`, own);
+    // Every member runs what the group says: checked on the group's own document, before any host.
+    const privileged = privilegedChanges(g.document, entries);
+    this.policy.check(actor, privileged, `group ${name}`);
     const updated = await this.prisma.group.update({ where: { name }, data: { document: document as Prisma.InputJsonValue, revision: { increment: 1 } } });
-    await this.audit.record({ actor, action: 'group.config', target: `group:${name}`, diff: { revision: updated.revision, before: g.document, after: document } });
+    await this.audit.record({ actor, action: 'group.config', target: `group:${name}`, diff: { revision: updated.revision, before: g.document, after: document, ...(privileged.length ? { privileged } : {}) } });
     const hosts = [];
     for (const h of g.hosts) {
       try {
@@ -66,7 +71,7 @@ export class GroupsService {
         hosts.push({ id: h.id, name: h.name, error: (e as Error).message });
       }
     }
-    return { revision: updated.revision, hosts };
+    return { revision: updated.revision, privileged, hosts };
   }
 
   async patchConfig(name: string, patch: unknown, actor: Actor, parse: (doc: unknown) => Layer) {

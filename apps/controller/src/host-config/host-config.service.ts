@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createTwoFilesPatch } from 'diff';
-import { describeProblems, parsePayload, type HostDocument, type WriteResult } from '@qfleet/protocol';
-import { LayerSchema, mergeLayers, renderDocument, validateDocument, type Layer, type RenderedSet } from '@qfleet/qmail';
+import { describeProblems, parsePayload, type HostDocument, type PrivilegedChange, type WriteResult } from '@qfleet/protocol';
+import { LayerSchema, locatePrivileged, mergeLayers, privilegedChanges, renderDocument, validateDocument, type Layer, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
 import { InvalidInput, NotFound } from '../errors/errors';
+import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
 import type { Host, HostConfig, Prisma } from '../generated/prisma/client';
 import type { FieldProblem } from '@qfleet/protocol';
@@ -20,6 +21,8 @@ export interface PreparedRevision {
   errors: FieldProblem[];
   warnings: FieldProblem[];
   rendering: StoredRendering;
+  /** program deliveries and assignments it adds or alters over the latest revision, named in `own` where it holds them */
+  privileged: PrivilegedChange[];
   /** the latest revision it follows (its rendering decides the post-steps and carried removals) */
   previous: HostConfig | null;
 }
@@ -42,6 +45,7 @@ export class HostConfigService {
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
     private readonly dispatcher: ApplyDispatcher,
+    private readonly policy: PrivilegedPolicy,
   ) {}
 
   async get(hostId: string): Promise<{ revision: number; document: HostDocument }> {
@@ -99,7 +103,10 @@ export class HostConfigService {
     const { errors, warnings } = validateDocument(effective);
     const before = (previous?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING;
     const rendering = errors.length ? { ...EMPTY_RENDERING } : withPostSteps(before, withDroppedAliases(before, renderDocument(effective), effective.aliases !== undefined));
-    return { own, effective, errors, warnings, rendering, previous };
+    // Against what the host was last given, so a group's entry that a removal or another group
+    // now lets through counts as well as what the caller wrote.
+    const privileged = privilegedIn(previousEffective(previous), effective, own);
+    return { own, effective, errors, warnings, rendering, privileged, previous };
   }
 
   /** The host's own document as stored with one revision (0: the empty document). */
@@ -133,8 +140,9 @@ export class HostConfigService {
   ): Promise<WriteResult> {
     const hostId = host.id;
     const ready = prepared ?? this.prepare(await this.groupLayersOf(host.groups), own, await this.latest(hostId));
-    const { effective, errors, warnings, rendering, previous } = ready;
+    const { effective, errors, warnings, rendering, privileged, previous } = ready;
     if (errors.length) throw new InvalidInput(`invalid configuration: ${describeProblems(errors)}`, errors);
+    this.policy.check(actor, privileged);
     const by = typeof actor === 'string' ? actor : `${actor.name} (${actor.role})`;
     const revision = await this.prisma.$transaction(async (tx) => {
       const updated = await tx.host.update({ where: { id: hostId }, data: { desiredRevision: { increment: 1 } } });
@@ -153,7 +161,8 @@ export class HostConfigService {
           actor,
           action,
           target: `host:${hostId}`,
-          diff: { revision: updated.desiredRevision, document: documentDiff(previous?.effective ?? previous?.document, effective) },
+          // `privileged` marks the entry for the audit list's filter (issue 10, hole 5).
+          diff: { revision: updated.desiredRevision, document: documentDiff(previous?.effective ?? previous?.document, effective), ...(privileged.length ? { privileged } : {}) },
         },
         tx,
       );
@@ -162,7 +171,7 @@ export class HostConfigService {
     });
     this.logger.log(`host ${hostId}: revision ${revision} stored by ${by} (${action})`);
     void this.dispatcher.sync(hostId);
-    return { revision, warnings };
+    return { revision, warnings, privileged };
   }
 
   async patch(hostId: string, patch: unknown, actor: Actor): Promise<WriteResult> {
@@ -172,14 +181,17 @@ export class HostConfigService {
     return this.put(hostId, parsed.value, actor);
   }
 
-  async plan(hostId: string): Promise<Plan & { desiredRevision: number; appliedRevision: number; reportedAt: Date | null }> {
+  async plan(hostId: string): Promise<Plan & { desiredRevision: number; appliedRevision: number; reportedAt: Date | null; privileged: PrivilegedChange[] }> {
     const host = await this.requireHost(hostId);
     const revisions = await this.prisma.hostConfig.findMany({ where: { hostId }, orderBy: { revision: 'desc' }, take: 20 });
     const desired = revisions.find((r) => r.revision === host.desiredRevision);
     const next = (desired?.rendered as unknown as StoredRendering) ?? EMPTY_RENDERING;
     const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
     const plan = planApply(next, reported, revisions.map((r) => r.rendered as unknown as RenderedSet));
-    return { desiredRevision: host.desiredRevision, appliedRevision: host.appliedRevision, reportedAt: host.lastSeen, ...plan };
+    // What the next apply brings that runs programs or picks a uid, over what the host applied.
+    const applied = host.appliedRevision === 0 ? null : (revisions.find((r) => r.revision === host.appliedRevision) ?? (await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.appliedRevision } } })));
+    const privileged = desired ? privilegedIn(previousEffective(applied), (desired.effective as HostDocument | null) ?? (desired.document as HostDocument), desired.document as HostDocument) : [];
+    return { desiredRevision: host.desiredRevision, appliedRevision: host.appliedRevision, reportedAt: host.lastSeen, ...plan, privileged };
   }
 
   private latest(hostId: string) {
@@ -191,6 +203,15 @@ export class HostConfigService {
     if (!host) throw new NotFound(`no host with id ${hostId}`);
     return host;
   }
+}
+
+function previousEffective(row: HostConfig | null): HostDocument {
+  return ((row?.effective ?? row?.document) as HostDocument | null) ?? {};
+}
+
+/** Privileged items of an effective document, named in the own document that holds them, else as `effective.…`. */
+function privilegedIn(before: HostDocument, effective: HostDocument, own: HostDocument): PrivilegedChange[] {
+  return privilegedChanges(before, effective).map((item) => ({ ...item, path: locatePrivileged(item, effective, own) ?? `effective.${item.path}` }));
 }
 
 function documentDiff(before: unknown, after: unknown): string {

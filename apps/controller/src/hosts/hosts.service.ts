@@ -9,6 +9,7 @@ import { HostConfigService } from '../host-config/host-config.service';
 import { hashToken, newToken } from '../auth/secrets';
 import { driftedPaths } from '../host-config/rendered';
 import { Conflict, NotFound } from '../errors/errors';
+import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
 import type { Host } from '../generated/prisma/client';
 
@@ -21,6 +22,7 @@ export class HostsService {
     private readonly fanout: AgentFanout,
     private readonly queueStats: QueueStatsService,
     private readonly hostConfig: HostConfigService,
+    private readonly policy: PrivilegedPolicy,
   ) {}
 
   /** Groups a host names are created on first use, empty: a group is also a tag. */
@@ -45,6 +47,13 @@ export class HostsService {
     const before = await this.prisma.host.findUnique({ where: { id } });
     if (!before) throw new NotFound(`no host with id ${id}`);
     if (change.groups) await this.ensureGroups(change.groups);
+    const regroup = !!change.groups && change.groups.join('\0') !== before.groups.join('\0') && before.desiredRevision > 0;
+    // Joining a group hands the host that group's program deliveries and assignments: the
+    // caller must be allowed them before the membership changes, not after.
+    if (regroup && !this.policy.unrestricted(actor)) {
+      const next = await this.hostConfig.preview({ ...before, groups: change.groups! }, (own) => own, { plan: false });
+      this.policy.check(actor, next.privileged, `host ${before.name}`);
+    }
     await this.prisma.host.update({ where: { id }, data: { groups: change.groups, driftPolicy: change.driftPolicy } });
     await this.audit.record({
       actor,
@@ -53,7 +62,7 @@ export class HostsService {
       diff: { before: { groups: before.groups, driftPolicy: before.driftPolicy }, after: change },
     });
     // Other groups make another effective document: a new revision, if the host has any.
-    if (change.groups && change.groups.join('\0') !== before.groups.join('\0') && before.desiredRevision > 0) await this.hostConfig.rerender(id, actor, 'host.groups');
+    if (regroup) await this.hostConfig.rerender(id, actor, 'host.groups');
     return this.get(id);
   }
 

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import type { FleetTarget, HealthGate, RolloutPreview, RolloutPreviewHost, RolloutSummary, RolloutView } from '@qfleet/protocol';
-import type { Change } from '@qfleet/qmail';
+import { describeProblems, type FieldProblem, type FleetTarget, type HealthGate, type PrivilegedChange, type RolloutPreview, type RolloutPreviewHost, type RolloutSummary, type RolloutView } from '@qfleet/protocol';
+import { changeAsLayer, locatePrivileged, privilegedChanges, type Change, type Layer } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AgentFanout } from '../agents/agent-fanout';
 import { AuditService } from '../audit/audit.service';
 import { hostsOfTarget } from '../hosts/fleet-target';
 import { mapLimit } from '../hosts/map-limit';
-import { Conflict, InvalidInput, NotFound } from '../errors/errors';
+import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors/errors';
+import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
 import type { Host, Prisma, Rollout } from '../generated/prisma/client';
-import { RolloutPlanner } from './rollout-planner';
+import { RolloutPlanner, type HostGoal } from './rollout-planner';
 import { RolloutRunner } from './rollout-runner.service';
 import { FAILED_STATES, summaryOf, talliesOf, viewOf } from './rollout-views';
 
@@ -23,6 +24,13 @@ export interface RolloutOptions {
 }
 
 const FINISHED = ['halted', 'cancelled', 'completed'];
+
+/** One host's privileged items (named in its next own document). */
+interface HostPrivileged {
+  name: string;
+  nextOwn: Layer;
+  items: PrivilegedChange[];
+}
 const actorName = (actor: Actor) => `${actor.name} (${actor.role})`;
 
 /** Rollouts as the API sees them: create (or dry-run), read, steer, retry and revert. */
@@ -34,20 +42,23 @@ export class RolloutsService {
     private readonly audit: AuditService,
     private readonly planner: RolloutPlanner,
     private readonly runner: RolloutRunner,
+    private readonly policy: PrivilegedPolicy,
   ) {}
 
   async create(change: Change, options: RolloutOptions, actor: Actor): Promise<RolloutView | RolloutPreview> {
     if (!change.add && !change.remove && !change.set) throw new InvalidInput('change: give add, remove or set', [{ path: 'change', message: 'give add, remove or set' }]);
     const hosts = await hostsOfTarget(this.prisma, options.target);
-    if (options.dryRun) return this.preview(hosts, change, options.batchSize);
+    if (options.dryRun) return this.preview(hosts, change, options.batchSize, actor);
     return this.start({ kind: 'change', parentId: null, change, options, actor, hosts: hosts.map((h) => ({ host: h })) });
   }
 
   /** Per host: the file diff the change would make, or why the host would be left alone. Touches nothing. */
-  private async preview(hosts: Host[], change: Change, batchSize: number): Promise<RolloutPreview> {
+  private async preview(hosts: Host[], change: Change, batchSize: number, actor: Actor): Promise<RolloutPreview> {
     const online = await this.fanout.connected(hosts.map((h) => h.id));
+    const privileged: HostPrivileged[] = [];
     const rows = await mapLimit(hosts, 10, async (host): Promise<RolloutPreviewHost> => {
       const decision = await this.planner.decide(host, { kind: 'change', change });
+      if (decision.outcome === 'change') privileged.push({ name: host.name, nextOwn: decision.nextOwn, items: decision.preview.privileged });
       return {
         hostId: host.id,
         name: host.name,
@@ -58,8 +69,11 @@ export class RolloutsService {
         changes: decision.outcome === 'change' ? decision.preview.plan.changes : [],
         postSteps: decision.outcome === 'change' ? decision.preview.plan.postSteps : [],
         warnings: decision.preview?.warnings ?? [],
+        privileged: decision.outcome === 'change' ? decision.preview.privileged : [],
       };
     });
+    // A dry run the caller could not carry out is refused the same way, so it shows nothing else.
+    this.refusePrivileged(change, actor, privileged);
     rows.forEach((r, i) => (r.batch = Math.floor(i / batchSize)));
     return { dryRun: true, batches: Math.ceil(rows.length / batchSize), hosts: rows };
   }
@@ -73,6 +87,8 @@ export class RolloutsService {
     hosts: { host: Pick<Host, 'id' | 'name'>; restoreRevision?: number; expectRevision?: number }[];
   }): Promise<RolloutView> {
     const { options } = spec;
+    const change = 'revertOf' in spec.change ? null : spec.change;
+    if (!this.policy.unrestricted(spec.actor)) this.refusePrivileged(change, spec.actor, await this.privilegedOf(spec.hosts, change));
     const rollout = await this.prisma.$transaction(async (tx) => {
       const created = await tx.rollout.create({
         data: {
@@ -104,7 +120,17 @@ export class RolloutsService {
           actor: spec.actor,
           action: `rollout.${spec.kind === 'change' ? 'create' : spec.kind}`,
           target: `rollout:${created.id}`,
-          diff: { parentId: spec.parentId, change: spec.change, target: options.target, batchSize: options.batchSize, maxFailures: options.maxFailures, health: options.health, hosts: spec.hosts.map((h) => h.host.name) },
+          diff: {
+            parentId: spec.parentId,
+            change: spec.change,
+            target: options.target,
+            batchSize: options.batchSize,
+            maxFailures: options.maxFailures,
+            health: options.health,
+            hosts: spec.hosts.map((h) => h.host.name),
+            // The change's own program deliveries and assignments; each host's revision records what it brought there.
+            ...(change && privilegedChanges({}, changeAsLayer(change)).length ? { privileged: privilegedChanges({}, changeAsLayer(change)).map((p) => ({ ...p, path: `change.add.${p.path}` })) } : {}),
+          },
         },
         tx,
       );
@@ -187,6 +213,35 @@ export class RolloutsService {
       actor,
       hosts: changed.map((r) => ({ host: { id: r.hostId, name: r.name }, restoreRevision: r.previousRevision ?? 0, expectRevision: r.revision ?? 0 })),
     });
+  }
+
+  /**
+   * What a rollout would bring each host that runs programs or picks a uid, from the same
+   * decision the runner makes (a revert restores documents, which may hold what a later
+   * revision took away). The runner stores revisions as the controller, so this is where the
+   * caller's role is checked.
+   */
+  private async privilegedOf(targets: { host: Pick<Host, 'id'>; restoreRevision?: number; expectRevision?: number }[], change: Change | null): Promise<HostPrivileged[]> {
+    const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: targets.map((t) => t.host.id) } } })).map((h) => [h.id, h]));
+    const found = await mapLimit(targets, 10, async (t): Promise<HostPrivileged | null> => {
+      const host = hosts.get(t.host.id);
+      if (!host) return null;
+      const goal: HostGoal = change ? { kind: 'change', change } : { kind: 'revert', restoreRevision: t.restoreRevision ?? 0, expectRevision: t.expectRevision ?? 0 };
+      const d = await this.planner.decide(host, goal, { plan: false });
+      return d.outcome === 'change' && d.preview.privileged.length ? { name: host.name, nextOwn: d.nextOwn, items: d.preview.privileged } : null;
+    });
+    return found.filter((f): f is HostPrivileged => f !== null);
+  }
+
+  /** 403 naming each item the caller may not make: by its path in the change, else by host. */
+  private refusePrivileged(change: Change | null, actor: Actor, found: HostPrivileged[]): void {
+    const fields = new Map<string, FieldProblem>();
+    const layer = change ? changeAsLayer(change) : undefined;
+    for (const h of found) {
+      const named = h.items.map((item) => ({ ...item, path: (!item.path.startsWith('effective.') && locatePrivileged(item, h.nextOwn, layer, 'change.add.')) || `hosts.${h.name}.${item.path}` }));
+      for (const p of this.policy.refused(actor, named)) if (!fields.has(p.path)) fields.set(p.path, p);
+    }
+    if (fields.size) throw new Forbidden(`privileged change refused: ${describeProblems([...fields.values()])}`, [...fields.values()]);
   }
 
   private optionsOf(r: Rollout): Omit<RolloutOptions, 'dryRun'> {

@@ -26,6 +26,14 @@ const SettingsSchema = z.object({
   // How long the controller waits for an agent's acknowledgement of config.apply.
   QFLEET_APPLY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   QFLEET_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  // Program deliveries operators may write (issue 10, hole 5): absolute paths, comma-separated.
+  QFLEET_PROGRAM_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\/[A-Za-z0-9_.\/+-]*$/, 'must be absolute program paths without blanks, comma-separated').refine((p) => !p.split('/').includes('..'), 'must not hold ..'))),
+  // Operators may add or alter users/assign entries (which uid mail is delivered as); admins only by default.
+  QFLEET_OPERATOR_ASSIGNMENTS: z.enum(['0', '1', 'false', 'true', '']).default('0').transform((v) => v === '1' || v === 'true'),
 });
 
 export interface Settings {
@@ -38,6 +46,8 @@ export interface Settings {
   adminToken?: string;
   applyTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** who may write program deliveries and assignments besides admins */
+  privileged: { programAllowlist: string[]; operatorAssignments: boolean };
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
@@ -57,5 +67,6 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     adminToken: s.QFLEET_ADMIN_TOKEN,
     applyTimeoutMs: s.QFLEET_APPLY_TIMEOUT_MS,
     logLevel: s.QFLEET_LOG_LEVEL,
+    privileged: { programAllowlist: s.QFLEET_PROGRAM_ALLOWLIST, operatorAssignments: s.QFLEET_OPERATOR_ASSIGNMENTS },
   };
 }

@@ -3,6 +3,7 @@ import { api, ApiError, type GroupSummary, type Host, type RolloutPreview, type 
 import { DiffView } from '../components/DiffView';
 import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
+import { PrivilegedWarning } from '../components/PrivilegedWarning';
 import { ConnectedDot } from '../components/status';
 import { useAction, usePolling } from '../hooks';
 import { navigate } from '../router';
@@ -268,6 +269,7 @@ function PreviewView({ preview, stale }: { preview: RolloutPreview; stale: boole
               {!h.connected && <span className="muted small"> · offline: converges when its agent connects</span>}
             </div>
             {h.error && <div className="error-box">{h.error}</div>}
+            <PrivilegedWarning items={h.privileged} />
             {h.warnings.length > 0 && (
               <div className="warning-box">
                 <ul>

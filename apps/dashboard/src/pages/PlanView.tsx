@@ -1,6 +1,7 @@
 import type { ApiError, Plan } from '../api';
 import { DiffView } from '../components/DiffView';
 import { ErrorBox } from '../components/ErrorBox';
+import { PrivilegedWarning } from '../components/PrivilegedWarning';
 import { ago } from '../format';
 
 /** What the next apply would change on the host, file by file. */
@@ -19,6 +20,7 @@ export function PlanView({ plan, error }: { plan: Plan | undefined; error: ApiEr
       <ErrorBox error={error} />
       {plan && (
         <div data-testid="plan-list" data-changes={plan.changes.length}>
+          <PrivilegedWarning items={plan.privileged} />
           {plan.changes.length === 0 ? (
             <p className="muted" data-testid="plan-empty">
               No changes: the host's files match the desired configuration.
