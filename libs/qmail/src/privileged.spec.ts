@@ -1,4 +1,4 @@
-import type { HostDocument } from '@qfleet/protocol';
+import type { HostDocument, PrivilegedChange } from '@qfleet/protocol';
 import { locatePrivileged, privilegedChanges, programOutsideAllowlist } from './privileged';
 
 const joe = { kind: 'exact' as const, address: 'joe', user: 'joe', uid: 1000, gid: 100, home: '/home/joe' };
@@ -101,16 +101,16 @@ describe('locating a privileged change in another document', () => {
     ],
     assignments: [joe],
   };
-  const [fromGroup, bot, assignment] = privilegedChanges({}, effective);
+  const [fromGroup, bot, assignment] = privilegedChanges({}, effective) as [PrivilegedChange, PrivilegedChange, PrivilegedChange];
 
   it('names the entry by its key in the document the caller wrote', () => {
     const own: HostDocument = { aliases: [{ name: 'BOT', destinations: [{ kind: 'discard' }, { kind: 'program', value: '/usr/bin/b' }] }], assignments: [joe] };
-    expect(locatePrivileged(bot!, effective, own)).toBe('aliases[0].destinations[1]');
-    expect(locatePrivileged(assignment!, effective, own, 'change.add.')).toBe('change.add.assignments[0]');
+    expect(locatePrivileged(bot, effective, own)).toBe('aliases[0].destinations[1]');
+    expect(locatePrivileged(assignment, effective, own, 'change.add.')).toBe('change.add.assignments[0]');
   });
 
   it('gives null for an entry the document does not hold', () => {
-    expect(locatePrivileged(fromGroup!, effective, { aliases: [] })).toBeNull();
-    expect(locatePrivileged(fromGroup!, effective, undefined)).toBeNull();
+    expect(locatePrivileged(fromGroup, effective, { aliases: [] })).toBeNull();
+    expect(locatePrivileged(fromGroup, effective, undefined)).toBeNull();
   });
 });

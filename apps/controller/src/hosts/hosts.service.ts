@@ -47,11 +47,12 @@ export class HostsService {
     const before = await this.prisma.host.findUnique({ where: { id } });
     if (!before) throw new NotFound(`no host with id ${id}`);
     if (change.groups) await this.ensureGroups(change.groups);
-    const regroup = !!change.groups && change.groups.join('\0') !== before.groups.join('\0') && before.desiredRevision > 0;
+    const groups = change.groups;
+    const regroup = !!groups && groups.join('\0') !== before.groups.join('\0') && before.desiredRevision > 0;
     // Joining a group hands the host that group's program deliveries and assignments: the
     // caller must be allowed them before the membership changes, not after.
-    if (regroup && !this.policy.unrestricted(actor)) {
-      const next = await this.hostConfig.preview({ ...before, groups: change.groups! }, (own) => own, { plan: false });
+    if (regroup && groups && !this.policy.unrestricted(actor)) {
+      const next = await this.hostConfig.preview({ ...before, groups }, (own) => own, { plan: false });
       this.policy.check(actor, next.privileged, `host ${before.name}`);
     }
     await this.prisma.host.update({ where: { id }, data: { groups: change.groups, driftPolicy: change.driftPolicy } });

@@ -31,7 +31,7 @@ const SettingsSchema = z.object({
     .string()
     .default('')
     .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^\/[A-Za-z0-9_.\/+-]*$/, 'must be absolute program paths without blanks, comma-separated').refine((p) => !p.split('/').includes('..'), 'must not hold ..'))),
+    .pipe(z.array(z.string().regex(/^\/[A-Za-z0-9_./+-]*$/, 'must be absolute program paths without blanks, comma-separated').refine((p) => !p.split('/').includes('..'), 'must not hold ..'))),
   // Operators may add or alter users/assign entries (which uid mail is delivered as); admins only by default.
   QFLEET_OPERATOR_ASSIGNMENTS: z.enum(['0', '1', 'false', 'true', '']).default('0').transform((v) => v === '1' || v === 'true'),
 });
