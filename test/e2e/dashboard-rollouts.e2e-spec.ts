@@ -163,6 +163,8 @@ describe('the dashboard rollouts pages', () => {
     await page.getByTestId('rollout-change').fill(JSON.stringify({ add: { assignments: [ASSIGNMENT] } }));
     await page.getByTestId('rollout-preview').click();
     await expectText(page.getByTestId('preview-summary'), /3 hosts in 1 batch · 3 change/);
+    // An assignment picks the uid mail is delivered as: each host's preview says so above its diff.
+    for (const name of NAMES) await expectText(page.locator(`[data-testid=preview-host][data-host-name="${name}"] [data-testid=privileged-warning]`), /assignments\[\d+\]: assigns [=+]/);
     await page.getByTestId('rollout-start').click();
     await page.waitForURL(ROLLOUT_URL);
     const failedId = rolloutIdOf(page);
