@@ -17,3 +17,4 @@ export * from './import';
 export * from './queue';
 export * from './mailbox';
 export * from './layering';
+export * from './safe-fs';
