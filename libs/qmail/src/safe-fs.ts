@@ -51,6 +51,8 @@ export async function openDirNoFollow(path: string): Promise<FileHandle> {
   try {
     return await open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   } catch (err) {
+    // With O_DIRECTORY, Linux answers a symlink with ENOTDIR: tell the two apart for the message.
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR' && (await lstatOrNull(path))?.isSymbolicLink()) throw new UnsafeFile(path, 'is a symbolic link');
     throw refusal(path, err, 'directory');
   }
 }
