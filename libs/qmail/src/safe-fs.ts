@@ -24,7 +24,7 @@ export class UnsafeFile extends Error {
   }
 }
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } = constants;
+const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } = constants;
 
 /** Flags of a read-only open that refuses a symlink as the last component. */
 export const READ_NOFOLLOW = O_RDONLY | O_NOFOLLOW;
@@ -127,7 +127,7 @@ export async function createExclusiveTemp(dir: string | FileHandle, prefix: stri
   const path = typeof dir === 'string' ? join(dir, name) : pathAt(dir, name);
   let handle: FileHandle;
   try {
-    handle = await open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+    handle = await open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   } catch (err) {
     throw refusal(path, err, 'file');
   }
