@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, chown, link, lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, link, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigApply, FileEntry } from '@qfleet/protocol';
 import { createPostStepRunner } from '../post-steps';
-import { applyRevision, type ApplyContext } from '.';
+import { applyRevision, recoverJournal, type ApplyContext } from '.';
 import { installProgram, makeQmailTree, newuThatFails, snapshotTree, type QmailTree } from './test-support/qmail-tree';
 
 /**
@@ -58,6 +57,26 @@ describe('applying into an alias directory the alias user owns', () => {
     // The planted links are still links; no temp of ours is left behind.
     const names = (await readdir(join(tree.home, 'alias'))).sort();
     expect(names).toEqual(['.qfleet-tmp..qmail-sales.2', '.qfleet-tmp..qmail-sales.3', '.qfleet-tmp.restore..qmail-sales', '.qmail-sales']);
+  });
+
+  rootIt('refuses to write into an alias/qfleet that the alias user swapped for a directory of their own', async () => {
+    await mkdir(join(tree.home, 'alias/qfleet'));
+    await chown(join(tree.home, 'alias/qfleet'), ALIAS_UID, ALIAS_UID);
+
+    const ack = await applyRevision(context(), revision(2, [file('alias/qfleet/autoreply-sales', '{}\n')]));
+
+    expect(ack).toMatchObject({ ok: false, changed: [], error: { step: 'prepare', file: 'alias/qfleet/autoreply-sales' } });
+    expect(ack.error!.message).toBe(`${join(tree.home, 'alias/qfleet')}: belongs to uid ${ALIAS_UID}, not 0; refused`);
+    expect(await readdir(join(tree.home, 'alias/qfleet'))).toEqual([]);
+  });
+
+  rootIt('recovers from a crash even when the alias user planted a directory under the temp prefix', async () => {
+    await mkdir(join(tree.stateDir, 'journal'));
+    await mkdir(join(tree.home, 'alias/.qfleet-tmp.planted'));
+    await writeFile(join(tree.home, 'alias/.qfleet-tmp.0123'), 'half');
+
+    expect(await recoverJournal(context())).toBe('none');
+    expect((await readdir(join(tree.home, 'alias'))).sort()).toEqual(['.qfleet-tmp.planted', '.qmail-sales']);
   });
 
   rootIt('restores a file that was a hard link to a root-only file with its real mode and owner, never readable through the alias file', async () => {
