@@ -146,6 +146,23 @@ describe('every field of the document lands on disk with its post-step', () => {
     expect(qmail.exists('control/morercpthosts.cdb')).toBe(false);
   });
 
+  it('an alias file written before aliases went unmanaged is removed when aliases are managed again without it', async () => {
+    const managed = doc['aliases'] as { name: string }[];
+    await apply({ aliases: [...managed, { name: 'leftover', destinations: [{ kind: 'forward', value: 'x@corp.example' }] }] });
+    expect(qmail.exists('alias/.qmail-leftover')).toBe(true);
+
+    delete doc['aliases'];
+    const unmanaged = await apply({});
+    expect(unmanaged.lastApply).toMatchObject({ ok: true, changed: [] });
+    expect(qmail.exists('alias/.qmail-leftover')).toBe(true); // unmanaged: left as it is (Contract)
+
+    const again = await apply({ aliases: managed });
+    expect(again.lastApply).toMatchObject({ ok: true });
+    expect(again.lastApply.changed).toContain('alias/.qmail-leftover');
+    expect(qmail.exists('alias/.qmail-leftover')).toBe(false);
+    expect(qmail.exists('alias/.qmail-default')).toBe(true);
+  });
+
   it('a failing qmail-newu rolls the whole revision back', async () => {
     qmail.breakQmailNewu();
     const ignore = (s: Record<string, string>) =>

@@ -46,7 +46,18 @@ export function makeMailHomes(): { dir: string; passwd: string; remove(): void }
   deliver('new/1700000000.1.mx', 1700000000, 'From: boss@example.com\nTo: joe@example.com\nSubject: Budget meeting\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n\nAt ten.\n');
   deliver('cur/1700000100.2.mx:2,S', 1700000100, 'From: news@list.example\nTo: joe@example.com\nSubject: Weekly news\nDate: Tue, 14 Nov 2023 22:15:00 +0000\n\nNothing new.\n');
   fs.mkdirSync(path.join(dir, 'ann'));
+  // Homes belong to their users, as on a real host: the agent serves only files of the mailbox's
+  // uid (issue 10). Not running as root, the users are given our own uid instead.
+  const me = process.getuid?.() ?? 0;
+  const uidOf = (uid: number) => (me === 0 ? uid : me);
+  const own = (p: string, uid: number) => {
+    if (me !== 0) return;
+    fs.chownSync(p, uid, uid);
+    if (fs.lstatSync(p).isDirectory()) for (const name of fs.readdirSync(p)) own(path.join(p, name), uid);
+  };
+  own(joe, 1001);
+  own(path.join(dir, 'ann'), 1002);
   const passwd = path.join(dir, 'passwd');
-  fs.writeFileSync(passwd, `root:x:0:0:root:/root:/bin/sh\njoe:x:1001:1001::${joe}:/bin/sh\nann:x:1002:1002::${path.join(dir, 'ann')}:/bin/sh\n`);
+  fs.writeFileSync(passwd, `root:x:0:0:root:/root:/bin/sh\njoe:x:${uidOf(1001)}:${uidOf(1001)}::${joe}:/bin/sh\nann:x:${uidOf(1002)}:${uidOf(1002)}::${path.join(dir, 'ann')}:/bin/sh\n`);
   return { dir, passwd, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

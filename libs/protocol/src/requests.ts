@@ -117,7 +117,9 @@ export const ChunkResultSchema = z.strictObject({
 });
 export type ChunkResult = z.infer<typeof ChunkResultSchema>;
 
-export const QueueDeleteRequestSchema = z.strictObject({ ids: z.array(messageId).min(1).max(10_000) });
+/** The most ids one delete may name (queue or mailbox), on the API and on the agent alike. */
+export const DELETE_IDS_MAX = 10_000;
+export const QueueDeleteRequestSchema = z.strictObject({ ids: z.array(messageId).min(1).max(DELETE_IDS_MAX) });
 export const QueueDeleteResultSchema = z.strictObject({
   deleted: z.array(messageId),
   missing: z.array(messageId),
@@ -189,5 +191,5 @@ export const MailboxChunkRequestSchema = z.strictObject({
   offset: z.number().int().min(0),
   length: z.number().int().min(1).max(CHUNK_MAX_BYTES),
 });
-export const MailboxDeleteRequestSchema = z.strictObject({ user: userName, ids: z.array(z.string().min(1).max(200)).min(1).max(10_000) });
+export const MailboxDeleteRequestSchema = z.strictObject({ user: userName, ids: z.array(z.string().min(1).max(200)).min(1).max(DELETE_IDS_MAX) });
 export const MailboxDeleteResultSchema = z.strictObject({ deleted: z.array(z.string()), missing: z.array(z.string()) });

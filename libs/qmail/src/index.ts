@@ -18,3 +18,4 @@ export * from './queue';
 export * from './mailbox';
 export * from './layering';
 export * from './privileged';
+export * from './safe-fs';

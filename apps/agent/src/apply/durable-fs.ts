@@ -1,5 +1,6 @@
-import { copyFile, open, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { assertDirOwnedBy, createExclusiveTemp, openDirNoFollow, READ_NOFOLLOW, UnsafeFile, type ExclusiveTemp } from '@qfleet/qmail';
 
 /** fsync a directory, so that a rename or unlink inside it survives a power cut. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -17,36 +18,87 @@ export interface Owner {
 }
 
 /**
- * Writes a whole file and fsyncs it. The mode is set with chmod because open() applies the
- * umask; the owner is set only when we run as root (a replaced file keeps its owner, Contract).
+ * Temp files are named TEMP_PREFIX + 96 random bits, beside their target (the rename stays in one
+ * directory, QMAIL.md §0). `~alias` belongs to the alias user, who could otherwise plant a symlink
+ * at a predictable name and have root write, chmod and chown the file it points to (issue 10).
  */
-export async function writeFileDurable(path: string, data: string | Buffer, mode: number, owner?: Owner): Promise<void> {
-  const handle = await open(path, 'w', mode);
+export const TEMP_PREFIX = '.qfleet-tmp.';
+
+async function writeAll(handle: FileHandle, data: string | Buffer): Promise<void> {
+  await handle.writeFile(data);
+  await handle.sync();
+}
+
+/**
+ * Creates a new temp file in DIR (O_EXCL|O_NOFOLLOW, random name), writes the whole content and
+ * fsyncs it. Mode and owner are set through the descriptor (open() applies the umask; a replaced
+ * file keeps its owner, Contract; the owner is set only when we run as root). Returns its name.
+ */
+export async function writeTempDurable(dir: string | FileHandle, data: string | Buffer, mode: number, owner?: Owner): Promise<string> {
+  const temp: ExclusiveTemp = await createExclusiveTemp(dir, TEMP_PREFIX, mode, owner);
   try {
-    await handle.writeFile(data);
-    await handle.chmod(mode);
-    if (owner && process.getuid?.() === 0) await handle.chown(owner.uid, owner.gid);
-    await handle.sync();
-  } finally {
+    await writeAll(temp.handle, data);
+  } catch (err) {
+    // A full disk fails here: the half-written temp goes, nothing else was touched.
+    await temp.handle.close();
+    await unlink(temp.path).catch(() => undefined);
+    throw err;
+  }
+  await temp.handle.close();
+  return temp.name;
+}
+
+/**
+ * Opens a directory of the managed namespace (control/, users/, alias/, alias/qfleet/) as an
+ * anchor for writing into it. It is opened at its real path with O_NOFOLLOW, so a directory
+ * swapped for a link after the path check is refused, not followed. alias/ belongs to the alias
+ * user, who can replace anything inside it: our own directories below it must be ours (checked
+ * on the descriptor), or the alias user could hand us one of theirs.
+ */
+export async function openManagedDir(qmailHome: string, realHome: string, relDir: string): Promise<FileHandle> {
+  const abs = join(qmailHome, relDir);
+  const real = await realpath(abs);
+  const rel = relative(realHome, real);
+  if (rel.startsWith('..') || rel.startsWith('/')) throw new UnsafeFile(abs, `resolves outside the qmail home (to ${real})`);
+  const handle = await openDirNoFollow(real);
+  try {
+    const ownerMustBeUs = relDir.startsWith('alias/') && process.getuid?.() === 0;
+    await assertDirOwnedBy(handle, abs, ownerMustBeUs ? 0 : undefined);
+  } catch (err) {
     await handle.close();
+    throw err;
+  }
+  return handle;
+}
+
+/**
+ * Copies an existing file into a new private file (0600, exclusive) and fsyncs it. The source is
+ * opened with O_NOFOLLOW and judged by its descriptor: a name swapped for a link to another file
+ * since it was looked at is refused, never copied. Returns the source's stat (mode and owner of
+ * what was really copied).
+ */
+export async function copyFileDurable(from: string, to: string) {
+  const src = await open(from, READ_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ELOOP' ? new UnsafeFile(from, 'became a symbolic link while it was backed up') : err;
+  });
+  try {
+    const stat = await src.stat();
+    if (!stat.isFile()) throw new UnsafeFile(from, 'is not a regular file');
+    const dst = await open(to, 'wx', 0o600);
+    try {
+      await writeAll(dst, await src.readFile());
+    } finally {
+      await dst.close();
+    }
+    return stat;
+  } finally {
+    await src.close();
   }
 }
 
-/** Copies a file and fsyncs the copy (the journal's backups must outlive a crash). */
-export async function copyFileDurable(from: string, to: string): Promise<void> {
-  await copyFile(from, to);
-  const handle = await open(to, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** JSON written to a temp name, fsync'd and renamed, so a reader sees the old or the new document. */
+/** JSON written to a fresh temp file (0600), fsync'd and renamed, so a reader sees the old or the new document. */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temp = `${path}.tmp`;
-  await writeFileDurable(temp, JSON.stringify(value, null, 2) + '\n', 0o600);
-  await rename(temp, path);
+  const name = await writeTempDurable(dirname(path), JSON.stringify(value, null, 2) + '\n', 0o600);
+  await rename(join(dirname(path), name), path);
   await fsyncDir(dirname(path));
 }

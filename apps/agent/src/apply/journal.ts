@@ -1,6 +1,8 @@
 import { lstat, mkdir, readFile, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { copyFileDurable, fsyncDir, writeFileDurable, writeJsonAtomic } from './durable-fs';
+import { pathAt, randomSuffix } from '@qfleet/qmail';
+import { copyFileDurable, fsyncDir, openManagedDir, TEMP_PREFIX, writeJsonAtomic, writeTempDurable } from './durable-fs';
+import { realQmailHome } from './safe-path';
 
 /** What a path held before the apply, enough to put it back exactly. */
 export type Before =
@@ -31,9 +33,7 @@ export const journalDir = (stateDir: string) => join(stateDir, 'journal');
 const planFile = (stateDir: string) => join(journalDir(stateDir), 'plan.json');
 const backupPath = (stateDir: string, name: string) => join(journalDir(stateDir), 'backups', name);
 
-/** Temp names live beside their target so the rename stays within one directory (QMAIL.md §0). */
-export const TEMP_PREFIX = '.qfleet-tmp.';
-export const tempName = (rel: string, revision: number) => join(dirname(rel), `${TEMP_PREFIX}${basename(rel)}.${revision}`);
+export { TEMP_PREFIX };
 
 export async function readPlan(stateDir: string): Promise<JournalPlan | null> {
   try {
@@ -48,7 +48,11 @@ export async function journalExists(stateDir: string): Promise<boolean> {
   return (await lstat(journalDir(stateDir)).catch(() => null)) !== null;
 }
 
-/** Records what each path holds now; regular files are copied into the journal and fsync'd. */
+/**
+ * Records what each path holds now; regular files are copied into the journal (0600) and fsync'd.
+ * Mode and owner come from the descriptor that was copied, so a file swapped for a hard link to
+ * a root-only file is restored root-only, never as the alias file's mode and owner.
+ */
 export async function snapshot(qmailHome: string, stateDir: string, rel: string, index: number): Promise<Before> {
   const abs = join(qmailHome, rel);
   const stat = await lstat(abs).catch((err: NodeJS.ErrnoException) => {
@@ -58,9 +62,9 @@ export async function snapshot(qmailHome: string, stateDir: string, rel: string,
   if (!stat) return { kind: 'absent' };
   if (stat.isSymbolicLink()) return { kind: 'symlink', target: await readlink(abs) };
   const backup = String(index);
-  await mkdir(dirname(backupPath(stateDir, backup)), { recursive: true });
-  await copyFileDurable(abs, backupPath(stateDir, backup));
-  return { kind: 'file', mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, backup };
+  await mkdir(dirname(backupPath(stateDir, backup)), { recursive: true, mode: 0o700 });
+  const copied = await copyFileDurable(abs, backupPath(stateDir, backup));
+  return { kind: 'file', mode: copied.mode & 0o7777, uid: copied.uid, gid: copied.gid, backup };
 }
 
 export async function recordPlan(stateDir: string, plan: JournalPlan): Promise<void> {
@@ -77,7 +81,7 @@ async function sameAsBackup(abs: string, before: Extract<Before, { kind: 'file' 
 /** Puts one path back as it was, through a temp file and rename so no reader sees half a file. */
 async function restore(qmailHome: string, stateDir: string, entry: JournalEntry): Promise<boolean> {
   const abs = join(qmailHome, entry.path);
-  const temp = join(qmailHome, dirname(entry.path), `${TEMP_PREFIX}restore.${basename(entry.path)}`);
+  const dir = join(qmailHome, dirname(entry.path));
   const { before } = entry;
   if (before.kind === 'absent') {
     const existed = (await lstat(abs).catch(() => null)) !== null;
@@ -87,15 +91,21 @@ async function restore(qmailHome: string, stateDir: string, entry: JournalEntry)
   if (before.kind === 'symlink') {
     const now = await readlink(abs).catch(() => null);
     if (now === before.target) return false;
-    await rm(temp, { force: true });
+    // symlink() never follows and fails on an existing name; the random name is ours alone.
+    const temp = join(dir, `${TEMP_PREFIX}${randomSuffix()}`);
     await symlink(before.target, temp);
     await rename(temp, abs);
     return true;
   }
   const bytes = await readFile(backupPath(stateDir, before.backup));
   if (await sameAsBackup(abs, before, bytes)) return false;
-  await writeFileDurable(temp, bytes, before.mode, before);
-  await rename(temp, abs);
+  const anchor = await openManagedDir(qmailHome, await realQmailHome(qmailHome), dirname(entry.path));
+  try {
+    const name = await writeTempDurable(anchor, bytes, before.mode, before);
+    await rename(pathAt(anchor, name), pathAt(anchor, basename(entry.path)));
+  } finally {
+    await anchor.close();
+  }
   return true;
 }
 

@@ -2,9 +2,10 @@ import { lstat, mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PostStep } from '@qfleet/protocol';
 import type { Change } from './changes';
-import { writeFileDurable } from './durable-fs';
-import { discardJournal, journalDir, recordPlan, snapshot, tempName, type JournalEntry, type JournalPlan } from './journal';
+import { openManagedDir, writeTempDurable } from './durable-fs';
+import { discardJournal, journalDir, recordPlan, snapshot, type JournalEntry, type JournalPlan } from './journal';
 import { GENERATED_BY } from './qmail';
+import { realQmailHome } from './safe-path';
 import { StepError } from './step-error';
 
 /** Creates the missing directories of rel's parent, one level at a time, and returns them. */
@@ -14,7 +15,7 @@ async function ensureParent(qmailHome: string, rel: string): Promise<string[]> {
     if (await lstat(join(qmailHome, dir)).catch(() => null)) break;
     missing.unshift(dir);
   }
-  for (const dir of missing) await mkdir(join(qmailHome, dir));
+  for (const dir of missing) await mkdir(join(qmailHome, dir), { mode: 0o755 });
   return missing;
 }
 
@@ -29,7 +30,7 @@ export async function prepare(qmailHome: string, stateDir: string, revision: num
   let current: string | undefined;
   try {
     await rm(journalDir(stateDir), { recursive: true, force: true });
-    await mkdir(journalDir(stateDir), { recursive: true });
+    await mkdir(journalDir(stateDir), { recursive: true, mode: 0o700 });
     const generated = Object.entries(GENERATED_BY)
       .filter(([path, g]) => steps.includes(g.step) && !changes.some((c) => c.path === path))
       .map(([path]) => path);
@@ -37,8 +38,9 @@ export async function prepare(qmailHome: string, stateDir: string, revision: num
     for (const [index, target] of targets.entries()) {
       current = target.path;
       const before = await snapshot(qmailHome, stateDir, target.path, index);
-      plan.entries.push({ path: target.path, action: target.action, before, ...(target.action === 'write' ? { temp: tempName(target.path, revision) } : {}) });
+      plan.entries.push({ path: target.path, action: target.action, before });
     }
+    const realHome = await realQmailHome(qmailHome);
     for (const change of changes) {
       if (change.action !== 'write') continue;
       current = change.path;
@@ -46,7 +48,12 @@ export async function prepare(qmailHome: string, stateDir: string, revision: num
       const entry = plan.entries.find((e) => e.path === change.path)!;
       // A replaced file keeps its owner (Contract); a new one belongs to the agent's user.
       const owner = entry.before.kind === 'file' ? entry.before : undefined;
-      await writeFileDurable(join(qmailHome, entry.temp!), change.content, change.mode, owner);
+      const dir = await openManagedDir(qmailHome, realHome, dirname(change.path));
+      try {
+        entry.temp = join(dirname(change.path), await writeTempDurable(dir, change.content, change.mode, owner));
+      } finally {
+        await dir.close();
+      }
     }
     current = undefined;
     await recordPlan(stateDir, plan);

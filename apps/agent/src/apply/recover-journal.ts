@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ApplyContext } from './apply-context';
 import { discardJournal, journalExists, readPlan, TEMP_PREFIX } from './journal';
@@ -12,8 +12,13 @@ async function sweepTemps(qmailHome: string, dirs: Iterable<string>): Promise<st
   for (const dir of new Set(dirs)) {
     const names = await readdir(join(qmailHome, dir)).catch(() => [] as string[]);
     for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
-      await rm(join(qmailHome, dir, name), { force: true });
-      removed.push(join(dir, name));
+      // unlink removes the name only (a planted link's target is untouched); a directory the alias
+      // user made under our prefix is left alone rather than stopping the recovery.
+      const gone = await unlink(join(qmailHome, dir, name)).then(
+        () => true,
+        () => false,
+      );
+      if (gone) removed.push(join(dir, name));
     }
   }
   return removed;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deliveryWrapperScripts, installDeliveryWrappers, runDeliveryCommand } from './index';
 import { deliveryEnv, installFakeQmailInject, makeAliasHome, message, type AliasHome } from './test-support/alias-home';
@@ -58,6 +58,49 @@ describe('delivery commands', () => {
       expect(await installDeliveryWrappers(t.home, '/opt/b.js', '/usr/bin/node')).toEqual(['qfleet-autoreply', 'qfleet-filter']);
       expect(await t.read('qfleet/bin/qfleet-filter')).toContain("'/opt/b.js' filter");
       expect((await readdir(join(t.alias, 'qfleet/bin'))).sort()).toEqual(['qfleet-autoreply', 'qfleet-filter']);
+    });
+
+    describe('when alias/ belongs to the alias user (uid 1000), who can swap what is inside it', () => {
+      const ALIAS_UID = 1000;
+      beforeEach(async () => {
+        await rm(join(t.alias, 'qfleet'), { recursive: true });
+        await chown(t.alias, ALIAS_UID, ALIAS_UID);
+      });
+
+      it('gives the track directory to the alias user, through its descriptor', async () => {
+        await installDeliveryWrappers(t.home, '/opt/a.js', '/usr/bin/node');
+        expect((await lstat(join(t.alias, 'qfleet/track'))).uid).toBe(ALIAS_UID);
+        expect((await lstat(join(t.alias, 'qfleet'))).uid).toBe(0);
+      });
+
+      it('refuses alias/qfleet swapped for a link, and chowns nothing it points to', async () => {
+        const victim = join(t.home, 'root-only');
+        await mkdir(join(victim, 'track'), { recursive: true, mode: 0o700 });
+        await mkdir(join(victim, 'bin'));
+        await symlink(victim, join(t.alias, 'qfleet'));
+
+        await expect(installDeliveryWrappers(t.home, '/opt/a.js', '/usr/bin/node')).rejects.toThrow(`${join(t.alias, 'qfleet')}: is a symbolic link; refused`);
+        expect((await lstat(join(victim, 'track'))).uid).toBe(0);
+        expect(await readdir(join(victim, 'bin'))).toEqual([]);
+      });
+
+      it('refuses an alias/qfleet directory that the alias user made', async () => {
+        await mkdir(join(t.alias, 'qfleet'));
+        await chown(join(t.alias, 'qfleet'), ALIAS_UID, ALIAS_UID);
+        await symlink(join(t.home, 'elsewhere'), join(t.alias, 'qfleet/track'));
+
+        await expect(installDeliveryWrappers(t.home, '/opt/a.js', '/usr/bin/node')).rejects.toThrow(`${join(t.alias, 'qfleet')}: belongs to uid ${ALIAS_UID}, not 0; refused`);
+      });
+
+      it('refuses a track that is a link to a root-owned directory', async () => {
+        await mkdir(join(t.alias, 'qfleet'));
+        const victim = join(t.home, 'root-dir');
+        await mkdir(victim);
+        await symlink(victim, join(t.alias, 'qfleet/track'));
+
+        await expect(installDeliveryWrappers(t.home, '/opt/a.js', '/usr/bin/node')).rejects.toThrow(`${join(t.alias, 'qfleet/track')}: is a symbolic link; refused`);
+        expect((await lstat(victim)).uid).toBe(0);
+      });
     });
 
     it('runs the .qmail lines end to end: the autoreply through the real qmail-inject path', async () => {

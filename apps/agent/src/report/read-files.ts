@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FilesReadAnswer } from '@qfleet/protocol';
+import { openRegularNoFollow, UnsafeFile } from '@qfleet/qmail';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_TOTAL_BYTES = 8 * 1024 * 1024;
@@ -41,16 +42,27 @@ export async function readQmailFiles(home: string, paths?: string[]): Promise<Fi
         answer.skipped.push({ path: rel, reason: 'a link that leads out of the qmail home' });
         continue;
       }
-      const st = await fs.stat(real);
-      if (!st.isFile()) {
-        answer.skipped.push({ path: rel, reason: 'not a regular file' });
-        continue;
+      // Judged by the descriptor read from, not the name: alias/ belongs to the alias user, who
+      // may swap a name for a link, or hard-link a root-only file there (issue 10).
+      const opened = await openRegularNoFollow(real, { singleLink: rel.startsWith('alias/') }).catch((err) => {
+        if (err instanceof UnsafeFile) {
+          answer.skipped.push({ path: rel, reason: err.reason });
+          return null;
+        }
+        throw err;
+      });
+      if (!opened) continue;
+      const { handle, stat: st } = opened;
+      let bytes: Buffer;
+      try {
+        if (st.size > MAX_FILE_BYTES || total + st.size > MAX_TOTAL_BYTES) {
+          answer.skipped.push({ path: rel, reason: `too large (${st.size} bytes)` });
+          continue;
+        }
+        bytes = await handle.readFile();
+      } finally {
+        await handle.close();
       }
-      if (st.size > MAX_FILE_BYTES || total + st.size > MAX_TOTAL_BYTES) {
-        answer.skipped.push({ path: rel, reason: `too large (${st.size} bytes)` });
-        continue;
-      }
-      const bytes = await fs.readFile(real);
       const text = bytes.toString('utf8');
       if (bytes.includes(0) || Buffer.from(text, 'utf8').compare(bytes) !== 0) {
         answer.skipped.push({ path: rel, reason: 'not text' });

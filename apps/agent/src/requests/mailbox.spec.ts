@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, link, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentRequest } from '@qfleet/protocol';
 import { formatMboxEntry, listMbox } from '@qfleet/qmail';
@@ -49,6 +50,21 @@ beforeEach(async () => {
   );
 });
 afterEach(() => root.cleanup());
+
+/** Homes belong to their users, as on a real host: the agent reads only files of the mailbox's uid. */
+const UIDS: Record<string, number> = { joe: 1001, ann: 1002, sam: 2001, qmaild: 64 };
+function giveHomes(): void {
+  for (const [user, uid] of Object.entries(UIDS)) if (existsSync(homes(user))) execFileSync('chown', ['-R', `${uid}:${uid}`, homes(user)]);
+}
+beforeEach(giveHomes);
+
+/** A root-only file (0600, uid 0) that no mailbox request may ever show or change. */
+async function rootSecret(content = 'root:SECRET-HASH:19000:0:99999:7:::\n'): Promise<string> {
+  const path = join(root.dir, 'shadow');
+  await writeFile(path, content);
+  await chmod(path, 0o600);
+  return path;
+}
 
 describe('mailbox.users', () => {
   it('lists passwd users from uid 100 and users/assign homes, once each, with size and count', async () => {
@@ -116,6 +132,13 @@ describe('mailbox.list and read (Maildir)', () => {
   });
 });
 
+const threeMessages = () =>
+  Buffer.concat([
+    formatMboxEntry('alice@example.com', new Date('2024-03-01T10:00:00Z'), plainMessage({ from: 'alice@example.com', to: 'ann@example.com', subject: 'First', body: 'From here on.\n' })),
+    formatMboxEntry('bob@example.com', new Date('2024-03-02T10:00:00Z'), plainMessage({ from: 'bob@example.com', to: 'ann@example.com', subject: 'Second' })),
+    formatMboxEntry('carol@example.com', new Date('2024-03-03T10:00:00Z'), plainMessage({ from: 'carol@example.com', to: 'ann@example.com', subject: 'Third' })),
+  ]);
+
 describe('mbox mailboxes', () => {
   const ctx = () => testContext(root.dir, { mailbox: { format: 'mbox' } });
   let mbox: string;
@@ -123,14 +146,8 @@ describe('mbox mailboxes', () => {
   beforeEach(async () => {
     mbox = join(homes('ann'), 'Mailbox');
     await mkdir(homes('ann'), { recursive: true });
-    await writeFile(
-      mbox,
-      Buffer.concat([
-        formatMboxEntry('alice@example.com', new Date('2024-03-01T10:00:00Z'), plainMessage({ from: 'alice@example.com', to: 'ann@example.com', subject: 'First', body: 'From here on.\n' })),
-        formatMboxEntry('bob@example.com', new Date('2024-03-02T10:00:00Z'), plainMessage({ from: 'bob@example.com', to: 'ann@example.com', subject: 'Second' })),
-        formatMboxEntry('carol@example.com', new Date('2024-03-03T10:00:00Z'), plainMessage({ from: 'carol@example.com', to: 'ann@example.com', subject: 'Third' })),
-      ]),
-    );
+    await writeFile(mbox, threeMessages());
+    giveHomes();
   });
 
   it('counts and lists newest first, and searches the body', async () => {
@@ -153,11 +170,80 @@ describe('mbox mailboxes', () => {
       [third.id, 'Third'],
       [expect.any(String), 'First'],
     ]);
-    expect(existsSync(`${mbox}.qfleet-del.tmp`)).toBe(false);
+    expect((await readdir(homes('ann'))).filter((n) => n.includes('.qfleet-del'))).toEqual([]);
   });
 
   it('treats a user without an mbox as an empty mailbox', async () => {
     expect(await listMailbox(ctx(), { user: 'joe', page: 1, perPage: 20 })).toEqual({ total: 0, page: 1, perPage: 20, messages: [] });
     expect(await deleteMailboxMessages(ctx(), { user: 'joe', ids: ['x'] })).toEqual({ deleted: [], missing: ['x'] });
+  });
+});
+
+describe('a mailbox owner planting links (issue 10: the agent runs as root)', () => {
+  const ctx = () => testContext(root.dir);
+  const mboxCtx = () => testContext(root.dir, { mailbox: { format: 'mbox' } });
+  const raw = (user: string, id: string) => answerRequest(ctx(), AgentRequest.mailboxChunk, { user, id, part: 'raw', offset: 0, length: 65_536 });
+
+  it('never serves a root-only file through a symlink in Maildir/new', async () => {
+    const secret = await rootSecret();
+    await symlink(secret, join(homes('joe'), 'Maildir/new/1700000009.1.mx'));
+
+    const answer = await raw('joe', '1700000009.1.mx');
+    expect(answer).toMatchObject({ ok: false, error: { code: 'failed', message: `${join(homes('joe'), 'Maildir/new/1700000009.1.mx')}: is a symbolic link; refused` } });
+    expect(JSON.stringify(answer)).not.toContain('SECRET');
+    const list = await listMailbox(ctx(), { user: 'joe', page: 1, perPage: 20 });
+    expect(list.messages.map((m) => m.id)).not.toContain('1700000009.1.mx');
+  });
+
+  it('never serves a hard link to a file of another uid', async () => {
+    const secret = await rootSecret();
+    await link(secret, join(homes('joe'), 'Maildir/new/1700000009.1.mx'));
+
+    const answer = await answerRequest(ctx(), AgentRequest.mailboxRead, { user: 'joe', id: '1700000009.1.mx' });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'failed' } });
+    expect(!answer.ok && answer.error.message).toContain('belongs to uid 0, not 1001; refused');
+    expect(JSON.stringify(answer)).not.toContain('SECRET');
+  });
+
+  it('refuses a Maildir that is a symlink out of the home', async () => {
+    const elsewhere = join(root.dir, 'elsewhere');
+    await mkdir(elsewhere);
+    await rm(join(homes('joe'), 'Maildir'), { recursive: true });
+    await symlink(elsewhere, join(homes('joe'), 'Maildir'));
+
+    const answer = await answerRequest(ctx(), AgentRequest.mailboxList, { user: 'joe' });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'failed' } });
+    expect(!answer.ok && answer.error.message).toContain(`${join(homes('joe'), 'Maildir')}: leads outside the home`);
+  });
+
+  it('refuses to delete from an mbox that is a link, and leaves its target as it was', async () => {
+    const target = join(root.dir, 'root-mbox');
+    await writeFile(target, threeMessages());
+    await chmod(target, 0o600);
+    await mkdir(homes('ann'), { recursive: true });
+    await symlink(target, join(homes('ann'), 'Mailbox'));
+    giveHomes();
+    const [, second] = await listMbox(target);
+    const bytes = await readFile(target);
+
+    const answer = await answerRequest(mboxCtx(), AgentRequest.mailboxDelete, { user: 'ann', ids: [second.id] });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'failed', message: `${join(homes('ann'), 'Mailbox')}: is a symbolic link; refused` } });
+    expect((await readFile(target)).equals(bytes)).toBe(true);
+  });
+
+  it('neither lists nor serves a home of uid 0 or a home that is not normalized', async () => {
+    const rootHome = join(root.dir, 'roothome');
+    await deliver(join(rootHome, 'Maildir'), '1700000010.1.mx', plainMessage({ from: 'a@example.com', to: 'b@example.com', subject: 'root mail' }), new Date());
+    await writeFile(
+      join(root.dir, 'users/assign'),
+      `=boss:boss:0:0:${rootHome}:::\n=dotty:dotty:3000:3000:${homes('joe')}/../../roothome:::\n.\n`,
+    );
+
+    expect((await mailboxUsers(ctx())).users.map((u) => u.user)).toEqual(['ann', 'joe']);
+    const boss = await answerRequest(ctx(), AgentRequest.mailboxList, { user: 'boss' });
+    expect(boss).toMatchObject({ ok: false, error: { code: 'invalid', message: 'user: boss has uid 0: qmail never delivers as root, so its home is not served' } });
+    const dotty = await answerRequest(ctx(), AgentRequest.mailboxChunk, { user: 'dotty', id: '1700000010.1.mx', part: 'raw', offset: 0, length: 100 });
+    expect(dotty).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(!dotty.ok && dotty.error.message).toContain('not a normalized absolute path');
   });
 });

@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { basename, dirname, join, posix, sep } from 'node:path';
 import { z } from 'zod';
 import {
   describeProblems,
@@ -20,6 +20,7 @@ import {
   maildirStats,
   mboxMessages,
   mboxStats,
+  openRegularNoFollow,
   pageOf,
   parseAssign,
   parseMessage,
@@ -27,6 +28,7 @@ import {
   readMboxMessage,
   searchMessages,
   type MailSearchQuery,
+  type OwnerCheck,
   type ParsedMessage,
 } from '@qfleet/qmail';
 import { RequestFailure, type RequestContext } from './context';
@@ -42,6 +44,19 @@ type MailboxUser = MailboxUsersResult['users'][number];
 interface Owner {
   user: string;
   home: string;
+  uid: number;
+  /** why this home is never listed or served */
+  refused?: string;
+}
+
+/**
+ * qmail-lspawn never delivers as root (`if (!getuid()) _exit(QLX_ROOT)`), so a uid-0 "mailbox" is
+ * root's files, not mail; a home like `/home/../root` would pass a prefix check and lead there.
+ */
+function homeProblem(home: string, uid: number): string | undefined {
+  if (uid === 0) return 'has uid 0: qmail never delivers as root, so its home is not served';
+  if (!home.startsWith('/') || posix.normalize(home) !== home) return `has the home ${JSON.stringify(home)}, which is not a normalized absolute path`;
+  return undefined;
 }
 
 /** Users below this uid are system accounts; they are listed only when users/assign names them. */
@@ -66,13 +81,13 @@ async function readOptional(file: string): Promise<string> {
 export async function mailboxOwners(ctx: RequestContext): Promise<Owner[]> {
   const byUser = new Map<string, Owner>();
   const assigned = parseAssign(await readOptional(join(ctx.qmailHome, 'users/assign'))).entries;
-  for (const a of assigned) if (!byUser.has(a.user)) byUser.set(a.user, { user: a.user, home: a.home });
+  for (const a of assigned) if (!byUser.has(a.user)) byUser.set(a.user, { user: a.user, home: a.home, uid: a.uid, refused: homeProblem(a.home, a.uid) });
   for (const line of (await readOptional(ctx.mailbox.passwdFile)).split('\n')) {
     const f = line.split(':');
     if (f.length < 7 || !f[0] || f[0].startsWith('#')) continue;
     const uid = Number(f[2]);
     if (!Number.isInteger(uid) || uid === 0 || uid < FIRST_USER_UID || byUser.has(f[0]) || !f[5]) continue;
-    byUser.set(f[0], { user: f[0], home: f[5] });
+    byUser.set(f[0], { user: f[0], home: f[5], uid, refused: homeProblem(f[5], uid) });
   }
   return [...byUser.values()].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
 }
@@ -82,27 +97,62 @@ export function mailboxPath(ctx: RequestContext, home: string): string {
   return join(home, ctx.mailbox.format === 'maildir' ? ctx.mailbox.maildirName : ctx.mailbox.mboxName);
 }
 
-async function mailboxExists(ctx: RequestContext, path: string): Promise<boolean> {
-  const st = await stat(path).catch(() => null);
-  return ctx.mailbox.format === 'maildir' ? Boolean(st?.isDirectory()) : Boolean(st?.isFile());
+const inside = (root: string, p: string) => p === root || p.startsWith(root + sep);
+const realOrNull = (p: string) => realpath(p).catch(() => null);
+
+/** A mailbox as it is safe to open: its real path and the uid every file in it must belong to. */
+interface Mailbox {
+  path: string;
+  guard: OwnerCheck;
+  exists: boolean;
+}
+
+/**
+ * The user's mailbox, checked against the user's home: the home, the user owns it and anything in
+ * it may be a link. The Maildir (and its cur/, new/, tmp/) or the mbox's directory must resolve
+ * inside the real home; the files themselves are then opened with O_NOFOLLOW and must belong to
+ * the user's uid (libs/qmail safe-fs), which also defeats hard links to other users' files.
+ */
+async function checkedMailbox(ctx: RequestContext, owner: Owner): Promise<Mailbox> {
+  const guard = { uid: owner.uid };
+  const path = mailboxPath(ctx, owner.home);
+  const realHome = await realOrNull(owner.home);
+  const st = realHome ? await lstat(path).catch(() => null) : null;
+  if (!realHome || !st) return { path, guard, exists: false };
+  const outside = (p: string, real: string) => new RequestFailure('failed', `${p}: leads outside the home ${owner.home} of ${owner.user} (to ${real}); refused`);
+  if (ctx.mailbox.format === 'maildir') {
+    const real = (await realOrNull(path)) ?? path;
+    if (!inside(realHome, real)) throw outside(path, real);
+    for (const sub of ['cur', 'new', 'tmp']) {
+      const r = await realOrNull(join(real, sub));
+      if (r && !inside(realHome, r)) throw outside(join(path, sub), r);
+    }
+    return { path: real, guard, exists: (await lstat(real).catch(() => null))?.isDirectory() ?? false };
+  }
+  // The mbox itself is opened with O_NOFOLLOW (a link is refused, never rewritten); its directory must be the home's.
+  const dir = (await realOrNull(dirname(path))) ?? dirname(path);
+  if (!inside(realHome, dir)) throw outside(dirname(path), dir);
+  return { path: join(dir, basename(path)), guard, exists: !st.isDirectory() };
 }
 
 /** mailbox.users: each user's mailbox with size and count as Webmin computes them (QMAIL.md §6). */
 export async function mailboxUsers(ctx: RequestContext): Promise<MailboxUsersResult> {
   const users: MailboxUser[] = [];
   for (const o of await mailboxOwners(ctx)) {
-    const path = mailboxPath(ctx, o.home);
-    const exists = await mailboxExists(ctx, path);
-    const stats = exists ? await (ctx.mailbox.format === 'maildir' ? maildirStats(path) : mboxStats(path)) : { size: 0, count: 0 };
-    users.push({ user: o.user, home: o.home, format: ctx.mailbox.format, exists, size: stats.size, count: stats.count });
+    if (o.refused) continue;
+    const box = await checkedMailbox(ctx, o).catch(() => null);
+    const exists = box?.exists ?? false;
+    const stats = box && exists ? await (ctx.mailbox.format === 'maildir' ? maildirStats(box.path, box.guard) : mboxStats(box.path, box.guard)).catch(() => null) : null;
+    users.push({ user: o.user, home: o.home, format: ctx.mailbox.format, exists: exists && stats !== null, size: stats?.size ?? 0, count: stats?.count ?? 0 });
   }
   return { users };
 }
 
-async function resolve(ctx: RequestContext, user: string): Promise<string> {
+async function resolve(ctx: RequestContext, user: string): Promise<Mailbox> {
   const owner = (await mailboxOwners(ctx)).find((o) => o.user === user);
   if (!owner) throw new RequestFailure('not_found', `user: no user ${user} in ${ctx.mailbox.passwdFile} or users/assign`);
-  return mailboxPath(ctx, owner.home);
+  if (owner.refused) throw new RequestFailure('invalid', `user: ${user} ${owner.refused}`);
+  return checkedMailbox(ctx, owner);
 }
 
 function checkSearch(search: unknown): MailSearchQuery | undefined {
@@ -132,13 +182,22 @@ function summary(id: string, parsed: ParsedMessage, size: number, delivered: Dat
 
 const matches = (raw: Buffer, parsed: ParsedMessage, query: MailSearchQuery) => searchMessages([{ raw, parsed }], query).length === 1;
 
-async function listMaildirMessages(dir: string, req: MailboxListRequest, query: MailSearchQuery | undefined): Promise<MailboxListResult> {
-  const all = await listMaildir(dir);
+async function readOwned(path: string, guard: OwnerCheck): Promise<Buffer> {
+  const { handle } = await openRegularNoFollow(path, guard);
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function listMaildirMessages({ path: dir, guard }: Mailbox, req: MailboxListRequest, query: MailSearchQuery | undefined): Promise<MailboxListResult> {
+  const all = await listMaildir(dir, { guard });
   // A reader may move new/X to cur/X:2,… between the listing and the read: find it by id again.
   const read = (m: (typeof all)[number]) =>
-    readFile(join(dir, m.path)).catch((err) => {
+    readOwned(join(dir, m.path), guard).catch((err) => {
       if (!isMissing(err)) throw err;
-      return readMaildirMessage(dir, m.id).catch((e) => {
+      return readMaildirMessage(dir, m.id, { guard }).catch((e) => {
         if (e instanceof MessageNotFound) return null;
         throw e;
       });
@@ -165,21 +224,21 @@ async function listMaildirMessages(dir: string, req: MailboxListRequest, query: 
   return { total: page.total, page: page.page, perPage: page.perPage, messages: page.items };
 }
 
-async function listMboxMessages(file: string, req: MailboxListRequest, query: MailSearchQuery | undefined): Promise<MailboxListResult> {
-  if (!(await stat(file).catch(() => null))) return { total: 0, page: 1, perPage: req.perPage, messages: [] };
+async function listMboxMessages({ path: file, guard, exists }: Mailbox, req: MailboxListRequest, query: MailSearchQuery | undefined): Promise<MailboxListResult> {
+  if (!exists) return { total: 0, page: 1, perPage: req.perPage, messages: [] };
   if (!query) {
-    const page = pageOf(await listMbox(file), req.page, req.perPage);
+    const page = pageOf(await listMbox(file, guard), req.page, req.perPage);
     const wanted = new Map(page.items.map((m, i) => [m.id, i]));
     const messages: Array<Summary | undefined> = new Array(page.items.length);
     // One streaming pass picks up the page's messages (readMboxMessage would rescan the file for each).
-    for await (const { message, raw } of mboxMessages(file)) {
+    for await (const { message, raw } of mboxMessages(file, guard)) {
       const i = wanted.get(message.id);
       if (i !== undefined) messages[i] = summary(message.id, await parseMessage(headerBlock(raw)), message.size, message.date);
     }
     return { total: page.total, page: page.page, perPage: page.perPage, messages: messages.filter((m): m is Summary => m !== undefined) };
   }
   const found: Summary[] = [];
-  for await (const { message, raw } of mboxMessages(file)) {
+  for await (const { message, raw } of mboxMessages(file, guard)) {
     const parsed = await parseMessage(raw);
     if (matches(raw, parsed, query)) found.push(summary(message.id, parsed, message.size, message.date));
   }
@@ -190,14 +249,14 @@ async function listMboxMessages(file: string, req: MailboxListRequest, query: Ma
 /** mailbox.list: newest first, optionally searched as Webmin's Read User Mail searches (QMAIL.md §7), one page. */
 export async function listMailbox(ctx: RequestContext, req: MailboxListRequest): Promise<MailboxListResult> {
   const query = checkSearch(req.search);
-  const path = await resolve(ctx, req.user);
-  return ctx.mailbox.format === 'maildir' ? listMaildirMessages(path, req, query) : listMboxMessages(path, req, query);
+  const box = await resolve(ctx, req.user);
+  return ctx.mailbox.format === 'maildir' ? listMaildirMessages(box, req, query) : listMboxMessages(box, req, query);
 }
 
 async function readRaw(ctx: RequestContext, user: string, id: string): Promise<Buffer> {
-  const path = await resolve(ctx, user);
+  const { path, guard } = await resolve(ctx, user);
   try {
-    return ctx.mailbox.format === 'maildir' ? await readMaildirMessage(path, id) : await readMboxMessage(path, id);
+    return ctx.mailbox.format === 'maildir' ? await readMaildirMessage(path, id, { guard }) : await readMboxMessage(path, id, guard);
   } catch (err) {
     if (err instanceof MessageNotFound || isMissing(err)) throw new RequestFailure('not_found', `id: ${user} has no message ${id}`);
     throw err;
@@ -216,13 +275,13 @@ export async function mailboxChunk(ctx: RequestContext, req: z.infer<typeof Mail
 
 /** mailbox.delete: Maildir files unlinked; an mbox rewritten in place under qmail-local's flock (QMAIL.md §6). */
 export async function deleteMailboxMessages(ctx: RequestContext, req: { user: string; ids: string[] }): Promise<{ deleted: string[]; missing: string[] }> {
-  const path = await resolve(ctx, req.user);
+  const { path, guard, exists } = await resolve(ctx, req.user);
   return ctx.serialize(async () => {
     const result =
       ctx.mailbox.format === 'maildir'
-        ? await deleteMaildirMessages(path, req.ids)
-        : (await stat(path).catch(() => null))
-          ? await deleteMboxMessages(path, req.ids)
+        ? await deleteMaildirMessages(path, req.ids, { guard })
+        : exists
+          ? await deleteMboxMessages(path, req.ids, { guard })
           : { deleted: [], missing: [...new Set(req.ids)] };
     ctx.log(`mailbox delete: ${req.user}: deleted ${result.deleted.length}, ${result.missing.length} not found`);
     return result;

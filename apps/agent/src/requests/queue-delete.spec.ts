@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AgentRequest } from '@qfleet/protocol';
+import { AgentRequest, DELETE_IDS_MAX } from '@qfleet/protocol';
 // The one queue writer, shared with the e2e tests and bench/: a test helper, not a project import.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { QueueFixture } from '../../../../test/support/queue-fixture';
@@ -76,6 +76,31 @@ describe('queue.delete', () => {
     const result = await deleteQueued(testContext(home.dir, { service: backend }), { ids: [id] });
     expect(result).toMatchObject({ deleted: [id], files: 3 });
     expect(filesOf(queue, id)).toEqual([]);
+  });
+
+  it('answers 10,000 ids that are not in the queue without stopping qmail-send', async () => {
+    const queue = new QueueFixture(join(home.dir, 'queue'));
+    const kept = queue.add(message('kept'));
+    const bogus = Array.from({ length: DELETE_IDS_MAX }, (_, i) => 2_000_000_000 + i).filter((id) => id !== kept);
+    const started = Date.now();
+    const answer = await answerRequest(testContext(home.dir, { service: backend }), AgentRequest.queueDelete, { ids: bogus });
+    const ms = Date.now() - started;
+
+    expect(answer).toEqual({ ok: true, result: { deleted: [], missing: bogus, files: 0, qmailSend: ['not stopped: none of the ids is in the queue'] } });
+    expect((await qmailSend.events()).filter((e) => e.startsWith('term'))).toEqual([]);
+    expect(filesOf(queue, kept)).toHaveLength(5);
+    expect(ms).toBeLessThan(2_000);
+  });
+
+  it('stops qmail-send only for the ids that exist, and refuses more ids than the shared limit', async () => {
+    const queue = new QueueFixture(join(home.dir, 'queue'));
+    const doomed = queue.add(message('doomed'));
+    const result = await deleteQueued(testContext(home.dir, { service: backend }), { ids: [doomed, 2_000_000_001] });
+    expect(result).toMatchObject({ deleted: [doomed], missing: [2_000_000_001], qmailSend: ['stop', 'down', 'start', 'up'] });
+
+    const tooMany = await answerRequest(testContext(home.dir, { service: backend }), AgentRequest.queueDelete, { ids: Array.from({ length: DELETE_IDS_MAX + 1 }, (_, i) => i + 1) });
+    expect(tooMany).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(!tooMany.ok && tooMany.error.message).toContain('ids');
   });
 
   it('refuses without a service backend, and deletes nothing', async () => {

@@ -1,4 +1,4 @@
-import { access, constants, unlink } from 'node:fs/promises';
+import { access, constants, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueueDeleteResult } from '@qfleet/protocol';
 import { run } from '../post-steps/exec-file';
@@ -29,6 +29,32 @@ export function queueFilesOf(dir: string, id: number, split: number): string[] {
   ];
 }
 
+/** Names in a directory, none when it is missing. */
+async function namesIn(dir: string): Promise<string[]> {
+  return readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [];
+    throw err;
+  });
+}
+
+/**
+ * The ids among IDS that have any file in the queue: one readdir per queue directory (the split
+ * ones and the flat todo/intd/bounce), not nine lstats per id, so 10,000 bogus ids cost next to
+ * nothing and never stop qmail-send for nothing (issue 10, hole 12).
+ */
+export async function idsInQueue(dir: string, split: number, ids: number[]): Promise<Set<number>> {
+  const present = new Set<string>();
+  const add = async (d: string) => {
+    for (const name of await namesIn(d)) present.add(name);
+  };
+  for (const sub of ['todo', 'intd', 'local', 'remote', 'info', 'mess']) {
+    await add(join(dir, sub));
+    for (let i = 0; i < split; i++) await add(join(dir, sub, String(i)));
+  }
+  await add(join(dir, 'bounce'));
+  return new Set(ids.filter((id) => present.has(String(id))));
+}
+
 async function removeFiles(files: string[]): Promise<number> {
   let removed = 0;
   for (const file of files) {
@@ -52,6 +78,13 @@ async function removeFiles(files: string[]): Promise<number> {
  */
 export async function deleteQueued(ctx: RequestContext, req: { ids: number[] }): Promise<QueueDeleteResult> {
   const { service, log } = ctx;
+  const ids = [...new Set(req.ids)];
+  const dir = queueDir(ctx);
+  // Nothing to delete: answer without stopping qmail-send (a stop waits for deliveries in progress).
+  if ((await idsInQueue(dir, splitOf(ctx), ids)).size === 0) {
+    log(`queue delete: none of the ${ids.length} id(s) is in the queue; qmail-send left alone`);
+    return { deleted: [], missing: ids, files: 0, qmailSend: ['not stopped: none of the ids is in the queue'] };
+  }
   if (service === noServiceBackend || service.name === 'none') {
     throw new RequestFailure('unavailable', 'deleting queued messages needs qmail-send stopped: configure --service');
   }
@@ -79,10 +112,15 @@ export async function deleteQueued(ctx: RequestContext, req: { ids: number[] }):
     }
 
     const result: QueueDeleteResult = { deleted: [], missing: [], files: 0, qmailSend: steps };
-    const dir = queueDir(ctx);
     let failure: Error | undefined;
     try {
-      for (const id of [...new Set(req.ids)]) {
+      // Looked up again now that qmail-send is down: a message may have finished meanwhile.
+      const present = await idsInQueue(dir, splitOf(ctx), ids);
+      for (const id of ids) {
+        if (!present.has(id)) {
+          result.missing.push(id);
+          continue;
+        }
         const removed = await removeFiles(queueFilesOf(dir, id, splitOf(ctx)));
         result.files += removed;
         (removed ? result.deleted : result.missing).push(id);

@@ -15,7 +15,7 @@ import {
   parsePayload,
   type RequestError,
 } from '@qfleet/protocol';
-import { InterruptedMboxDelete, MailboxLocked, MessageNotFound } from '@qfleet/qmail';
+import { InterruptedMboxDelete, MailboxLocked, MessageNotFound, UnsafeFile } from '@qfleet/qmail';
 import { RequestFailure, type RequestContext } from './context';
 import { deleteMailboxMessages, listMailbox, mailboxChunk, mailboxUsers, readMailboxMessage } from './mailbox';
 import { findQueue, listQueue, queueChunk, readQueueMessage } from './queue';
@@ -52,6 +52,8 @@ export function errorOf(err: unknown): RequestError {
   if (err instanceof MessageNotFound) return { code: 'not_found', message: err.message };
   if (err instanceof MailboxLocked) return { code: 'unavailable', message: err.message };
   if (err instanceof InterruptedMboxDelete) return { code: 'failed', message: err.message };
+  // A link, a hard link or another owner's file where a mailbox file should be (issue 10).
+  if (err instanceof UnsafeFile) return { code: 'failed', message: err.message };
   return { code: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { createExclusiveTemp } from '@qfleet/qmail';
 
 /** The per-host secret the controller gave at enrolment, kept mode 0600 (DESIGN.md Contract). */
 export interface Credentials {
@@ -21,13 +22,14 @@ export async function readCredentials(stateDir: string): Promise<Credentials | n
 
 export async function writeCredentials(stateDir: string, creds: Credentials): Promise<void> {
   await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const tmp = path.join(stateDir, `${FILE}.tmp`);
-  const fh = await fs.open(tmp, 'w', 0o600);
+  // A new file under a random name (O_EXCL|O_NOFOLLOW), 0600 from its creation: a link planted
+  // at a fixed temp name would have the secret written wherever it points.
+  const tmp = await createExclusiveTemp(stateDir, `.${FILE}.tmp.`, 0o600);
   try {
-    await fh.writeFile(JSON.stringify(creds) + '\n');
-    await fh.sync();
+    await tmp.handle.writeFile(JSON.stringify(creds) + '\n');
+    await tmp.handle.sync();
   } finally {
-    await fh.close();
+    await tmp.handle.close();
   }
-  await fs.rename(tmp, path.join(stateDir, FILE));
+  await fs.rename(tmp.path, path.join(stateDir, FILE));
 }

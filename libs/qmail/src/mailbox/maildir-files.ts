@@ -1,5 +1,6 @@
-import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { assertDirOwnedBy, openDirNoFollow, openRegularNoFollow, pathAt, UnsafeFile, type OwnerCheck } from '../safe-fs';
 import { MessageNotFound } from './errors';
 import { folderDir, folderOfDir, isMessageName, newestFirst, parseMaildirName, type MaildirMessage } from './maildir';
 import type { DeleteResult } from './mbox-files';
@@ -9,6 +10,11 @@ import type { DeleteResult } from './mbox-files';
  * file from `new/` to `cur/` when it opens a Maildir (QMAIL.md §7), which makes mail look read to
  * the user's own client; we never rename. Deleting is a plain unlink, which needs no lock: a
  * Maildir delivery only ever creates new names.
+ *
+ * The Maildir belongs to its user, who may plant a symlink or a hard link to any file in it; we
+ * may run as root. With `guard.uid`, a message file is opened with O_NOFOLLOW and must be a regular
+ * file of that uid (fstat of the descriptor), else it is skipped in listings and refused
+ * (UnsafeFile) when read; deletes unlink through a descriptor of the checked new/ or cur/.
  */
 
 function isMissing(err: unknown): boolean {
@@ -36,18 +42,25 @@ export async function listMaildirFolders(maildir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function listFolder(maildir: string, folder: string): Promise<MaildirMessage[]> {
+/** lstat: a regular file of the expected uid, or null (missing, a link, a directory, another owner's). */
+async function ownedFile(path: string, guard: OwnerCheck) {
+  const st = await lstat(path).catch((err: NodeJS.ErrnoException) => {
+    if (isMissing(err)) return null;
+    throw err;
+  });
+  return st?.isFile() && (guard.uid === undefined || st.uid === guard.uid) ? st : null;
+}
+
+async function listFolder(maildir: string, folder: string, guard: OwnerCheck): Promise<MaildirMessage[]> {
   const base = folderDir(folder);
   const out: MaildirMessage[] = [];
   // new/ before cur/: a reader moving a message from new/ to cur/ meanwhile is then still seen in cur/.
   for (const sub of ['new', 'cur'] as const) {
     for (const name of await names(join(maildir, base, sub))) {
       const path = join(base, sub, name);
-      const st = await stat(join(maildir, path)).catch((err) => {
-        if (isMissing(err)) return null; // moved to cur/ or deleted since readdir
-        throw err;
-      });
-      if (!st?.isFile()) continue;
+      // null: moved to cur/ or deleted since readdir, or not a file of the mailbox's owner
+      const st = await ownedFile(join(maildir, path), guard);
+      if (!st) continue;
       const { id, flags } = parseMaildirName(name);
       out.push({ id, folder, path, size: st.size, mtime: st.mtime, flags: sub === 'new' ? '' : flags, isNew: sub === 'new' });
     }
@@ -59,9 +72,9 @@ async function listFolder(maildir: string, folder: string): Promise<MaildirMessa
  * The messages of a Maildir (new/ and cur/; tmp/ holds deliveries in progress), newest first.
  * `folders: true` adds the Maildir++ `.Name/` folders.
  */
-export async function listMaildir(maildir: string, options: { folders?: boolean } = {}): Promise<MaildirMessage[]> {
+export async function listMaildir(maildir: string, options: { folders?: boolean; guard?: OwnerCheck } = {}): Promise<MaildirMessage[]> {
   const folders = [''].concat(options.folders ? await listMaildirFolders(maildir) : []);
-  const lists = await Promise.all(folders.map((f) => listFolder(maildir, f)));
+  const lists = await Promise.all(folders.map((f) => listFolder(maildir, f, options.guard ?? {})));
   return newestFirst(lists.flat());
 }
 
@@ -69,13 +82,13 @@ export async function listMaildir(maildir: string, options: { folders?: boolean 
  * Size and count as Webmin reports them (QMAIL.md §6): size is the sum of the file sizes in cur/,
  * new/ and tmp/ of the Maildir itself (dot-folders skipped); count is the non-empty files in new/ and cur/.
  */
-export async function maildirStats(maildir: string): Promise<{ size: number; count: number }> {
+export async function maildirStats(maildir: string, guard: OwnerCheck = {}): Promise<{ size: number; count: number }> {
   let size = 0;
   let count = 0;
   for (const sub of ['cur', 'new', 'tmp']) {
     for (const name of await names(join(maildir, sub))) {
-      const st = await stat(join(maildir, sub, name)).catch(() => null);
-      if (!st?.isFile()) continue;
+      const st = await ownedFile(join(maildir, sub, name), guard).catch(() => null);
+      if (!st) continue;
       size += st.size;
       if (sub !== 'tmp' && st.size > 0) count++;
     }
@@ -97,12 +110,17 @@ async function locate(maildir: string, folder: string): Promise<Map<string, stri
 }
 
 /** The bytes of a message, found by id in new/ or cur/ wherever a reader has moved it. */
-export async function readMaildirMessage(maildir: string, id: string, options: { folder?: string } = {}): Promise<Buffer> {
+export async function readMaildirMessage(maildir: string, id: string, options: { folder?: string; guard?: OwnerCheck } = {}): Promise<Buffer> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const path = (await locate(maildir, options.folder ?? '')).get(id)?.[0];
     if (!path) break;
     try {
-      return await readFile(join(maildir, path));
+      const { handle } = await openRegularNoFollow(join(maildir, path), options.guard);
+      try {
+        return await handle.readFile();
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       if (!isMissing(err)) throw err; // renamed into cur/ between readdir and open: look again
     }
@@ -118,9 +136,10 @@ export async function readMaildirMessage(maildir: string, id: string, options: {
 export async function deleteMaildirMessages(
   maildir: string,
   ids: readonly string[],
-  options: { folder?: string } = {},
+  options: { folder?: string; guard?: OwnerCheck } = {},
 ): Promise<DeleteResult> {
   const folder = options.folder ?? '';
+  const unlinkMessage = (rel: string) => unlinkOwned(maildir, rel, options.guard ?? {});
   const result: DeleteResult = { deleted: [], missing: [] };
   let where = await locate(maildir, folder);
   for (const id of new Set(ids)) {
@@ -133,7 +152,7 @@ export async function deleteMaildirMessages(
       const paths = where.get(id) ?? [];
       const gone = await Promise.all(
         paths.map((p) =>
-          unlink(join(maildir, p)).then(
+          unlinkMessage(p).then(
             () => true,
             (err) => {
               if (isMissing(err)) return false;
@@ -152,4 +171,32 @@ export async function deleteMaildirMessages(
     result.deleted.push(id);
   }
   return result;
+}
+
+/**
+ * Unlinks REL (`[.Folder/]new|cur/<name>`) through a descriptor of its directory: the directory
+ * must not be a link and must belong to the guard's uid, the file must be that uid's regular file
+ * (lstat through the descriptor). A user who swaps new/ for a link to /etc meanwhile gets a refusal.
+ */
+async function unlinkOwned(maildir: string, rel: string, guard: OwnerCheck): Promise<void> {
+  const slash = rel.lastIndexOf('/');
+  const dirPath = join(maildir, rel.slice(0, slash));
+  const name = rel.slice(slash + 1);
+  let dir: FileHandle;
+  try {
+    dir = await openDirNoFollow(dirPath);
+  } catch (err) {
+    if (isMissing(err)) throw err;
+    throw err instanceof UnsafeFile ? err : new UnsafeFile(dirPath, (err as Error).message);
+  }
+  try {
+    await assertDirOwnedBy(dir, dirPath, guard.uid);
+    const st = await lstat(pathAt(dir, name));
+    const path = join(maildir, rel);
+    if (!st.isFile()) throw new UnsafeFile(path, st.isSymbolicLink() ? 'is a symbolic link' : 'is not a regular file');
+    if (guard.uid !== undefined && st.uid !== guard.uid) throw new UnsafeFile(path, `belongs to uid ${st.uid}, not ${guard.uid}`);
+    await unlink(pathAt(dir, name));
+  } finally {
+    await dir.close();
+  }
 }

@@ -1,5 +1,7 @@
-import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { createExclusiveTemp, openRegularNoFollow, type OwnerCheck } from '../safe-fs';
 import { InterruptedMboxDelete, MessageNotFound } from './errors';
 import { flockHandle } from './flock';
 import { MboxScanner, scanMbox, type MboxMessage, type ScannedMessage } from './mbox';
@@ -8,6 +10,10 @@ import { MboxScanner, scanMbox, type MboxMessage, type ScannedMessage } from './
  * Reading and editing an mbox file qmail-local delivers to (QMAIL.md §6). Reads take no lock: they
  * stop at the size the file had when opened, so a delivery in progress can at worst show up as a
  * short last message (whose id then matches nothing). Deletes take the lock qmail-local takes.
+ *
+ * The mbox and its directory belong to the mailbox's user, and we may run as root: the mbox is
+ * opened with O_NOFOLLOW and must be a regular file of `guard.uid` (fstat of the descriptor), so a
+ * symlink or a hard link to another user's file is refused (UnsafeFile), never read or rewritten.
  */
 
 const CHUNK = 64 * 1024;
@@ -39,13 +45,9 @@ async function scanHandle(
   return { size, preamble: scanner.preamble };
 }
 
-async function withFile<T>(
-  file: string,
-  flags: string,
-  fn: (handle: FileHandle) => Promise<T>,
-  mode?: number,
-): Promise<T> {
-  const handle = await open(file, flags, mode);
+/** Opens the mbox itself: no symlink, a regular file of the guard's uid. */
+async function withFile<T>(file: string, guard: OwnerCheck, fn: (handle: FileHandle) => Promise<T>, flags: number = constants.O_RDONLY): Promise<T> {
+  const { handle } = await openRegularNoFollow(file, guard, flags);
   try {
     return await fn(handle);
   } finally {
@@ -54,22 +56,22 @@ async function withFile<T>(
 }
 
 /** The messages of an mbox, newest (last appended) first. Streams the file; keeps no body. */
-export async function listMbox(file: string): Promise<MboxMessage[]> {
+export async function listMbox(file: string, guard: OwnerCheck = {}): Promise<MboxMessage[]> {
   const out: MboxMessage[] = [];
-  await withFile(file, 'r', (h) => scanHandle(h, {}, (m) => out.push(m)));
+  await withFile(file, guard, (h) => scanHandle(h, {}, (m) => out.push(m)));
   return out.reverse();
 }
 
 /** Size and count as Webmin reports them: the file size, and the number of From_ separator lines (QMAIL.md §6). */
-export async function mboxStats(file: string): Promise<{ size: number; count: number }> {
+export async function mboxStats(file: string, guard: OwnerCheck = {}): Promise<{ size: number; count: number }> {
   let count = 0;
-  const { size } = await withFile(file, 'r', (h) => scanHandle(h, { hash: false }, () => count++));
+  const { size } = await withFile(file, guard, (h) => scanHandle(h, { hash: false }, () => count++));
   return { size, count };
 }
 
 /** Every message with its unquoted bytes, in file order, one at a time (for searching a large mbox). */
-export async function* mboxMessages(file: string): AsyncGenerator<{ message: MboxMessage; raw: Buffer }> {
-  const handle = await open(file, 'r');
+export async function* mboxMessages(file: string, guard: OwnerCheck = {}): AsyncGenerator<{ message: MboxMessage; raw: Buffer }> {
+  const { handle } = await openRegularNoFollow(file, guard);
   try {
     const { size } = await handle.stat();
     const ready: ScannedMessage[] = [];
@@ -92,8 +94,8 @@ export async function* mboxMessages(file: string): AsyncGenerator<{ message: Mbo
 }
 
 /** One message, mboxrd quoting undone (`>From ` → `From `, one level), without From_ line or added blank line. */
-export async function readMboxMessage(file: string, id: string): Promise<Buffer> {
-  return withFile(file, 'r', async (handle) => {
+export async function readMboxMessage(file: string, id: string, guard: OwnerCheck = {}): Promise<Buffer> {
+  return withFile(file, guard, async (handle) => {
     let found: MboxMessage | undefined;
     await scanHandle(handle, { hash: true }, (m) => {
       if (m.id === id) found = m;
@@ -137,11 +139,11 @@ export interface DeleteResult {
 export async function deleteMboxMessages(
   file: string,
   ids: readonly string[],
-  options: { lockTimeoutSeconds?: number } = {},
+  options: { lockTimeoutSeconds?: number; guard?: OwnerCheck } = {},
 ): Promise<DeleteResult> {
   const wanted = new Set(ids);
   for (let attempt = 1; ; attempt++) {
-    const handle = await open(file, 'r+');
+    const { handle } = await openRegularNoFollow(file, options.guard, constants.O_RDWR);
     try {
       await flockHandle(handle, file, 'exclusive', options.lockTimeoutSeconds ?? DEFAULT_LOCK_SECONDS);
       // Another program may have renamed a new file over the mbox while we waited: lock that one.
@@ -155,7 +157,7 @@ export async function deleteMboxMessages(
 }
 
 async function isCurrentFile(handle: FileHandle, file: string): Promise<boolean> {
-  const [held, named] = await Promise.all([handle.stat(), stat(file).catch(() => null)]);
+  const [held, named] = await Promise.all([handle.stat(), lstat(file).catch(() => null)]);
   return named !== null && held.ino === named.ino && held.dev === named.dev;
 }
 
@@ -181,28 +183,32 @@ async function deleteLocked(handle: FileHandle, file: string, wanted: Set<string
   }
   if (pos < size) keep.push([pos, size]);
 
-  const tmp = `${file}${MARKER}.tmp`;
   const marker = `${file}${MARKER}.${from}.${size}`;
   let tailLength = 0;
-  await withFile(tmp, 'w', async (out) => {
+  // The directory is the user's: a new file under a random name (O_EXCL|O_NOFOLLOW), 0600 as a
+  // copy of someone's mail must be (qmail-local's umask 077). The copy is read back through the
+  // same descriptor, never reopened by a name the user could point elsewhere meanwhile.
+  const tmp = await createExclusiveTemp(dirname(file), `${basename(file)}${MARKER}.tmp.`, 0o600);
+  const copy = tmp.handle;
+  try {
     for (const [start, end] of keep) {
       for await (const chunk of chunks(handle, start, end)) {
-        await writeAll(out, chunk, tailLength);
+        await writeAll(copy, chunk, tailLength);
         tailLength += chunk.length;
       }
     }
-    await out.sync();
-  }, 0o600); // a copy of someone's mail: as private as qmail-local's umask(077) makes the mbox
-  await rename(tmp, marker);
-  await syncDir(dirname(file));
+    await copy.sync();
+    await rename(tmp.path, marker);
+    await syncDir(dirname(file));
 
-  await withFile(marker, 'r', async (copy) => {
     let written = 0;
     for await (const chunk of chunks(copy, 0, tailLength)) {
       await writeAll(handle, chunk, from + written);
       written += chunk.length;
     }
-  });
+  } finally {
+    await copy.close();
+  }
   await handle.truncate(from + tailLength);
   await handle.sync();
   await unlink(marker);
@@ -218,7 +224,12 @@ async function writeAll(handle: FileHandle, data: Buffer, position: number): Pro
 }
 
 async function syncDir(dir: string): Promise<void> {
-  await withFile(dir, 'r', (h) => h.sync());
+  const h = await open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
 }
 
 /** A `FILE.qfleet-del.<offset>.<length>` left behind means the mbox may hold a half-copied tail. */

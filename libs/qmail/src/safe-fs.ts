@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * File access for a process running as root in directories that other users own: `~alias` belongs
+ * to the alias user, a home to its user, a Maildir to the mailbox owner. Any name in such a
+ * directory may have been replaced a moment ago by a symlink or a hard link to a file the owner
+ * cannot read or write (/etc/shadow). So: open with O_NOFOLLOW, check what the descriptor is
+ * (fstat, not the name), create with O_EXCL under unpredictable names, and chmod/chown only
+ * through a descriptor. Node has no openat(); `/proc/self/fd/<dirfd>/<name>` resolves a name
+ * inside a directory we opened and checked, even if that directory is renamed or swapped since.
+ */
+
+/** A path the process refused to use as it is: a link, not a regular file, another owner... */
+export class UnsafeFile extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}; refused`);
+    this.name = 'UnsafeFile';
+  }
+}
+
+const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } = constants;
+
+/** Flags of a read-only open that refuses a symlink as the last component. */
+export const READ_NOFOLLOW = O_RDONLY | O_NOFOLLOW;
+
+function refusal(path: string, err: unknown, what: 'file' | 'directory'): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  // O_NOFOLLOW on a symlink fails with ELOOP (Linux) or EMLINK (FreeBSD); O_DIRECTORY on a file with ENOTDIR.
+  if (code === 'ELOOP' || code === 'EMLINK') return new UnsafeFile(path, 'is a symbolic link');
+  if (code === 'ENOTDIR' && what === 'directory') return new UnsafeFile(path, 'is not a directory');
+  return err;
+}
+
+/** Opens PATH without following a symlink in its last component (intermediate ones are the caller's to check). */
+export async function openNoFollow(path: string, flags: number = O_RDONLY): Promise<FileHandle> {
+  try {
+    return await open(path, flags | O_NOFOLLOW);
+  } catch (err) {
+    throw refusal(path, err, 'file');
+  }
+}
+
+/** Opens a directory for use as an anchor (`pathAt`), refusing a symlink or a non-directory. */
+export async function openDirNoFollow(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch (err) {
+    // With O_DIRECTORY, Linux answers a symlink with ENOTDIR: tell the two apart for the message.
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR' && (await lstatOrNull(path))?.isSymbolicLink()) throw new UnsafeFile(path, 'is a symbolic link');
+    throw refusal(path, err, 'directory');
+  }
+}
+
+/** The path of NAME inside the directory DIR was opened on, whatever its name is now (Linux /proc). */
+export function pathAt(dir: FileHandle, name: string): string {
+  if (name.includes('/') || name === '' || name === '.' || name === '..') throw new UnsafeFile(name, 'is not a plain file name');
+  return `/proc/self/fd/${dir.fd}/${name}`;
+}
+
+export interface OwnerCheck {
+  /** the uid the file must belong to; omitted: any owner */
+  uid?: number;
+  /** refuse a file with more than one name (a hard link planted to someone else's file) */
+  singleLink?: boolean;
+}
+
+/** fstat of an open file: a regular file, with the expected owner. Returns the stat. */
+export async function assertRegularOwnedBy(handle: FileHandle, path: string, check: OwnerCheck = {}): Promise<Stats> {
+  const st = await handle.stat();
+  if (!st.isFile()) throw new UnsafeFile(path, 'is not a regular file');
+  if (check.uid !== undefined && st.uid !== check.uid) throw new UnsafeFile(path, `belongs to uid ${st.uid}, not ${check.uid}`);
+  if (check.singleLink && st.nlink > 1) throw new UnsafeFile(path, `has ${st.nlink} hard links`);
+  return st;
+}
+
+/** fstat of an open directory: a directory with the expected owner. */
+export async function assertDirOwnedBy(handle: FileHandle, path: string, uid?: number): Promise<Stats> {
+  const st = await handle.stat();
+  if (!st.isDirectory()) throw new UnsafeFile(path, 'is not a directory');
+  if (uid !== undefined && st.uid !== uid) throw new UnsafeFile(path, `belongs to uid ${st.uid}, not ${uid}`);
+  return st;
+}
+
+/** Opens PATH (no symlink) for reading and checks the descriptor; closes it again on refusal. */
+export async function openRegularNoFollow(path: string, check: OwnerCheck = {}, flags: number = O_RDONLY): Promise<{ handle: FileHandle; stat: Stats }> {
+  const handle = await openNoFollow(path, flags);
+  try {
+    return { handle, stat: await assertRegularOwnedBy(handle, path, check) };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/** lstat that answers null for a missing path. */
+export async function lstatOrNull(path: string): Promise<Stats | null> {
+  return lstat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return null;
+    throw err;
+  });
+}
+
+/** 96 random bits: a name nobody can plant a link at in advance. */
+export const randomSuffix = (): string => randomBytes(12).toString('hex');
+
+export interface ExclusiveTemp {
+  handle: FileHandle;
+  /** the path it was created at (inside `dir`) */
+  path: string;
+  /** its name inside the directory */
+  name: string;
+}
+
+/**
+ * Creates a new file `<prefix><random>` with O_CREAT|O_EXCL|O_NOFOLLOW: nothing that was planted
+ * at that name is followed or reused. The mode is set on the descriptor (open() applies the umask),
+ * and the owner only ever through it. DIR is a directory path or an opened directory (`pathAt`).
+ */
+export async function createExclusiveTemp(dir: string | FileHandle, prefix: string, mode: number, owner?: { uid: number; gid: number }): Promise<ExclusiveTemp> {
+  const name = `${prefix}${randomSuffix()}`;
+  const path = typeof dir === 'string' ? join(dir, name) : pathAt(dir, name);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+  } catch (err) {
+    throw refusal(path, err, 'file');
+  }
+  try {
+    await handle.chmod(mode);
+    if (owner && process.getuid?.() === 0) await handle.chown(owner.uid, owner.gid);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return { handle, path, name };
+}
