@@ -49,6 +49,26 @@ describe('the HTTP and socket surface', () => {
     ok.close();
   });
 
+  it('reads no large frame before an agent has authenticated, and large ones after', async () => {
+    // Anonymous: 1 MB in the handshake is cut off before the token check ("bad handshake: token…").
+    const anonymous = open(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, auth: { token: 'x'.repeat(1024 * 1024) } });
+    const result = await outcome(anonymous);
+    anonymous.close();
+    expect(result).not.toEqual({ connected: true });
+    expect(result).not.toEqual({ error: expect.stringContaining('bad handshake') });
+    // Authenticated: a 1 MB event is read (and refused for what it says, not for its size).
+    const host = await ctl.createHost('large-frames.example.net');
+    const agent = open(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, auth: { token: host.enrollToken } });
+    try {
+      expect(await outcome(agent)).toEqual({ connected: true });
+      const refused = new Promise<{ message: string }>((resolve) => agent.on('refused', resolve));
+      agent.emit('hello', { agentVersion: 'x'.repeat(1024 * 1024) });
+      expect((await refused).message).toMatch(/^invalid hello: agentVersion/);
+    } finally {
+      agent.close();
+    }
+  });
+
   it('refuses sockets on the root namespace and on unknown namespaces, on both engine paths', async () => {
     const cases: { url: string; path?: string; expected: RegExp }[] = [
       { url: `${ctl.url}/`, expected: /no such namespace/ },

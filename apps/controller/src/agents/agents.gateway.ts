@@ -23,7 +23,7 @@ import { ApplyDispatcher } from './apply-dispatcher.service';
 import { QueueStatsService } from '../stats/queue-stats.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
-import { refuseRootNamespace } from '../sockets/socket-limits';
+import { UI_MAX_FRAME_BYTES, allowLargeFrames, limitFramesBeforeAuth, refuseRootNamespace } from '../sockets/socket-limits';
 import { EventBudget } from '../sockets/event-budget';
 
 type AgentSocket = Socket & { data: AgentIdentity & { refused?: boolean } };
@@ -36,7 +36,8 @@ type AgentSocket = Socket & { data: AgentIdentity & { refused?: boolean } };
  * Its own socket.io server on its own engine path: Nest keeps one server per port and path,
  * created with the options of the first gateway on it, and the engine reads a whole frame
  * before a namespace checks a token. On a shared path this limit held for the dashboard's
- * anonymous handshakes too (20 × 30 MB handshakes cost 700 MB).
+ * anonymous handshakes too (20 × 30 MB handshakes cost 700 MB). Here too frames stay small
+ * until the socket has authenticated (limitFramesBeforeAuth).
  */
 @WebSocketGateway({
   namespace: AGENT_NAMESPACE,
@@ -64,6 +65,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   afterInit(namespace: Namespace): void {
     refuseRootNamespace(namespace.server);
+    limitFramesBeforeAuth(namespace.server, UI_MAX_FRAME_BYTES, (line) => this.logger.warn(line));
     this.fanout.attach(namespace, {
       sync: (hostId, force) => void this.dispatcher.sync(hostId, { force, fromPeer: true }),
       // Checked again: what a peer hands on is still a payload from the network.
@@ -89,6 +91,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   handleConnection(socket: AgentSocket): void {
     const { hostId, hostName, newSecret } = socket.data;
     if (!hostId) return;
+    allowLargeFrames(socket, MAX_SOCKET_FRAME_BYTES);
     this.sessions.attach(hostId, socket);
     void socket.join(hostRoom(hostId));
     this.logger.log(`host ${hostName} connected from ${socket.handshake.address}`);
