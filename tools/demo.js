@@ -61,6 +61,8 @@ async function main() {
     PORT,
     QFLEET_DATA_DIR: path.join(DEMO, 'data'),
     QFLEET_ADMIN_TOKEN: TOKEN,
+    // The demo shows the Swagger UI; a real controller serves it only when asked (README).
+    QFLEET_API_DOCS: process.env.QFLEET_API_DOCS || '1',
   });
   await waitForController();
   const existing = await api('GET', '/api/hosts');

@@ -1,5 +1,6 @@
 import { io } from 'socket.io-client';
 import { TestController } from '../support/controller';
+import { AGENT_SOCKET_PATH } from '@qfleet/protocol';
 import { startAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { testDatabases } from '../support/databases';
@@ -130,7 +131,7 @@ describe.each(testDatabases())('the end-to-end loop on the %s database', (db) =>
     expect(second.proc.output.join('\n')).toContain('unknown or already used agent token');
 
     // An authenticated socket that sends a malformed hello, then an oversize one, is refused.
-    const socket = io(`${ctl.url}/agents`, { transports: ['websocket'], auth: { token: secret }, reconnection: false });
+    const socket = io(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, transports: ['websocket'], auth: { token: secret }, reconnection: false });
     try {
       await new Promise<void>((resolve, reject) => (socket.on('connect', resolve), socket.on('connect_error', reject)));
       const refused = new Promise<{ message: string }>((resolve) => socket.on('refused', resolve));
@@ -144,7 +145,7 @@ describe.each(testDatabases())('the end-to-end loop on the %s database', (db) =>
       socket.close();
     }
 
-    const big = io(`${ctl.url}/agents`, { transports: ['websocket'], auth: { token: secret }, reconnection: false });
+    const big = io(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, transports: ['websocket'], auth: { token: secret }, reconnection: false });
     try {
       await new Promise<void>((resolve, reject) => (big.on('connect', resolve), big.on('connect_error', reject)));
       const refused = new Promise<{ message: string }>((resolve) => big.on('refused', resolve));
@@ -155,7 +156,7 @@ describe.each(testDatabases())('the end-to-end loop on the %s database', (db) =>
     }
 
     // A secret that matches no host is refused at the handshake.
-    const stranger = io(`${ctl.url}/agents`, { transports: ['websocket'], auth: { token: 'qfs_' + 'x'.repeat(40) }, reconnection: false });
+    const stranger = io(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, transports: ['websocket'], auth: { token: 'qfs_' + 'x'.repeat(40) }, reconnection: false });
     const err = await new Promise<Error>((resolve) => stranger.on('connect_error', resolve));
     stranger.close();
     expect(err.message).toContain('unknown or already used agent token');

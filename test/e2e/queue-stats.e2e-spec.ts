@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { TestController } from '../support/controller';
+import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { startAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { QueueFixture } from '../support/queue-fixture';
@@ -38,7 +38,7 @@ describe('queue statistics', () => {
     expect(view.queue.oldestAgeSec).toBeGreaterThanOrEqual(3599);
     expect(view.queue.bytes).toBeGreaterThan(0);
 
-    const metrics = await fetch(`${ctl.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${ctl.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.text());
     expect(metrics).toContain('qfleet_queue_messages{host="queue.example.net"} 4');
     expect(metrics).toContain('qfleet_queue_unprocessed{host="queue.example.net"} 1');
     expect(metrics).toContain('qfleet_host_connected{host="queue.example.net"} 1');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { io, type Socket } from 'socket.io-client';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
+import { AGENT_SOCKET_PATH } from '@qfleet/protocol';
 import { startAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { testDatabases } from '../support/databases';
@@ -127,7 +128,7 @@ describe.each(testDatabases())('API tokens and roles on the %s database', (db) =
 
     const before = await ctl.host(b.id);
     const connect = async (): Promise<Socket> => {
-      const s = io(`${ctl.url}/agents`, { transports: ['websocket'], auth: { token: secretA }, reconnection: false });
+      const s = io(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, transports: ['websocket'], auth: { token: secretA }, reconnection: false });
       await new Promise<void>((resolve, reject) => (s.on('connect', resolve), s.on('connect_error', reject)));
       return s;
     };

@@ -19,12 +19,13 @@ import { ActionsModule } from './actions/actions.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { UiModule } from './ui/ui.module';
 import { HealthController } from './health.controller';
+import { ApiDocsController, OpenApiDocument } from './api-docs.controller';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
 @Module({
   imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule, TokensModule, ActionsModule, GroupsModule, UiModule, RolloutsModule],
-  controllers: [HealthController],
-  providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  controllers: [HealthController, ApiDocsController],
+  providers: [OpenApiDocument, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })
 export class AppModule {
   static forRoot(db: OpenDatabase): DynamicModule {

@@ -4,6 +4,13 @@ import { relativePath, sha256Hex } from './values';
 /** socket.io namespace and event names between controller and agent (DESIGN.md "Agent protocol"). */
 export const AGENT_NAMESPACE = '/agents';
 
+/**
+ * The agents' socket.io server has an engine path of its own: the engine reads a whole frame
+ * before any namespace checks a token, so the agents' large frame limit must not apply to the
+ * dashboard's `/ui` (default path `/socket.io`, small limit).
+ */
+export const AGENT_SOCKET_PATH = '/agents.io';
+
 export const AgentEvent = {
   /** controller → agent, once, answering an enrol token: the per-host secret */
   enrolled: 'enrolled',
@@ -21,8 +28,14 @@ export const AgentEvent = {
   queueStats: 'queue.stats',
 } as const;
 
-/** Socket payloads above this are refused by socket.io itself (maxHttpBufferSize). */
+/**
+ * The largest agent payload the controller accepts. Up to twice this (the engine's hard
+ * limit, MAX_SOCKET_FRAME_BYTES) the controller answers `refused` and disconnects; above it the
+ * engine closes the connection without reading further (WebSocket close 1009). The agent checks
+ * its own payloads against this before it sends them.
+ */
 export const MAX_SOCKET_PAYLOAD_BYTES = 16 * 1024 * 1024;
+export const MAX_SOCKET_FRAME_BYTES = 2 * MAX_SOCKET_PAYLOAD_BYTES;
 
 export const POST_STEPS = ['qmail-newu', 'qmail-newmrh', 'hup', 'restart'] as const;
 export const PostStepSchema = z.enum(POST_STEPS);
@@ -119,3 +132,17 @@ export const QueueStatsSchema = z.strictObject({
     .max(100),
 });
 export type QueueStats = z.infer<typeof QueueStatsSchema>;
+
+/**
+ * The size of an event or acknowledgement as it travels: socket.io sends `[event, payload]`
+ * (or `[payload]` for an acknowledgement) as JSON, plus a few header bytes.
+ */
+export function socketPayloadBytes(args: unknown[]): number {
+  return new TextEncoder().encode(JSON.stringify(args)).length + 16;
+}
+
+/** Why a payload may not be sent, or null when it fits under MAX_SOCKET_PAYLOAD_BYTES. */
+export function oversizePayload(what: string, args: unknown[]): string | null {
+  const bytes = socketPayloadBytes(args);
+  return bytes > MAX_SOCKET_PAYLOAD_BYTES ? `${what} of ${bytes} bytes is over the ${MAX_SOCKET_PAYLOAD_BYTES}-byte socket limit` : null;
+}

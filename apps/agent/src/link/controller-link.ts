@@ -3,12 +3,14 @@ import { io, type Socket } from 'socket.io-client';
 import type { Logger } from 'pino';
 import {
   AGENT_NAMESPACE,
+  AGENT_SOCKET_PATH,
   AgentEvent,
   ConfigApplySchema,
   EnrolledSchema,
   FilesReadSchema,
   RefusedSchema,
   describeProblems,
+  oversizePayload,
   parsePayload,
   type ApplyAck,
 } from '@qfleet/protocol';
@@ -40,6 +42,7 @@ export async function runControllerLink(
   if (creds) log.info({ hostId: creds.hostId }, 'using the stored host secret');
 
   const socket: Socket = io(`${settings.controller}${AGENT_NAMESPACE}`, {
+    path: AGENT_SOCKET_PATH,
     transports: ['websocket'],
     auth: (cb) => cb({ token }),
     reconnectionDelay: 1000,
@@ -58,7 +61,11 @@ export async function runControllerLink(
 
   const sendReport = async (event: typeof AgentEvent.hello | typeof AgentEvent.report) => {
     if (!socket.connected) return;
-    socket.emit(event, await collectHostFacts({ qmailHome: settings.qmailHome, stateDir: settings.stateDir, service: deps.service }));
+    const facts = await collectHostFacts({ qmailHome: settings.qmailHome, stateDir: settings.stateDir, service: deps.service });
+    // The controller drops a payload over its limit; say so here rather than lose it silently.
+    const oversize = oversizePayload(event, [event, facts]);
+    if (oversize) return log.error({ files: Object.keys(facts.files).length }, `${oversize}; not sent`);
+    socket.emit(event, facts);
   };
 
   // Queue and mailbox requests, and the fixed service actions; the destructive ones wait
@@ -149,7 +156,11 @@ export async function runControllerLink(
     if (!parsed.ok) return ack({ files: {}, skipped: [{ path: '', reason: describeProblems(parsed.problems) }] });
     // Read between applies, never in the middle of one.
     applying = applying
-      .then(async () => ack(await readQmailFiles(settings.qmailHome, parsed.value.paths)))
+      .then(async () => {
+        const answer = await readQmailFiles(settings.qmailHome, parsed.value.paths);
+        const oversize = oversizePayload('files.read answer', [answer]);
+        ack(oversize ? { files: {}, skipped: [{ path: '', reason: oversize }] } : answer);
+      })
       .catch((e) => log.error({ err: e }, 'reading files failed'));
   });
 

@@ -12,6 +12,7 @@ import {
   QueueListRequestSchema,
   QueueReadRequestSchema,
   describeProblems,
+  oversizePayload,
   parsePayload,
   type RequestError,
 } from '@qfleet/protocol';
@@ -69,7 +70,11 @@ export async function answerRequest(ctx: RequestContext, event: string, payload:
     request = parsed.value;
   }
   try {
-    return { ok: true, result: await h.run(ctx, request as never) };
+    const result = await h.run(ctx, request as never);
+    // An answer over the socket limit would be dropped by the controller without a word.
+    const oversize = oversizePayload(`${event} answer`, [{ ok: true, result }]);
+    if (oversize) throw new RequestFailure('failed', oversize);
+    return { ok: true, result };
   } catch (err) {
     const error = errorOf(err);
     ctx.log(`${event} failed (${error.code}): ${error.message}`);

@@ -1,13 +1,15 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import {
   AGENT_NAMESPACE,
+  AGENT_SOCKET_PATH,
   AgentAuthSchema,
   AgentEvent,
   HelloSchema,
   QueueStatsSchema,
   MAX_SOCKET_PAYLOAD_BYTES,
+  MAX_SOCKET_FRAME_BYTES,
   describeProblems,
   parsePayload,
   type Hello,
@@ -19,34 +21,51 @@ import { AgentSessions } from './agent-sessions';
 import { AgentFanout, hostRoom } from './agent-fanout';
 import { ApplyDispatcher } from './apply-dispatcher.service';
 import { QueueStatsService } from '../stats/queue-stats.service';
+import { SETTINGS } from '../settings/settings.module';
+import type { Settings } from '../settings/settings';
+import { UI_MAX_FRAME_BYTES, allowLargeFrames, limitFramesBeforeAuth, refuseRootNamespace } from '../sockets/socket-limits';
+import { EventBudget } from '../sockets/event-budget';
 
-type AgentSocket = Socket & { data: AgentIdentity };
+type AgentSocket = Socket & { data: AgentIdentity & { refused?: boolean } };
 
 /**
  * The `/agents` namespace (DESIGN.md "Agent protocol"). WebSocket transport only, so
  * replicas behind a load balancer need no sticky sessions. Every event is scoped to the
  * host the socket authenticated as; no payload names a host.
+ *
+ * Its own socket.io server on its own engine path: Nest keeps one server per port and path,
+ * created with the options of the first gateway on it, and the engine reads a whole frame
+ * before a namespace checks a token. On a shared path this limit held for the dashboard's
+ * anonymous handshakes too (20 × 30 MB handshakes cost 700 MB). Here too frames stay small
+ * until the socket has authenticated (limitFramesBeforeAuth).
  */
 @WebSocketGateway({
   namespace: AGENT_NAMESPACE,
+  path: AGENT_SOCKET_PATH,
   transports: ['websocket'],
-  // socket.io drops a larger frame without a word; frames up to this size reach the
-  // packet check below, which answers with `refused` before it disconnects.
-  maxHttpBufferSize: 2 * MAX_SOCKET_PAYLOAD_BYTES,
+  // The engine closes the connection on a larger frame (WebSocket close 1009) without a word;
+  // frames up to this size reach the packet check below, which answers `refused` first.
+  maxHttpBufferSize: MAX_SOCKET_FRAME_BYTES,
 })
 export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('agents');
+  private readonly events: EventBudget;
 
   constructor(
+    @Inject(SETTINGS) settings: Settings,
     private readonly auth: AgentAuthService,
     private readonly sessions: AgentSessions,
     private readonly dispatcher: ApplyDispatcher,
     private readonly prisma: PrismaService,
     private readonly queueStats: QueueStatsService,
     private readonly fanout: AgentFanout,
-  ) {}
+  ) {
+    this.events = new EventBudget(settings.agentEventsPerMinute);
+  }
 
   afterInit(namespace: Namespace): void {
+    refuseRootNamespace(namespace.server);
+    limitFramesBeforeAuth(namespace.server, UI_MAX_FRAME_BYTES, (line) => this.logger.warn(line));
     this.fanout.attach(namespace, {
       sync: (hostId, force) => void this.dispatcher.sync(hostId, { force, fromPeer: true }),
       // Checked again: what a peer hands on is still a payload from the network.
@@ -72,6 +91,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   handleConnection(socket: AgentSocket): void {
     const { hostId, hostName, newSecret } = socket.data;
     if (!hostId) return;
+    allowLargeFrames(socket, MAX_SOCKET_FRAME_BYTES);
     this.sessions.attach(hostId, socket);
     void socket.join(hostRoom(hostId));
     this.logger.log(`host ${hostName} connected from ${socket.handshake.address}`);
@@ -82,6 +102,14 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
       const size = typeof packet.data === 'string' ? Buffer.byteLength(packet.data) : Buffer.isBuffer(packet.data) ? packet.data.length : 0;
       if (size > MAX_SOCKET_PAYLOAD_BYTES) this.refuse(socket, `payload of ${size} bytes is over the ${MAX_SOCKET_PAYLOAD_BYTES}-byte limit`);
+    });
+    // Every event the agent emits spends from its host's budget; unknown events have no
+    // listener and are dropped, but they spend too.
+    socket.use((_packet, next) => {
+      this.events
+        .take(hostId)
+        .then((ok) => (ok ? next() : this.refuse(socket, `more than ${this.events.perMinute} events a minute (QFLEET_AGENT_EVENTS_PER_MINUTE)`)))
+        .catch(() => next());
     });
     socket.on(AgentEvent.hello, (payload: unknown) => void this.onReport(socket, payload, 'hello'));
     socket.on(AgentEvent.report, (payload: unknown) => void this.onReport(socket, payload, 'report'));
@@ -122,6 +150,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   }
 
   private refuse(socket: AgentSocket, message: string): void {
+    // Once per socket: a flood goes on arriving until the transport closes.
+    if (socket.data.refused) return;
+    socket.data.refused = true;
     this.logger.warn(`host ${socket.data.hostName}: ${message}; disconnecting`);
     socket.emit(AgentEvent.refused, { message });
     // Let the refusal reach the agent before the transport closes.

@@ -25,6 +25,18 @@ const SettingsSchema = z.object({
   QFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // How long the controller waits for an agent's acknowledgement of config.apply.
   QFLEET_APPLY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  // Events one agent may send per minute (hello, report, queue.stats…); more and it is refused.
+  QFLEET_AGENT_EVENTS_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  // REST requests per minute: per API token, and per client address for requests without a
+  // valid token (public routes, missing or unknown tokens). Over it: 429 with Retry-After.
+  QFLEET_RATE_LIMIT_TOKEN: z.coerce.number().int().positive().default(6000),
+  QFLEET_RATE_LIMIT_ANONYMOUS: z.coerce.number().int().positive().default(600),
+  // /metrics needs a viewer token on the main port; set a port to also serve it without one
+  // (for Prometheus), on QFLEET_METRICS_HOST (loopback unless told otherwise).
+  QFLEET_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
+  QFLEET_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // The Swagger UI (/api/docs) is served only when asked for; /api/openapi.json takes a token.
+  QFLEET_API_DOCS: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
   QFLEET_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   // Program deliveries operators may write (issue 10, hole 5): absolute paths, comma-separated.
   QFLEET_PROGRAM_ALLOWLIST: z
@@ -48,6 +60,12 @@ export interface Settings {
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   /** who may write program deliveries and assignments besides admins */
   privileged: { programAllowlist: string[]; operatorAssignments: boolean };
+  agentEventsPerMinute: number;
+  rateLimitToken: number;
+  rateLimitAnonymous: number;
+  metricsPort?: number;
+  metricsHost: string;
+  apiDocs: boolean;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
@@ -68,5 +86,11 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     applyTimeoutMs: s.QFLEET_APPLY_TIMEOUT_MS,
     logLevel: s.QFLEET_LOG_LEVEL,
     privileged: { programAllowlist: s.QFLEET_PROGRAM_ALLOWLIST, operatorAssignments: s.QFLEET_OPERATOR_ASSIGNMENTS },
+    agentEventsPerMinute: s.QFLEET_AGENT_EVENTS_PER_MINUTE,
+    rateLimitToken: s.QFLEET_RATE_LIMIT_TOKEN,
+    rateLimitAnonymous: s.QFLEET_RATE_LIMIT_ANONYMOUS,
+    metricsPort: s.QFLEET_METRICS_PORT,
+    metricsHost: s.QFLEET_METRICS_HOST,
+    apiDocs: s.QFLEET_API_DOCS,
   };
 }

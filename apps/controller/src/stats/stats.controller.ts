@@ -2,7 +2,6 @@ import { Controller, Get, Header, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { Public } from '../auth/actor.decorator';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { QueueStatsService } from './queue-stats.service';
 import { MetricsService } from './metrics.service';
@@ -38,9 +37,11 @@ export class StatsController {
     return this.queues.domains(new Map(hosts.map((h) => [h.id, h.name])));
   }
 
-  /** Prometheus text format; outside /api, open like most exporters (figures only, no configuration). */
+  /**
+   * Prometheus text format, outside /api; it names every host, so it takes a token (viewer and
+   * up) like the API. QFLEET_METRICS_PORT serves it without one on a port of its own.
+   */
   @Get('metrics')
-  @Public()
   @Header('Cache-Control', 'no-store')
   async prometheus(@Res() res: Response) {
     const { contentType, body } = await this.metrics.render();

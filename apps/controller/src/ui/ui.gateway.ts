@@ -3,12 +3,16 @@ import { OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websoc
 import type { Namespace } from 'socket.io';
 import { UI_NAMESPACE, UiEvent, type RolloutSummary } from '@qfleet/protocol';
 import { TokensService } from '../auth/tokens.service';
+import { UI_MAX_FRAME_BYTES, refuseRootNamespace } from '../sockets/socket-limits';
 
 /**
  * The `/ui` namespace: live progress for the dashboard and `qfleet rollout watch`. Read-only,
  * so any API token (viewer and up) may listen; the token goes in the handshake's `auth`.
+ * It owns the default engine path (`/socket.io`), with a small frame limit: the agents have
+ * a path of their own (AGENT_SOCKET_PATH) for their large payloads. Events a client sends
+ * here have no listener and are dropped.
  */
-@WebSocketGateway({ namespace: UI_NAMESPACE, maxHttpBufferSize: 64 * 1024 })
+@WebSocketGateway({ namespace: UI_NAMESPACE, transports: ['websocket'], maxHttpBufferSize: UI_MAX_FRAME_BYTES })
 export class UiGateway implements OnGatewayInit {
   private readonly logger = new Logger('ui');
   @WebSocketServer() private namespace?: Namespace;
@@ -16,6 +20,7 @@ export class UiGateway implements OnGatewayInit {
   constructor(private readonly tokens: TokensService) {}
 
   afterInit(namespace: Namespace): void {
+    refuseRootNamespace(namespace.server);
     namespace.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       if (typeof token !== 'string' || !token) return next(new Error('an API token is required (auth: {token})'));
