@@ -25,6 +25,9 @@ const SettingsSchema = z.object({
   QFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // How long the controller waits for an agent's acknowledgement of config.apply.
   QFLEET_APPLY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  // HTTPS and WSS: PEM files of the server's private key and certificate (chain), both or neither.
+  QFLEET_TLS_KEY: z.string().min(1).optional(),
+  QFLEET_TLS_CERT: z.string().min(1).optional(),
   QFLEET_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 
@@ -38,6 +41,7 @@ export interface Settings {
   adminToken?: string;
   applyTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  tls?: { keyFile: string; certFile: string };
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
@@ -47,6 +51,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     throw new Error(`bad setting: ${msg}`);
   }
   const s = parsed.data;
+  if (!s.QFLEET_TLS_KEY !== !s.QFLEET_TLS_CERT)
+    throw new Error(`bad setting: ${s.QFLEET_TLS_KEY ? 'QFLEET_TLS_CERT' : 'QFLEET_TLS_KEY'}: HTTPS needs both QFLEET_TLS_KEY and QFLEET_TLS_CERT`);
   return {
     port: s.PORT,
     host: s.HOST,
@@ -57,5 +63,6 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     adminToken: s.QFLEET_ADMIN_TOKEN,
     applyTimeoutMs: s.QFLEET_APPLY_TIMEOUT_MS,
     logLevel: s.QFLEET_LOG_LEVEL,
+    tls: s.QFLEET_TLS_KEY && s.QFLEET_TLS_CERT ? { keyFile: path.resolve(s.QFLEET_TLS_KEY), certFile: path.resolve(s.QFLEET_TLS_CERT) } : undefined,
   };
 }
