@@ -95,11 +95,14 @@ describe.each(testDatabases())('agent and token identity on the %s database', (d
   it('an enrolment whose secret was never stored does not spend the enrol token', async () => {
     const host = await ctl.createHost('lost-ack.example.net');
     // An agent that receives its secret and dies before storing it: no ack.
-    const first = await agentSocket(ctl.url, host.enrollToken);
-    sockets.push(first.socket);
-    expect(first.error).toBeUndefined();
-    const lost = await new Promise<{ secret: string }>((resolve) => first.socket.once('enrolled', (p: { secret: string }) => resolve(p)));
-    first.socket.close();
+    const first = io(`${ctl.url}/agents`, { auth: { token: host.enrollToken }, transports: ['websocket'], reconnection: false });
+    sockets.push(first);
+    // Listening before the connection opens: `enrolled` follows the connect at once.
+    const lost = await new Promise<{ secret: string }>((resolve, reject) => {
+      first.once('enrolled', (p: { secret: string }) => resolve(p));
+      first.once('connect_error', reject);
+    });
+    first.close();
 
     // The real agent enrols with the same token, stores its secret and confirms it.
     const { proc, stateDir } = agent({ token: host.enrollToken });
@@ -237,5 +240,58 @@ describe.each(testDatabases())('agent and token identity on the %s database', (d
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('this needs the admin role');
     expect((await ctl.host(host.id)).connected).toBe(true);
+  });
+});
+
+const REDIS = process.env['QFLEET_TEST_REDIS_URL'];
+const PG = process.env['QFLEET_TEST_PG_URL'];
+
+/** The same lifecycle when the socket sits on the other replica (socket.io's Redis adapter). */
+(PG && REDIS ? describe : describe.skip)('agent and token identity across two replicas', () => {
+  let a: TestController;
+  let b: TestController;
+  const trees: QmailTree[] = [];
+  const procs: Proc[] = [];
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    const shared = { REDIS_URL: REDIS, QFLEET_REDIS_KEY: `qfleet-test-${Math.random().toString(36).slice(2, 10)}` };
+    a = await TestController.start('postgres', shared);
+    b = await TestController.replicaOf(a);
+  }, 120_000);
+  afterAll(async () => {
+    sockets.forEach((s) => s.close());
+    await Promise.all(procs.map((p) => p.stop()));
+    await b?.stop();
+    await a?.stop();
+    trees.forEach((t) => t.remove());
+  });
+
+  it('a token deleted on one replica loses its /ui socket on the other', async () => {
+    const token = (await a.api('POST', '/api/tokens', { name: 'far wallboard', role: 'viewer' })).body as { id: string; token: string };
+    const s = io(`${b.url}/ui`, { auth: { token: token.token }, transports: ['websocket'], reconnection: false });
+    sockets.push(s);
+    await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
+    const dropped = new Promise<string>((resolve) => s.once('disconnect', (reason) => resolve(reason)));
+    expect((await a.api('DELETE', `/api/tokens/${token.id}`)).status).toBe(204);
+    expect(await dropped).toBe('io server disconnect');
+  });
+
+  it('rotates and revokes an agent connected to the other replica', async () => {
+    const host = await a.createHost('far.example.net');
+    const t = new QmailTree();
+    trees.push(t);
+    const { proc, stateDir } = startAgent({ controllerUrl: b.url, token: host.enrollToken, qmailHome: t.home });
+    procs.push(proc);
+    await waitFor('the agent to connect', async () => (await a.host(host.id)).connected);
+
+    const rotated = await a.api('POST', `/api/hosts/${host.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    await proc.waitForLine(/a new host secret is stored/);
+    const secret = readCreds(stateDir).secret;
+
+    expect((await a.api('POST', `/api/hosts/${host.id}/revoke`)).status).toBe(200);
+    expect(await proc.exited).toEqual({ code: 3, signal: null });
+    expect((await agentSocket(b.url, secret)).error).toMatch(/^this host's agent credentials were revoked/);
   });
 });
