@@ -8,7 +8,7 @@ import { startAgent } from '../support/agent';
 import { runCli } from '../support/cli';
 import { QmailTree } from '../support/qmail-tree';
 import { testDatabases } from '../support/databases';
-import { waitFor, type Proc } from '../support/processes';
+import { CONTROLLER_MAIN, spawnNode, waitFor, type Proc } from '../support/processes';
 
 /** A CA of its own (openssl CLI), and a server certificate it signed for localhost and 127.0.0.1. */
 function makePki(dir: string): { ca: string; otherCa: string; key: string; cert: string } {
@@ -108,6 +108,15 @@ const HAS_OPENSSL = (() => {
     expect((await api(ctl.url, pki.ca, 'GET', `/api/hosts/${id}`)).body.connected).toBe(false);
     // The enrol token is not spent: nothing reached the controller.
     expect(proc.running).toBe(true);
+  });
+
+  it('refuses to start with a key and no certificate, or a certificate it cannot read, naming the setting', async () => {
+    const keyOnly = spawnNode(CONTROLLER_MAIN, [], { QFLEET_TLS_KEY: pki.key, QFLEET_DATA_DIR: path.join(dir, 'never-used') }, 'key-only');
+    expect((await keyOnly.exited).code).toBe(1);
+    expect(keyOnly.output.join('\n')).toContain('bad setting: QFLEET_TLS_CERT: HTTPS needs both QFLEET_TLS_KEY and QFLEET_TLS_CERT');
+    const missing = spawnNode(CONTROLLER_MAIN, [], { QFLEET_TLS_KEY: pki.key, QFLEET_TLS_CERT: path.join(dir, 'nope.pem'), QFLEET_DATA_DIR: path.join(dir, 'never-used') }, 'no-cert');
+    expect((await missing.exited).code).toBe(1);
+    expect(missing.output.join('\n')).toMatch(/bad setting: QFLEET_TLS_CERT: cannot read .*nope\.pem/);
   });
 
   it('the CLI works over https with the CA in NODE_EXTRA_CA_CERTS, and says why without it', async () => {
