@@ -73,7 +73,9 @@ export class HostIdentityService {
       where: { id, pendingSecretHash: pending, revokedAt: null },
       data: { secretHash: pending, pendingSecretHash: null },
     });
-    if (count !== 1) throw new Conflict(`a newer rotation, enrol token or revocation of host ${host.name} replaced this rotation`);
+    // The agent may have reconnected with the new secret first, which commits it too.
+    if (count !== 1 && (await this.prisma.host.findUnique({ where: { id } }))?.secretHash !== pending)
+      throw new Conflict(`a newer rotation, enrol token or revocation of host ${host.name} replaced this rotation`);
     const rotatedAt = new Date();
     await this.audit.record({ actor, action: 'host.rotate-secret', target: `host:${id}`, diff: { name: host.name } });
     this.logger.log(`host ${host.name} (${id}): secret rotated`);
