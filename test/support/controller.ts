@@ -44,7 +44,7 @@ export class TestController {
 
   private static async spawn(env: NodeJS.ProcessEnv): Promise<{ proc: Proc; url: string }> {
     const proc = spawnNode(CONTROLLER_MAIN, [], env, 'controller');
-    const m = await proc.waitForLine(/listening on (http:\/\/localhost:\d+)/, 60_000);
+    const m = await proc.waitForLine(/listening on (https?:\/\/localhost:\d+)/, 60_000);
     return { proc, url: m[1].replace('localhost', '127.0.0.1') };
   }
 

@@ -30,7 +30,9 @@ export class ApiClient {
       res = await fetch(`${this.url.replace(/\/+$/, '')}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`cannot reach the controller at ${this.url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+      const why = cause?.code ?? cause?.message ?? (e as Error).message;
+      const hint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(why) ? " (its TLS certificate is not trusted: give its CA with NODE_EXTRA_CA_CERTS=ca.pem)" : '';
+      throw new Error(`cannot reach the controller at ${this.url}: ${why}${hint}`);
     }
     const text = await res.text();
     let parsed: unknown = undefined;

@@ -19,8 +19,9 @@ export async function serve(): Promise<void> {
     0,
     ['error', 'warn', 'log', 'debug', 'verbose'].indexOf(settings.logLevel) + 1,
   );
+  const httpsOptions = settings.tls ? readTls(settings.tls) : undefined;
   const db = await openAndMigrate(settings);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(db), { bodyParser: false, logger: [...logLevels], abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(db), { bodyParser: false, logger: [...logLevels], abortOnError: false, httpsOptions });
   secureHeaders(app);
   // Contract: JSON bodies up to 1 MB; larger ones get a 413 with a message (the filter).
   app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/merge-patch+json'] });
@@ -45,7 +46,7 @@ export async function serve(): Promise<void> {
   const addr = app.getHttpServer().address();
   const port = typeof addr === 'object' && addr ? addr.port : settings.port;
   const docs = settings.apiDocs ? 'docs /api/docs' : 'OpenAPI /api/openapi.json';
-  new Logger('controller').log(`listening on http://localhost:${port} (dashboard /, API /api, ${docs})`);
+  new Logger('controller').log(`listening on ${httpsOptions ? 'https' : 'http'}://localhost:${port} (dashboard /, API /api, ${docs})`);
 }
 
 /**
@@ -63,6 +64,18 @@ function secureHeaders(app: NestExpressApplication): void {
       frameguard: { action: 'deny' },
     }),
   );
+}
+
+/** The key and certificate, read before anything opens: a missing file stops the start naming it. */
+function readTls(tls: { keyFile: string; certFile: string }): { key: Buffer; cert: Buffer } {
+  const read = (file: string, setting: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new Error(`bad setting: ${setting}: cannot read ${file}: ${(e as Error).message}`);
+    }
+  };
+  return { key: read(tls.keyFile, 'QFLEET_TLS_KEY'), cert: read(tls.certFile, 'QFLEET_TLS_CERT') };
 }
 
 /** The dashboard's build is served from the controller; any other non-API path gets its index. */

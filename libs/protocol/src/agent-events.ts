@@ -12,7 +12,11 @@ export const AGENT_NAMESPACE = '/agents';
 export const AGENT_SOCKET_PATH = '/agents.io';
 
 export const AgentEvent = {
-  /** controller → agent, once, answering an enrol token: the per-host secret */
+  /**
+   * controller → agent, with an ack: a per-host secret to store, at enrolment and at rotation.
+   * The controller commits it only once the agent acks `{stored: true}`; until then the enrol
+   * token (or the old secret) keeps working, so a lost message never locks a host out.
+   */
   enrolled: 'enrolled',
   /** agent → controller, on every connect */
   hello: 'hello',
@@ -45,6 +49,27 @@ export const AgentAuthSchema = z.strictObject({ token: z.string().min(16).max(20
 
 export const EnrolledSchema = z.strictObject({ hostId: z.string().min(1), secret: z.string().min(16) });
 export type Enrolled = z.infer<typeof EnrolledSchema>;
+
+/** The agent's ack of `enrolled`: stored (written to its state dir and synced) or why not. */
+export const EnrolledAckSchema = z.union([
+  z.strictObject({ stored: z.literal(true) }),
+  z.strictObject({ stored: z.literal(false), message: z.string().max(2000) }),
+]);
+export type EnrolledAck = z.infer<typeof EnrolledAckSchema>;
+
+/**
+ * Handshake refusals the agent cannot fix by retrying: it exits (3) with the message. The
+ * controller's handshake errors start with one of these, so both ends agree on one list.
+ */
+export const AgentRefusal = {
+  unknownToken: 'unknown or already used agent token',
+  revoked: "this host's agent credentials were revoked",
+  badHandshake: 'bad handshake',
+} as const;
+
+export function isFatalRefusal(message: string): boolean {
+  return Object.values(AgentRefusal).some((r) => message.startsWith(r));
+}
 
 export const QmailStateSchema = z.strictObject({
   installed: z.boolean(),

@@ -8,11 +8,13 @@ import {
   ConfigApplySchema,
   EnrolledSchema,
   FilesReadSchema,
+  isFatalRefusal,
   RefusedSchema,
   describeProblems,
   oversizePayload,
   parsePayload,
   type ApplyAck,
+  type EnrolledAck,
 } from '@qfleet/protocol';
 import { applyRevision, type ApplyContext } from '../apply';
 import type { ServiceBackend } from '../post-steps';
@@ -25,6 +27,9 @@ import { registerRequestHandlers } from '../requests';
 import { registerActionHandlers } from '../actions';
 
 export class TokenRefused extends Error {}
+
+/** How long to wait before enrolling again after the secret could not be stored (disk full…). */
+const STORE_RETRY_MS = 5_000;
 
 /**
  * The agent's one connection to the controller: authenticate (enrol once, then the stored
@@ -39,6 +44,10 @@ export async function runControllerLink(
   const creds = await readCredentials(settings.stateDir);
   if (!creds && !settings.token) throw new TokenRefused(`no stored secret in ${settings.stateDir} and no --token to enrol with`);
   let token = creds?.secret ?? settings.token!;
+  let haveSecret = !!creds;
+  let secretRefusal: string | undefined;
+  let storeFailed = false;
+  let closed = false;
   if (creds) log.info({ hostId: creds.hostId }, 'using the stored host secret');
 
   const socket: Socket = io(`${settings.controller}${AGENT_NAMESPACE}`, {
@@ -101,27 +110,58 @@ export async function runControllerLink(
   });
 
   socket.on('connect_error', (err) => {
-    // A refused token is bad configuration; anything else (controller down) is retried.
-    if (/unknown or already used agent token|bad handshake/.test(err.message)) {
-      rejectDone(new TokenRefused(`the controller refused this agent's token: ${err.message}`));
+    // A refused or revoked token is bad configuration; anything else (controller down) is retried.
+    if (isFatalRefusal(err.message)) {
+      // A revoked or replaced host comes back with the new enrol token an admin issued.
+      if (settings.token && token !== settings.token) {
+        log.warn({ reason: err.message }, 'the stored host secret was refused; enrolling with --token');
+        secretRefusal = err.message;
+        token = settings.token;
+        socket.connect();
+        return;
+      }
+      const why = secretRefusal ? `${secretRefusal}; and --token: ${err.message}` : err.message;
+      rejectDone(new TokenRefused(`the controller refused this agent's token: ${why}`));
       socket.close();
       return;
     }
-    log.warn({ err: err.message }, 'cannot reach the controller; retrying');
+    // The transport's own reason (say, an untrusted TLS certificate) is in `description`.
+    const cause = (err as { description?: { message?: string; error?: { message?: string } } }).description;
+    const why = cause?.error?.message ?? cause?.message;
+    log.warn({ err: err.message, ...(why ? { cause: why } : {}) }, why && /certificate|self.signed|CA/i.test(why) ? "the controller's TLS certificate is not trusted (give its CA with --ca); retrying" : 'cannot reach the controller; retrying');
     if (!socket.active) socket.connect();
   });
 
   socket.on('disconnect', (reason) => {
     log.warn({ reason }, 'disconnected');
-    if (reason === 'io server disconnect') socket.connect();
+    // After a failed store the controller drops this socket: retry later, not in a tight loop.
+    if (reason === 'io server disconnect') {
+      const delay = storeFailed ? STORE_RETRY_MS : 0;
+      storeFailed = false;
+      setTimeout(() => closed || socket.connect(), delay);
+    }
   });
 
-  socket.on(AgentEvent.enrolled, async (payload: unknown) => {
+  // At enrolment and at rotation: the controller commits the secret only on `stored: true`,
+  // so until it is on disk the old token keeps working and a failure here locks nothing out.
+  socket.on(AgentEvent.enrolled, async (payload: unknown, ack?: (a: EnrolledAck) => void) => {
+    const reply = typeof ack === 'function' ? ack : () => undefined;
     const parsed = parsePayload(EnrolledSchema, payload);
-    if (!parsed.ok) return log.error({ problems: parsed.problems }, 'malformed enrolled event');
-    await writeCredentials(settings.stateDir, parsed.value);
+    if (!parsed.ok) {
+      log.error({ problems: parsed.problems }, 'malformed enrolled event');
+      return reply({ stored: false, message: `malformed enrolled event: ${describeProblems(parsed.problems)}` });
+    }
+    try {
+      await writeCredentials(settings.stateDir, parsed.value);
+    } catch (e) {
+      log.error({ err: (e as Error).message, stateDir: settings.stateDir }, 'cannot store the host secret; the controller keeps the old one');
+      storeFailed = true;
+      return reply({ stored: false, message: (e as Error).message });
+    }
     token = parsed.value.secret;
-    log.info({ hostId: parsed.value.hostId }, 'enrolled; the host secret is stored');
+    log.info({ hostId: parsed.value.hostId }, haveSecret ? 'a new host secret is stored' : 'enrolled; the host secret is stored');
+    haveSecret = true;
+    reply({ stored: true });
   });
 
   socket.on(AgentEvent.refused, (payload: unknown) => {
@@ -169,6 +209,7 @@ export async function runControllerLink(
   }, settings.reportIntervalSec * 1000);
 
   const close = () => {
+    closed = true;
     clearInterval(timer);
     queueReporter.stop();
     socket.close();

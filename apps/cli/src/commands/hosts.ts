@@ -15,7 +15,7 @@ function qmailState(h: HostView): string {
 }
 
 export function hostsCommand(program: Command): void {
-  const hosts = program.command('hosts').description('the fleet: list, show and add hosts');
+  const hosts = program.command('hosts').description('the fleet: list, show and add hosts; enrol, rotate and revoke their agents');
 
   hosts
     .command('list')
@@ -89,5 +89,45 @@ export function hostsCommand(program: Command): void {
           `  qfleet-agent --controller ${ctx.options.url} --token ${created.enrollToken} --qmail-home /var/qmail --state-dir /var/lib/qfleet-agent`,
         ].join('\n'),
       );
+    });
+
+  hosts
+    .command('enroll')
+    .description('a new one-time enrol token for an existing host (a reinstalled or revoked agent); its old secret works until an agent enrols with it')
+    .argument('<host>', 'id or name')
+    .action(async (arg: string, _: unknown, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      const { id } = await ctx.host(arg);
+      const r = await ctx.api.request<{ id: string; name: string; enrollToken: string }>('POST', `/api/hosts/${id}/enroll`);
+      ctx.print(r, () =>
+        [
+          `new enrol token for ${r.name} (shown only this once): ${r.enrollToken}`,
+          '',
+          'On the mail server, restart the agent with it:',
+          `  qfleet-agent --controller ${ctx.options.url} --token ${r.enrollToken} --qmail-home /var/qmail --state-dir /var/lib/qfleet-agent`,
+        ].join('\n'),
+      );
+    });
+
+  hosts
+    .command('rotate')
+    .description("give the host's connected agent a new secret; the old one stops working once the agent stored the new one")
+    .argument('<host>', 'id or name')
+    .action(async (arg: string, _: unknown, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      const { id } = await ctx.host(arg);
+      const r = await ctx.api.request<{ id: string; name: string; rotatedAt: string }>('POST', `/api/hosts/${id}/rotate-secret`);
+      ctx.print(r, () => `rotated the secret of ${r.name}: the agent stored the new one; the old one no longer works`);
+    });
+
+  hosts
+    .command('revoke')
+    .description("end the host's secret and enrol token and disconnect its agent; `hosts enroll` brings it back")
+    .argument('<host>', 'id or name')
+    .action(async (arg: string, _: unknown, cmd: Command) => {
+      const ctx = Context.of(cmd);
+      const { id } = await ctx.host(arg);
+      const r = await ctx.api.request<{ id: string; name: string; revokedAt: string }>('POST', `/api/hosts/${id}/revoke`);
+      ctx.print(r, () => `revoked ${r.name}: its agent is disconnected and refused; issue a new enrol token with: qfleet hosts enroll ${r.name}`);
     });
 }

@@ -1,12 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AgentRefusal } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
 import { hashToken, newToken } from '../auth/secrets';
 
+/** `newSecret`: an enrolment in progress; the secret is committed only once the agent acks it. */
 export type AgentIdentity = { hostId: string; hostName: string; newSecret?: string };
 
+export type AgentAuthResult = { ok: true; identity: AgentIdentity } | { ok: false; reason: string };
+
 /**
- * Agents enrol once with the host's one-time token and hold a per-host secret from then on;
- * the database keeps only hashes (DESIGN.md "Security").
+ * Agents enrol with a one-time token and hold a per-host secret from then on; the database
+ * keeps only hashes (DESIGN.md "Security"). A secret the controller sends (at enrolment or
+ * rotation) is only pending until the agent proves it stored it, by its ack or by presenting
+ * it: a crash between send and store never locks a host out.
  */
 @Injectable()
 export class AgentAuthService {
@@ -14,19 +20,48 @@ export class AgentAuthService {
 
   constructor(private readonly prisma: PrismaService) {}
 
-  async authenticate(token: string): Promise<AgentIdentity | null> {
+  async authenticate(token: string): Promise<AgentAuthResult> {
     const tokenHash = hashToken(token);
     const known = await this.prisma.host.findUnique({ where: { secretHash: tokenHash } });
-    if (known) return { hostId: known.id, hostName: known.name };
+    if (known) {
+      if (known.revokedAt) return { ok: false, reason: `${AgentRefusal.revoked} at ${known.revokedAt.toISOString()}; an admin must issue a new enrol token (qfleet hosts enroll ${known.name})` };
+      return { ok: true, identity: { hostId: known.id, hostName: known.name } };
+    }
+    // The agent stored a secret whose ack was lost: presenting it is the proof.
+    const committed = await this.commit(tokenHash);
+    if (committed) return { ok: true, identity: committed };
+
+    const host = await this.prisma.host.findUnique({ where: { enrollTokenHash: tokenHash } });
+    if (!host) return { ok: false, reason: AgentRefusal.unknownToken };
+    // The enrol token stays valid until a secret is committed; a half-done attempt's pending
+    // secret is replaced, so only the newest attempt can commit (the token still works once).
     const secret = newToken('qfs');
-    // updateMany on the token hash makes "an enrol token works once" hold under races.
+    const { count } = await this.prisma.host.updateMany({ where: { id: host.id, enrollTokenHash: tokenHash }, data: { pendingSecretHash: hashToken(secret) } });
+    if (count !== 1) return { ok: false, reason: AgentRefusal.unknownToken };
+    return { ok: true, identity: { hostId: host.id, hostName: host.name, newSecret: secret } };
+  }
+
+  /**
+   * Makes a pending secret the host's secret, ending any enrol token and revocation. One
+   * conditional update: of two racing attempts only the one whose secret is pending wins.
+   */
+  async commitSecret(secret: string): Promise<AgentIdentity | null> {
+    return this.commit(hashToken(secret));
+  }
+
+  private async commit(pendingHash: string): Promise<AgentIdentity | null> {
     const { count } = await this.prisma.host.updateMany({
-      where: { enrollTokenHash: tokenHash },
-      data: { enrollTokenHash: null, secretHash: hashToken(secret) },
+      where: { pendingSecretHash: pendingHash },
+      data: { secretHash: pendingHash, pendingSecretHash: null, enrollTokenHash: null, revokedAt: null },
     });
     if (count !== 1) return null;
-    const host = await this.prisma.host.findUniqueOrThrow({ where: { secretHash: hashToken(secret) } });
-    this.logger.log(`host ${host.name} (${host.id}) enrolled`);
-    return { hostId: host.id, hostName: host.name, newSecret: secret };
+    const host = await this.prisma.host.findUniqueOrThrow({ where: { secretHash: pendingHash } });
+    this.logger.log(`host ${host.name} (${host.id}): the agent confirmed it stored its new secret`);
+    return { hostId: host.id, hostName: host.name };
+  }
+
+  /** Forgets a pending secret the agent said it could not store (if it is still the pending one). */
+  async dropPending(secret: string): Promise<void> {
+    await this.prisma.host.updateMany({ where: { pendingSecretHash: hashToken(secret) }, data: { pendingSecretHash: null } });
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
+import { AgentEvent } from '@qfleet/protocol';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import { AgentSessions } from './agent-sessions';
@@ -51,5 +52,21 @@ export class AgentFanout {
     const sockets = await this.namespace.in(hostIds.map(hostRoom)).fetchSockets();
     for (const s of sockets) if (typeof s.data?.hostId === 'string') here.add(s.data.hostId);
     return here;
+  }
+
+  /**
+   * Sends an event with an ack to a host's agent on whichever replica holds it (the Redis
+   * adapter carries broadcast acks). The answers: none when no replica holds the agent.
+   */
+  async askHost(hostId: string, event: string, payload: unknown, timeoutMs: number): Promise<unknown[]> {
+    if (!this.namespace) return [];
+    return (await this.namespace.to(hostRoom(hostId)).timeout(timeoutMs).emitWithAck(event, payload)) as unknown[];
+  }
+
+  /** Tells a host's agent why (when there is a message), then drops its socket on every replica. */
+  dropHost(hostId: string, message?: string): void {
+    if (!this.namespace) return;
+    if (message) this.namespace.to(hostRoom(hostId)).emit(AgentEvent.refused, { message });
+    this.namespace.in(hostRoom(hostId)).disconnectSockets(true);
   }
 }

@@ -6,6 +6,7 @@ import {
   AGENT_SOCKET_PATH,
   AgentAuthSchema,
   AgentEvent,
+  EnrolledAckSchema,
   HelloSchema,
   QueueStatsSchema,
   MAX_SOCKET_PAYLOAD_BYTES,
@@ -27,6 +28,9 @@ import { UI_MAX_FRAME_BYTES, allowLargeFrames, limitFramesBeforeAuth, refuseRoot
 import { EventBudget } from '../sockets/event-budget';
 
 type AgentSocket = Socket & { data: AgentIdentity & { refused?: boolean } };
+
+/** How long an agent has to store the secret it was sent and ack it. */
+const ENROL_ACK_TIMEOUT_MS = 30_000;
 
 /**
  * The `/agents` namespace (DESIGN.md "Agent protocol"). WebSocket transport only, so
@@ -50,6 +54,8 @@ type AgentSocket = Socket & { data: AgentIdentity & { refused?: boolean } };
 export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('agents');
   private readonly events: EventBudget;
+  /** Resolves true once a socket is its host's (at once, or after an enrolment's ack). */
+  private readonly ready = new WeakMap<Socket, Promise<boolean>>();
 
   constructor(
     @Inject(SETTINGS) settings: Settings,
@@ -79,9 +85,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       if (!parsed.ok) return next(new Error(`bad handshake: ${describeProblems(parsed.problems)}`));
       this.auth
         .authenticate(parsed.value.token)
-        .then((identity) => {
-          if (!identity) return next(new Error('unknown or already used agent token'));
-          socket.data = identity;
+        .then((result) => {
+          if (!result.ok) return next(new Error(result.reason));
+          socket.data = result.identity;
           next();
         })
         .catch((e: Error) => next(new Error(`cannot authenticate now: ${e.message}`)));
@@ -92,13 +98,18 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const { hostId, hostName, newSecret } = socket.data;
     if (!hostId) return;
     allowLargeFrames(socket, MAX_SOCKET_FRAME_BYTES);
-    this.sessions.attach(hostId, socket);
-    void socket.join(hostRoom(hostId));
-    this.logger.log(`host ${hostName} connected from ${socket.handshake.address}`);
-    if (newSecret) {
-      socket.emit(AgentEvent.enrolled, { hostId, secret: newSecret });
-      socket.data.newSecret = undefined;
-    }
+    // Never in socket.data past this point: other replicas can fetch it through Redis.
+    socket.data.newSecret = undefined;
+    // A socket that enrols is the host's only once its agent confirmed it stored the secret;
+    // its events wait for that (the hello is sent at connect, before the ack).
+    const ready = newSecret ? this.confirmEnrolment(socket, newSecret) : Promise.resolve(true);
+    this.ready.set(socket, ready);
+    void ready.then((ok) => {
+      if (!ok || !socket.connected) return;
+      this.sessions.attach(hostId, socket);
+      void socket.join(hostRoom(hostId));
+      this.logger.log(`host ${hostName} connected from ${socket.handshake.address}`);
+    });
     socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
       const size = typeof packet.data === 'string' ? Buffer.byteLength(packet.data) : Buffer.isBuffer(packet.data) ? packet.data.length : 0;
       if (size > MAX_SOCKET_PAYLOAD_BYTES) this.refuse(socket, `payload of ${size} bytes is over the ${MAX_SOCKET_PAYLOAD_BYTES}-byte limit`);
@@ -113,7 +124,8 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     });
     socket.on(AgentEvent.hello, (payload: unknown) => void this.onReport(socket, payload, 'hello'));
     socket.on(AgentEvent.report, (payload: unknown) => void this.onReport(socket, payload, 'report'));
-    socket.on(AgentEvent.queueStats, (payload: unknown) => {
+    socket.on(AgentEvent.queueStats, async (payload: unknown) => {
+      if (!(await this.ready.get(socket))) return;
       const parsed = parsePayload(QueueStatsSchema, payload);
       if (!parsed.ok) return this.refuse(socket, `invalid queue.stats: ${describeProblems(parsed.problems)}`);
       void this.queueStats.record(socket.data.hostId, parsed.value);
@@ -129,8 +141,42 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     void this.prisma.host.update({ where: { id: hostId }, data: { lastSeen: new Date() } }).catch(() => undefined);
   }
 
+  /**
+   * Sends the new secret and commits it once the agent acks that it stored it. Until then the
+   * enrol token keeps working; a failed or unanswered attempt only drops this socket.
+   */
+  private async confirmEnrolment(socket: AgentSocket, secret: string): Promise<boolean> {
+    const { hostId, hostName } = socket.data;
+    let raw: unknown;
+    try {
+      raw = await socket.timeout(ENROL_ACK_TIMEOUT_MS).emitWithAck(AgentEvent.enrolled, { hostId, secret });
+    } catch {
+      if (socket.connected) this.refuse(socket, `the agent did not confirm within ${ENROL_ACK_TIMEOUT_MS / 1000} s that it stored its secret; the enrol token still works`);
+      return false;
+    }
+    const parsed = parsePayload(EnrolledAckSchema, raw);
+    if (!parsed.ok) {
+      this.refuse(socket, `malformed answer to enrolled: ${describeProblems(parsed.problems)}; the enrol token still works`);
+      return false;
+    }
+    if (!parsed.value.stored) {
+      await this.auth.dropPending(secret);
+      this.refuse(socket, `the agent could not store its secret (${parsed.value.message}); the enrol token still works`);
+      return false;
+    }
+    if (!(await this.auth.commitSecret(secret))) {
+      this.refuse(socket, 'a newer enrolment of this host replaced this one');
+      return false;
+    }
+    // An agent still holding the old secret (a reinstalled host's old copy) is dropped on
+    // every replica; this socket joins the host's room only after this.
+    this.fanout.dropHost(hostId);
+    this.logger.log(`host ${hostName} (${hostId}) enrolled`);
+    return true;
+  }
+
   private async onReport(socket: AgentSocket, payload: unknown, kind: 'hello' | 'report'): Promise<void> {
-    if (!socket.connected) return;
+    if (!(await this.ready.get(socket)) || !socket.connected) return;
     const parsed = parsePayload(HelloSchema, payload);
     if (!parsed.ok) return this.refuse(socket, `invalid ${kind}: ${describeProblems(parsed.problems)}`);
     const hello: Hello = parsed.value;

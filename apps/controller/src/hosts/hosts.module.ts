@@ -3,6 +3,8 @@ import { AgentsModule } from '../agents/agents.module';
 import { HostConfigModule } from '../host-config/host-config.module';
 import { HostsController } from './hosts.controller';
 import { HostsService } from './hosts.service';
+import { HostIdentityController } from './host-identity.controller';
+import { HostIdentityService } from './host-identity.service';
 
-@Module({ imports: [AgentsModule, HostConfigModule], controllers: [HostsController], providers: [HostsService], exports: [HostsService] })
+@Module({ imports: [AgentsModule, HostConfigModule], controllers: [HostsController, HostIdentityController], providers: [HostsService, HostIdentityService], exports: [HostsService] })
 export class HostsModule {}

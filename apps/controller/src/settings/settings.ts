@@ -37,6 +37,9 @@ const SettingsSchema = z.object({
   QFLEET_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   // The Swagger UI (/api/docs) is served only when asked for; /api/openapi.json takes a token.
   QFLEET_API_DOCS: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
+  // HTTPS and WSS: PEM files of the server's private key and certificate (chain), both or neither.
+  QFLEET_TLS_KEY: z.string().min(1).optional(),
+  QFLEET_TLS_CERT: z.string().min(1).optional(),
   QFLEET_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   // Program deliveries operators may write (issue 10, hole 5): absolute paths, comma-separated.
   QFLEET_PROGRAM_ALLOWLIST: z
@@ -66,6 +69,7 @@ export interface Settings {
   metricsPort?: number;
   metricsHost: string;
   apiDocs: boolean;
+  tls?: { keyFile: string; certFile: string };
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
@@ -75,6 +79,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     throw new Error(`bad setting: ${msg}`);
   }
   const s = parsed.data;
+  if (!s.QFLEET_TLS_KEY !== !s.QFLEET_TLS_CERT)
+    throw new Error(`bad setting: ${s.QFLEET_TLS_KEY ? 'QFLEET_TLS_CERT' : 'QFLEET_TLS_KEY'}: HTTPS needs both QFLEET_TLS_KEY and QFLEET_TLS_CERT`);
   return {
     port: s.PORT,
     host: s.HOST,
@@ -92,5 +98,6 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     metricsPort: s.QFLEET_METRICS_PORT,
     metricsHost: s.QFLEET_METRICS_HOST,
     apiDocs: s.QFLEET_API_DOCS,
+    tls: s.QFLEET_TLS_KEY && s.QFLEET_TLS_CERT ? { keyFile: path.resolve(s.QFLEET_TLS_KEY), certFile: path.resolve(s.QFLEET_TLS_CERT) } : undefined,
   };
 }

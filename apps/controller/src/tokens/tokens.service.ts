@@ -6,6 +6,7 @@ import { hashToken, newToken } from '../auth/secrets';
 import { Conflict, NotFound } from '../errors/errors';
 import type { Actor, Role } from '../auth/roles';
 import type { ApiToken } from '../generated/prisma/client';
+import { UiGateway } from '../ui/ui.gateway';
 
 /** Creating, listing and revoking API tokens; authenticating them is auth/TokensService's job. */
 @Injectable()
@@ -13,6 +14,7 @@ export class ApiTokensService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
+    private readonly ui: UiGateway,
   ) {}
 
   /** The secret is in this answer only; the database keeps its sha256 (DESIGN.md "Security"). */
@@ -40,6 +42,8 @@ export class ApiTokensService {
       await tx.apiToken.delete({ where: { id } });
       await this.audit.record({ actor, action: 'token.delete', target: `token:${id}`, diff: { name: row.name, role: row.role } }, tx);
     });
+    // After the commit: a socket reconnecting now finds the token gone.
+    this.ui.disconnectToken(id);
   }
 }
 

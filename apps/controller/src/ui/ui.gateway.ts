@@ -5,6 +5,8 @@ import { UI_NAMESPACE, UiEvent, type RolloutSummary } from '@qfleet/protocol';
 import { TokensService } from '../auth/tokens.service';
 import { UI_MAX_FRAME_BYTES, refuseRootNamespace } from '../sockets/socket-limits';
 
+const tokenRoom = (tokenId: string) => `token:${tokenId}`;
+
 /**
  * The `/ui` namespace: live progress for the dashboard and `qfleet rollout watch`. Read-only,
  * so any API token (viewer and up) may listen; the token goes in the handshake's `auth`.
@@ -26,10 +28,23 @@ export class UiGateway implements OnGatewayInit {
       if (typeof token !== 'string' || !token) return next(new Error('an API token is required (auth: {token})'));
       this.tokens
         .authenticate(token)
-        .then((actor) => (actor ? next() : next(new Error('unknown API token'))))
+        .then((actor) => {
+          if (!actor) return next(new Error('unknown API token'));
+          // One room per token: deleting the token drops its sockets on every replica.
+          void socket.join(tokenRoom(actor.tokenId));
+          next();
+        })
         .catch((e: Error) => next(new Error(`cannot authenticate now: ${e.message}`)));
     });
     this.logger.log(`live progress on ${UI_NAMESPACE}`);
+  }
+
+  /**
+   * Drops every open socket of a token that was deleted (through the Redis adapter, on every
+   * replica): a socket authenticated once must not outlive its token.
+   */
+  disconnectToken(tokenId: string): void {
+    this.namespace?.in(tokenRoom(tokenId)).disconnectSockets(true);
   }
 
   rolloutProgress(summary: RolloutSummary): void {
