@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { writeJsonAtomic } from './durable-fs';
 import { sha256 } from './qmail';
 
@@ -34,11 +34,25 @@ export function hashManagedFiles(qmailHome: string, paths: string[]): Record<str
   const hashes: Record<string, string> = {};
   for (const rel of paths) {
     try {
-      hashes[rel] = sha256(readFileSync(join(qmailHome, rel)));
+      hashes[rel] = hashInside(qmailHome, join(qmailHome, rel));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
     }
   }
   return hashes;
+}
+
+/**
+ * A managed name that is a link out of the qmail home (the alias user owns `~alias` and can plant
+ * one) is hashed by its link text, not by what it points at: the hash of a root-only file must
+ * not leave the host, and the mismatch shows as drift. Links inside the home (LWQ's
+ * `.qmail-mailer-daemon -> .qmail-postmaster`) are hashed by content, as qmail reads them.
+ */
+function hashInside(qmailHome: string, file: string): string {
+  if (!lstatSync(file).isSymbolicLink()) return sha256(readFileSync(file));
+  const home = realpathSync(qmailHome);
+  const target = realpathSync(file);
+  if (target.startsWith(home + sep)) return sha256(readFileSync(target));
+  return sha256(Buffer.from(`symlink:${readlinkSync(file)}`));
 }

@@ -3,7 +3,8 @@ import { chmod, chown, link, lstat, mkdir, readdir, readFile, rm, symlink, write
 import { join } from 'node:path';
 import type { ConfigApply, FileEntry } from '@qfleet/protocol';
 import { createPostStepRunner } from '../post-steps';
-import { applyRevision, recoverJournal, type ApplyContext } from '.';
+import { applyRevision, hashManagedFiles, recoverJournal, type ApplyContext } from '.';
+import { sha256 } from './qmail';
 import { installProgram, makeQmailTree, newuThatFails, snapshotTree, type QmailTree } from './test-support/qmail-tree';
 
 /**
@@ -142,5 +143,26 @@ describe('a full file system during an apply', () => {
     expect(ack.error!.message).toContain('ENOSPC');
     expect(await snapshotTree(tree.home)).toEqual(before);
     await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
+  });
+});
+
+describe('hashing managed files for hello and reports', () => {
+  beforeEach(async () => {
+    tree = await makeQmailTree({ 'alias/.qmail-postmaster': '&admin@example.net\n' });
+  });
+  afterEach(() => tree.cleanup());
+
+  it('hashes a link out of the qmail home by its link text, never by the file it points at', async () => {
+    const secret = await rootOnlyFile('root:SECRET\n');
+    await symlink(secret, join(tree.home, 'alias/.qmail-sales'));
+    await symlink('.qmail-postmaster', join(tree.home, 'alias/.qmail-mailer-daemon'));
+
+    const hashes = hashManagedFiles(tree.home, ['alias/.qmail-sales', 'alias/.qmail-mailer-daemon', 'alias/.qmail-absent']);
+
+    expect(hashes['alias/.qmail-sales']).toBe(sha256(`symlink:${secret}`));
+    expect(hashes['alias/.qmail-sales']).not.toBe(sha256('root:SECRET\n'));
+    // A link inside the home is what qmail reads: hashed by content.
+    expect(hashes['alias/.qmail-mailer-daemon']).toBe(sha256('&admin@example.net\n'));
+    expect(hashes).not.toHaveProperty('alias/.qmail-absent');
   });
 });

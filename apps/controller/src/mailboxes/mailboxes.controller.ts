@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUID
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { DELETE_IDS_MAX } from '@qfleet/protocol';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { InvalidInput } from '../errors/errors';
 import { CurrentActor } from '../auth/actor.decorator';
@@ -19,7 +20,7 @@ const SearchBody = z.strictObject({
   perPage: z.number().int().min(1).max(200).default(20),
   search: z.unknown(),
 });
-const DeleteBody = z.strictObject({ ids: z.array(z.string().min(1).max(200)).min(1).max(10_000) });
+const DeleteBody = z.strictObject({ ids: z.array(z.string().min(1).max(200)).min(1).max(DELETE_IDS_MAX) });
 
 /** Users' mailboxes on one host, through its agent (Webmin's "Read User Mail"). */
 @ApiTags('mailboxes')

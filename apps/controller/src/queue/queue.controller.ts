@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUID
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { QUEUE_SORTS } from '@qfleet/protocol';
+import { DELETE_IDS_MAX, QUEUE_SORTS } from '@qfleet/protocol';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
@@ -14,7 +14,7 @@ const ListQuery = z.object({
   sort: z.enum(QUEUE_SORTS).default('date'),
   order: z.enum(['asc', 'desc']).default('desc'),
 });
-const DeleteBody = z.strictObject({ ids: z.array(z.number().int().min(1)).min(1).max(10_000) });
+const DeleteBody = z.strictObject({ ids: z.array(z.number().int().min(1)).min(1).max(DELETE_IDS_MAX) });
 
 /** One host's queue, as qmail-qread sees it, through its agent (the Webmin "Mail Queue" page). */
 @ApiTags('queue')
