@@ -109,6 +109,13 @@ export class ApplyDispatcher {
       this.logger.warn(`host ${host.name}: malformed acknowledgement (${describeProblems(parsed.problems)})`);
       return;
     }
+    // The ack answers this emit: a revision other than the one sent (replayed, from the
+    // future, or another host's) would move the host's applied or failed revision to a
+    // number no agent was given, so it is dropped like a malformed one.
+    if (parsed.value.revision !== config.revision) {
+      this.logger.warn(`host ${host.name}: acknowledgement names revision ${parsed.value.revision}, but revision ${config.revision} was sent; ignored`);
+      return;
+    }
     await this.recordAck(hostId, host.name, parsed.value);
   }
 
