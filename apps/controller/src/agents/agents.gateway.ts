@@ -83,8 +83,8 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       const size = typeof packet.data === 'string' ? Buffer.byteLength(packet.data) : Buffer.isBuffer(packet.data) ? packet.data.length : 0;
       if (size > MAX_SOCKET_PAYLOAD_BYTES) this.refuse(socket, `payload of ${size} bytes is over the ${MAX_SOCKET_PAYLOAD_BYTES}-byte limit`);
     });
-    socket.on(AgentEvent.hello, (payload: unknown) => void this.onReport(socket, payload, 'hello'));
-    socket.on(AgentEvent.report, (payload: unknown) => void this.onReport(socket, payload, 'report'));
+    socket.on(AgentEvent.hello, (payload: unknown) => this.handleReport(socket, payload, 'hello'));
+    socket.on(AgentEvent.report, (payload: unknown) => this.handleReport(socket, payload, 'report'));
     socket.on(AgentEvent.queueStats, (payload: unknown) => {
       const parsed = parsePayload(QueueStatsSchema, payload);
       if (!parsed.ok) return this.refuse(socket, `invalid queue.stats: ${describeProblems(parsed.problems)}`);
@@ -99,6 +99,15 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     this.sessions.detach(hostId, socket);
     this.logger.log(`host ${hostName} disconnected`);
     void this.prisma.host.update({ where: { id: hostId }, data: { lastSeen: new Date() } }).catch(() => undefined);
+  }
+
+  /**
+   * A report that cannot be stored (the database restarting) is dropped with a warning: the
+   * agent sends the same facts again at its next report, so nothing is lost, and an unhandled
+   * rejection here would take the whole controller down.
+   */
+  private handleReport(socket: AgentSocket, payload: unknown, kind: 'hello' | 'report'): void {
+    this.onReport(socket, payload, kind).catch((e: Error) => this.logger.warn(`host ${socket.data.hostName}: ${kind} not stored: ${e.message.split('\n').at(-1)}`));
   }
 
   private async onReport(socket: AgentSocket, payload: unknown, kind: 'hello' | 'report'): Promise<void> {

@@ -10,6 +10,9 @@ import type { Host, Prisma } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
 
+/** How long an ack is tried again while the database cannot store it. */
+const ACK_STORE_RETRY_MS = 60_000;
+
 /**
  * Makes a connected host converge on its newest revision (DESIGN.md "How a change reaches
  * a host", 3–4). Desired state converges; nothing is queued per message: at most one apply
@@ -132,13 +135,29 @@ export class ApplyDispatcher {
     });
   }
 
+  /**
+   * Stores the ack, trying again while the database is away (a PostgreSQL restart): the ack
+   * is sent once, and a failed revision is known only from it (reports carry the applied
+   * revision, not the failed one), so it is not given up on at the first error.
+   */
   private async recordAck(hostId: string, name: string, ack: ApplyAck): Promise<void> {
     const lastApply = { ...ack, at: new Date().toISOString() } as unknown as Prisma.InputJsonValue;
+    const data = ack.ok ? { appliedRevision: ack.revision, failedRevision: null, lastApply } : { failedRevision: ack.revision, lastApply };
+    const deadline = Date.now() + ACK_STORE_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.prisma.host.update({ where: { id: hostId }, data });
+        break;
+      } catch (e) {
+        // A host deleted meanwhile (P2025) has nothing to store the ack on.
+        if (Date.now() >= deadline || (e as { code?: string }).code === 'P2025') throw e;
+        this.logger.warn(`host ${name}: cannot store the acknowledgement of revision ${ack.revision} (attempt ${attempt}): ${(e as Error).message.split('\n').at(-1)}; trying again`);
+        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
+      }
+    }
     if (ack.ok) {
-      await this.prisma.host.update({ where: { id: hostId }, data: { appliedRevision: ack.revision, failedRevision: null, lastApply } });
       this.logger.log(`host ${name}: revision ${ack.revision} applied in ${ack.ms} ms, changed ${ack.changed.length} file(s)${ack.skipped.length ? `, skipped ${ack.skipped.join(', ')}` : ''}`);
     } else {
-      await this.prisma.host.update({ where: { id: hostId }, data: { failedRevision: ack.revision, lastApply } });
       this.logger.warn(`host ${name}: revision ${ack.revision} failed at ${ack.error?.step}${ack.error?.file ? ` (${ack.error.file})` : ''}: ${ack.error?.message}`);
     }
     this.progress.emit('host', hostId);
