@@ -47,7 +47,7 @@ export class RogueController {
   }
 
   /** Sends a config.apply and resolves with the agent's ack. */
-  async apply(payload: unknown, timeoutMs = 20_000): Promise<any> {
+  async apply(payload: unknown, timeoutMs = 20_000): Promise<unknown> {
     const socket = await this.connected();
     return socket.timeout(timeoutMs).emitWithAck(AgentEvent.configApply, payload);
   }
