@@ -125,6 +125,9 @@ export class ApplyDispatcher {
   /** The ack, or an error on timeout or as soon as the socket goes (a crashed agent never answers). */
   private emitApply(socket: Socket, message: ConfigApply): Promise<unknown> {
     return new Promise((resolve, reject) => {
+      // Gone while the revision was read from the database: its disconnect event has passed,
+      // so waiting for it (or the ack) would hold this host's apply slot for the whole timeout.
+      if (!socket.connected) return reject(new Error('the agent disconnected'));
       const onDisconnect = () => reject(new Error('the agent disconnected'));
       socket.once('disconnect', onDisconnect);
       socket.timeout(this.settings.applyTimeoutMs).emit(AgentEvent.configApply, message, (err: Error | null, ack: unknown) => {
