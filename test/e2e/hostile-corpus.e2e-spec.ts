@@ -21,7 +21,10 @@ import { CORPUS } from '../security/corpus';
  */
 const KNOWN_OPEN: number[] = process.env['QFLEET_CORPUS_KNOWN_OPEN'] !== undefined ? process.env['QFLEET_CORPUS_KNOWN_OPEN'].split(',').filter(Boolean).map(Number) : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13];
 
-const runnable = (c: HostileCase) => c.hole === undefined || !KNOWN_OPEN.includes(c.hole);
+/** QFLEET_CORPUS_ONLY=id,id runs just those cases (to look at one hole). */
+const ONLY = process.env['QFLEET_CORPUS_ONLY']?.split(',').filter(Boolean);
+
+const runnable = (c: HostileCase) => (ONLY ? ONLY.includes(c.id) : c.hole === undefined || !KNOWN_OPEN.includes(c.hole));
 
 /**
  * The hostile corpus (test/security/corpus.ts) against one real controller, real agents on
