@@ -104,8 +104,8 @@ export const CORPUS: HostileCase[] = [
 
   // ——— one caller stalls everyone ———
   { kind: 'rest', id: 'backtracking-pattern', hole: 6, why: 'a glob matcher that backtracks blocked the event loop for 51 s', method: 'POST', path: '/api/queue/find', token: 'viewer', body: { target: { names: ['*?*?*?*?*?*?*?*?*?*?*?*?*?*Z'] }, criteria: { sender: 'x' } }, expect: { status: [200, 400], maxMs: 2000 } },
-  { kind: 'rest', id: 'many-patterns', hole: 6, why: 'patterns are limited in count', method: 'POST', path: '/api/queue/find', token: 'viewer', body: { target: { names: { $list: 'mx{i}*', times: 10_000 } }, criteria: { sender: 'x' } }, expect: { status: 400, field: 'target.names' } },
-  { kind: 'rest', id: 'long-pattern', hole: 6, why: 'patterns are limited in length', method: 'POST', path: '/api/rollouts', token: 'operator', body: { target: { names: [{ $repeat: '*a', times: 5000 }] }, change: { add: { locals: ['x.example'] } }, dryRun: true }, expect: { status: 400, field: 'target.names[0]' } },
+  { kind: 'rest', id: 'many-patterns', why: 'patterns are limited in count (hole 6)', method: 'POST', path: '/api/queue/find', token: 'viewer', body: { target: { names: { $list: 'mx{i}*', times: 10_000 } }, criteria: { sender: 'x' } }, expect: { status: 400, field: 'target.names' } },
+  { kind: 'rest', id: 'long-pattern', why: 'patterns are limited in length (hole 6)', method: 'POST', path: '/api/rollouts', token: 'operator', body: { target: { names: [{ $repeat: '*a', times: 5000 }] }, change: { add: { locals: ['x.example'] } }, dryRun: true }, expect: { status: 400, field: 'target.names[0]' } },
   { kind: 'rest', id: 'quadratic-validation', hole: 7, why: '10,000 locals and rcpthosts blocked the controller for 32 s', method: 'PUT', path: cfg('beta'), token: 'admin', body: { me: 'not a host name!', locals: { $list: 'd{i}.example', times: 10_000 }, rcpthosts: { $list: 'r{i}.example', times: 10_000 } }, expect: { status: 400, field: 'me', maxMs: 1000 } },
   { kind: 'rest', id: 'queue-delete-nothing', hole: 12, why: 'deleting ids that do not exist stopped and restarted qmail-send', method: 'POST', path: '/api/hosts/{alpha}/queue/delete', token: 'operator', body: { ids: { $list: 999_999, times: 1 } }, serviceUntouched: true, expect: { status: [200, 404] }, mayChange: ['audit'] },
 
@@ -128,7 +128,7 @@ export const CORPUS: HostileCase[] = [
   { kind: 'socket', id: 'ui-no-token', why: 'live progress is for token holders', namespace: '/ui', expect: { connectError: 'API token is required' } },
   { kind: 'socket', id: 'ui-agent-secret', why: "a mail host's secret is not an API token", namespace: '/ui', auth: { token: '{agentSecret}' }, expect: { connectError: 'unknown API token' } },
   { kind: 'socket', id: 'root-namespace-open', hole: 13, why: 'the root namespace accepted sockets without a token', namespace: '/', expect: { connectError: '.' } },
-  { kind: 'socket', id: 'ui-huge-handshake', hole: 8, why: '30 MB pre-auth handshakes were read into memory', namespace: '/ui', auth: { token: { $repeat: 'x', times: 30_000_000 } }, expect: { connectError: '.' } },
+  { kind: 'socket', id: 'ui-huge-handshake', why: 'a 30 MB pre-auth handshake is refused (what it costs in memory is hole 8, measured by its fix)', namespace: '/ui', auth: { token: { $repeat: 'x', times: 30_000_000 } }, expect: { connectError: '.' } },
 
   // ——— sockets: malformed events from an authenticated agent ———
   { kind: 'socket', id: 'hello-not-object', why: 'a payload is an object', namespace: '/agents', auth: { token: '{agentSecret}' }, emit: [{ event: 'hello', payload: 'hello' }], expect: { refused: 'invalid hello' } },
