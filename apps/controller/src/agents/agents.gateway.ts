@@ -122,8 +122,8 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
         .then((ok) => (ok ? next() : this.refuse(socket, `more than ${this.events.perMinute} events a minute (QFLEET_AGENT_EVENTS_PER_MINUTE)`)))
         .catch(() => next());
     });
-    socket.on(AgentEvent.hello, (payload: unknown) => void this.onReport(socket, payload, 'hello'));
-    socket.on(AgentEvent.report, (payload: unknown) => void this.onReport(socket, payload, 'report'));
+    socket.on(AgentEvent.hello, (payload: unknown) => this.handleReport(socket, payload, 'hello'));
+    socket.on(AgentEvent.report, (payload: unknown) => this.handleReport(socket, payload, 'report'));
     socket.on(AgentEvent.queueStats, async (payload: unknown) => {
       if (!(await this.ready.get(socket))) return;
       const parsed = parsePayload(QueueStatsSchema, payload);
@@ -173,6 +173,15 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     this.fanout.dropHost(hostId);
     this.logger.log(`host ${hostName} (${hostId}) enrolled`);
     return true;
+  }
+
+  /**
+   * A report that cannot be stored (the database restarting) is dropped with a warning: the
+   * agent sends the same facts again at its next report, so nothing is lost, and an unhandled
+   * rejection here would take the whole controller down.
+   */
+  private handleReport(socket: AgentSocket, payload: unknown, kind: 'hello' | 'report'): void {
+    this.onReport(socket, payload, kind).catch((e: Error) => this.logger.warn(`host ${socket.data.hostName}: ${kind} not stored: ${e.message.split('\n').at(-1)}`));
   }
 
   private async onReport(socket: AgentSocket, payload: unknown, kind: 'hello' | 'report'): Promise<void> {

@@ -10,6 +10,9 @@ import type { Host, Prisma } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
 
+/** How long an ack is tried again while the database cannot store it. */
+const ACK_STORE_RETRY_MS = 60_000;
+
 /**
  * Makes a connected host converge on its newest revision (DESIGN.md "How a change reaches
  * a host", 3–4). Desired state converges; nothing is queued per message: at most one apply
@@ -109,12 +112,22 @@ export class ApplyDispatcher {
       this.logger.warn(`host ${host.name}: malformed acknowledgement (${describeProblems(parsed.problems)})`);
       return;
     }
+    // The ack answers this emit: a revision other than the one sent (replayed, from the
+    // future, or another host's) would move the host's applied or failed revision to a
+    // number no agent was given, so it is dropped like a malformed one.
+    if (parsed.value.revision !== config.revision) {
+      this.logger.warn(`host ${host.name}: acknowledgement names revision ${parsed.value.revision}, but revision ${config.revision} was sent; ignored`);
+      return;
+    }
     await this.recordAck(hostId, host.name, parsed.value);
   }
 
   /** The ack, or an error on timeout or as soon as the socket goes (a crashed agent never answers). */
   private emitApply(socket: Socket, message: ConfigApply): Promise<unknown> {
     return new Promise((resolve, reject) => {
+      // Gone while the revision was read from the database: its disconnect event has passed,
+      // so waiting for it (or the ack) would hold this host's apply slot for the whole timeout.
+      if (!socket.connected) return reject(new Error('the agent disconnected'));
       const onDisconnect = () => reject(new Error('the agent disconnected'));
       socket.once('disconnect', onDisconnect);
       socket.timeout(this.settings.applyTimeoutMs).emit(AgentEvent.configApply, message, (err: Error | null, ack: unknown) => {
@@ -125,13 +138,29 @@ export class ApplyDispatcher {
     });
   }
 
+  /**
+   * Stores the ack, trying again while the database is away (a PostgreSQL restart): the ack
+   * is sent once, and a failed revision is known only from it (reports carry the applied
+   * revision, not the failed one), so it is not given up on at the first error.
+   */
   private async recordAck(hostId: string, name: string, ack: ApplyAck): Promise<void> {
     const lastApply = { ...ack, at: new Date().toISOString() } as unknown as Prisma.InputJsonValue;
+    const data = ack.ok ? { appliedRevision: ack.revision, failedRevision: null, lastApply } : { failedRevision: ack.revision, lastApply };
+    const deadline = Date.now() + ACK_STORE_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.prisma.host.update({ where: { id: hostId }, data });
+        break;
+      } catch (e) {
+        // A host deleted meanwhile (P2025) has nothing to store the ack on.
+        if (Date.now() >= deadline || (e as { code?: string }).code === 'P2025') throw e;
+        this.logger.warn(`host ${name}: cannot store the acknowledgement of revision ${ack.revision} (attempt ${attempt}): ${(e as Error).message.split('\n').at(-1)}; trying again`);
+        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
+      }
+    }
     if (ack.ok) {
-      await this.prisma.host.update({ where: { id: hostId }, data: { appliedRevision: ack.revision, failedRevision: null, lastApply } });
       this.logger.log(`host ${name}: revision ${ack.revision} applied in ${ack.ms} ms, changed ${ack.changed.length} file(s)${ack.skipped.length ? `, skipped ${ack.skipped.join(', ')}` : ''}`);
     } else {
-      await this.prisma.host.update({ where: { id: hostId }, data: { failedRevision: ack.revision, lastApply } });
       this.logger.warn(`host ${name}: revision ${ack.revision} failed at ${ack.error?.step}${ack.error?.file ? ` (${ack.error.file})` : ''}: ${ack.error?.message}`);
     }
     this.progress.emit('host', hostId);
