@@ -59,6 +59,7 @@ describe('the HTTP and socket surface', () => {
     // Authenticated: a 1 MB event is read (and refused for what it says, not for its size).
     const host = await ctl.createHost('large-frames.example.net');
     const agent = open(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, auth: { token: host.enrollToken } });
+    confirmEnrolment(agent);
     try {
       expect(await outcome(agent)).toEqual({ connected: true });
       const refused = new Promise<{ message: string }>((resolve) => agent.on('refused', resolve));
@@ -99,6 +100,7 @@ describe('the HTTP and socket surface', () => {
   it('ignores unknown events on /ui and /agents and goes on serving the socket', async () => {
     const host = await ctl.createHost('unknown-events.example.net');
     const agent = open(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, auth: { token: host.enrollToken } });
+    confirmEnrolment(agent);
     const ui = open(`${ctl.url}/ui`, { auth: { token: ADMIN_TOKEN } });
     try {
       expect(await outcome(agent)).toEqual({ connected: true });
@@ -203,6 +205,7 @@ describe('rate limits', () => {
   it('refuses an agent that floods events, with a log line', async () => {
     const host = await ctl.createHost('flood.example.net');
     const agent = open(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, auth: { token: host.enrollToken } });
+    confirmEnrolment(agent);
     try {
       expect(await outcome(agent)).toEqual({ connected: true });
       const refused = new Promise<{ message: string }>((resolve) => agent.on('refused', resolve));
@@ -227,3 +230,8 @@ describe('rate limits', () => {
     expect((await res.json()).message).toMatch(/made more than 10 requests without a valid token this minute \(QFLEET_RATE_LIMIT_ANONYMOUS\)/);
   });
 });
+
+/** An enrolling agent's events count once it acks that it stored its secret (as the real agent does). */
+function confirmEnrolment(agent: Socket): void {
+  agent.on('enrolled', (_payload: unknown, ack: (answer: { stored: true }) => void) => ack({ stored: true }));
+}

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
+import { AGENT_SOCKET_PATH } from '@qfleet/protocol';
 import { TestController } from '../support/controller';
 import { startAgent } from '../support/agent';
 import { runCli } from '../support/cli';
@@ -12,7 +13,7 @@ import { waitFor, type Proc } from '../support/processes';
 
 /** Connects to the `/agents` namespace with a token: the handshake's verdict, and the socket. */
 function agentSocket(url: string, token: string): Promise<{ socket: Socket; error?: string }> {
-  const socket = io(`${url}/agents`, { auth: { token }, transports: ['websocket'], reconnection: false });
+  const socket = io(`${url}/agents`, { path: AGENT_SOCKET_PATH, auth: { token }, transports: ['websocket'], reconnection: false });
   return new Promise((resolve) => {
     socket.once('connect', () => resolve({ socket }));
     socket.once('connect_error', (e) => (socket.close(), resolve({ socket, error: e.message })));
@@ -95,7 +96,7 @@ describe.each(testDatabases())('agent and token identity on the %s database', (d
   it('an enrolment whose secret was never stored does not spend the enrol token', async () => {
     const host = await ctl.createHost('lost-ack.example.net');
     // An agent that receives its secret and dies before storing it: no ack.
-    const first = io(`${ctl.url}/agents`, { auth: { token: host.enrollToken }, transports: ['websocket'], reconnection: false });
+    const first = io(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, auth: { token: host.enrollToken }, transports: ['websocket'], reconnection: false });
     sockets.push(first);
     // Listening before the connection opens: `enrolled` follows the connect at once.
     const lost = await new Promise<{ secret: string }>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
-import { AGENT_NAMESPACE, AgentEvent } from '@qfleet/protocol';
+import { AGENT_NAMESPACE, AGENT_SOCKET_PATH, AgentEvent } from '@qfleet/protocol';
 
 /**
  * A controller the test controls, speaking the `/agents` protocol
@@ -26,7 +26,7 @@ export class RogueController {
 
   static async start(): Promise<RogueController> {
     const server = http.createServer();
-    const io = new Server(server, { transports: ['websocket'], maxHttpBufferSize: 64 * 1024 * 1024 });
+    const io = new Server(server, { path: AGENT_SOCKET_PATH, transports: ['websocket'], maxHttpBufferSize: 64 * 1024 * 1024 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return new RogueController(server, io, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   }
