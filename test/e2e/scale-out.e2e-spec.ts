@@ -5,6 +5,8 @@ import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { TestFleet } from '../support/fleet';
 import { waitFor } from '../support/processes';
 import { QueueFixture } from '../support/queue-fixture';
+import { makeMailHomes } from '../support/mail-scenario';
+import { SupervisedQmailSend } from '../support/supervise';
 
 const REDIS = process.env['QFLEET_TEST_REDIS_URL'];
 const PG = process.env['QFLEET_TEST_PG_URL'];
@@ -12,7 +14,8 @@ const PG = process.env['QFLEET_TEST_PG_URL'];
 /**
  * Two controller replicas on one PostgreSQL, sharing socket.io events through Redis (DESIGN.md
  * "Data and scale"): a change made on one replica reaches an agent connected to the other, a
- * rollout run by one waits for agents on both, and its progress reaches a dashboard on either.
+ * rollout run by one waits for agents on both, and its progress reaches a dashboard on either;
+ * the queue, mailboxes, actions and file reads of an agent answer through either replica.
  * Runs when QFLEET_TEST_PG_URL and QFLEET_TEST_REDIS_URL are set (CI sets both).
  */
 (PG && REDIS ? describe : describe.skip)('two controller replicas on PostgreSQL and Redis', () => {
@@ -21,6 +24,11 @@ const PG = process.env['QFLEET_TEST_PG_URL'];
   let onA: TestFleet;
   let onB: TestFleet;
   let ui: Socket;
+  let qmailSend: SupervisedQmailSend;
+  let queuedId: number;
+  const homes = makeMailHomes();
+  // Over two 256 KB chunks: the raw download takes three round trips to the other replica.
+  const bigBody = `Subject: big report\n\n${'0123456789abcdef'.repeat(40_000)}\n`;
   const progress: { id: string; status: string }[] = [];
 
   beforeAll(async () => {
@@ -30,8 +38,13 @@ const PG = process.env['QFLEET_TEST_PG_URL'];
     b = await TestController.replicaOf(a);
     onA = new TestFleet(a);
     onB = new TestFleet(b);
-    const a1 = await onA.add('a1.example.net', ['web'], { agentArgs: ['--queue-interval', '1'] });
-    new QueueFixture(path.join(a1.qmail.home, 'queue')).add({ sender: 's@corp.example', recipients: [{ kind: 'remote', address: 'r@far.example' }] });
+    qmailSend = new SupervisedQmailSend();
+    await waitFor('qmail-send stand-in up', () => qmailSend.events().includes('start'));
+    const a1 = await onA.add('a1.example.net', ['web'], {
+      agentArgs: ['--queue-interval', '1', '--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', homes.passwd, '--mailbox', 'maildir'],
+    });
+    a1.qmail.installStandIn('qmail-tcpok', `#!/bin/sh\necho qmail-tcpok >> ${a1.qmail.home}/bin/calls.log\n`);
+    queuedId = new QueueFixture(path.join(a1.qmail.home, 'queue')).add({ sender: 's@corp.example', recipients: [{ kind: 'remote', address: 'r@far.example' }], body: bigBody });
     await onB.add('b1.example.net', ['web']);
     await waitFor('both agents connected', async () => ((await a.api('GET', '/api/hosts')).body as { lastSeen: string | null }[]).every((h) => h.lastSeen));
     ui = io(`${a.url}/ui`, { auth: { token: ADMIN_TOKEN }, transports: ['websocket'] });
@@ -43,8 +56,10 @@ const PG = process.env['QFLEET_TEST_PG_URL'];
     ui?.close();
     await onA?.cleanUp();
     await onB?.cleanUp();
+    await qmailSend?.stop();
     await b?.stop();
     await a?.stop();
+    homes.remove();
   });
 
   it('either replica shows every host connected, with the queue figures its agent sent to the other', async () => {
@@ -86,5 +101,60 @@ const PG = process.env['QFLEET_TEST_PG_URL'];
     expect(onA.hosts[0].qmail.read('control/locals')).toBe('web.example\na1.example\nshared.example\n');
     expect(onB.hosts[0].qmail.read('control/locals')).toBe('web.example\nshared.example\n');
     await waitFor('progress reached the dashboard on replica a', () => progress.some((p) => p.id === id && p.status === 'completed'));
+  });
+
+  describe('through the replica that does not hold the agent', () => {
+    const hostId = () => onA.hosts[0].id;
+
+    it('lists the queue, reads a message, and downloads it in chunks byte for byte', async () => {
+      const list = await b.api('GET', `/api/hosts/${hostId()}/queue`);
+      expect(list.status).toBe(200);
+      expect(list.body.messages.map((m: { id: number; sender: string }) => [m.id, m.sender])).toEqual([[queuedId, 's@corp.example']]);
+      const read = await b.api('GET', `/api/hosts/${hostId()}/queue/${queuedId}`);
+      expect(read.status).toBe(200);
+      expect(read.body.parsed).toMatchObject({ subject: 'big report', truncated: true });
+      const raw = await fetch(`${b.url}/api/hosts/${hostId()}/queue/${queuedId}/raw`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(raw.status).toBe(200);
+      const mess = Object.entries(onA.hosts[0].qmail.snapshot()).find(([p]) => p.startsWith('queue/mess/') && p.endsWith(`/${queuedId}`));
+      expect(Buffer.from(await raw.arrayBuffer()).toString()).toBe(mess?.[1]);
+      // The agent's own error still maps to its HTTP status across replicas.
+      expect((await b.api('GET', `/api/hosts/${hostId()}/queue/999999999`)).status).toBe(404);
+    });
+
+    it('finds queued messages across the fleet with the agent counted as connected', async () => {
+      const find = await b.api('POST', '/api/queue/find', { target: { hosts: [hostId()] }, criteria: { sender: 's@corp' } });
+      expect(find.status).toBe(200);
+      expect(find.body.hosts).toEqual([expect.objectContaining({ name: 'a1.example.net', connected: true, count: 1, ids: [queuedId] })]);
+    });
+
+    it('reads a mailbox message', async () => {
+      const list = await b.api('GET', `/api/hosts/${hostId()}/mailboxes/joe/messages`);
+      expect(list.status).toBe(200);
+      expect(list.body.messages.map((m: { subject: string }) => m.subject)).toEqual(['Weekly news', 'Budget meeting']);
+      const read = await b.api('GET', `/api/hosts/${hostId()}/mailboxes/joe/messages/${encodeURIComponent(list.body.messages[1].id)}`);
+      expect(read.status).toBe(200);
+      expect(read.body.parsed.text).toContain('At ten.');
+    });
+
+    it('flushes the queue under daemontools, and runs a fleet action', async () => {
+      const before = qmailSend.events().length;
+      const flush = await b.api('POST', `/api/hosts/${hostId()}/queue/flush`);
+      expect(flush.status).toBe(200);
+      expect(flush.body).toEqual({ ran: ['qmail-tcpok', 'alrm'], skipped: [] });
+      await waitFor('the ALRM', () => qmailSend.events().slice(before).includes('alrm'));
+      expect(onA.hosts[0].qmail.calls()).toContain('qmail-tcpok');
+      const beforeReload = qmailSend.events().length;
+      const fleet = await b.api('POST', '/api/actions', { target: { hosts: [hostId()] }, action: 'reload' });
+      expect(fleet.status).toBe(200);
+      expect(fleet.body).toMatchObject({ ok: 1, failed: 0, hosts: [{ name: 'a1.example.net', ok: true }] });
+      await waitFor('the HUP', () => qmailSend.events().slice(beforeReload).includes('hup'));
+    });
+
+    it('reads the host\'s files for an import dry run', async () => {
+      const dry = await b.api('POST', `/api/hosts/${hostId()}/import`, { dryRun: true });
+      expect(dry.status).toBe(200);
+      expect(dry.body.revision).toBeNull();
+      expect(dry.body.document.locals).toEqual((onA.hosts[0].qmail.read('control/locals') ?? '').trim().split('\n'));
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
   parsePayload,
   type ApplyAck,
   type EnrolledAck,
+  type FilesReadAnswer,
 } from '@qfleet/protocol';
 import { applyRevision, type ApplyContext } from '../apply';
 import type { ServiceBackend } from '../post-steps';
@@ -23,7 +24,7 @@ import { readCredentials, writeCredentials } from '../state/credentials';
 import { collectHostFacts } from '../report/host-facts';
 import { readQmailFiles } from '../report/read-files';
 import { startQueueReporter } from '../report/queue-reporter';
-import { registerRequestHandlers } from '../requests';
+import { errorOf, registerRequestHandlers, type Answer } from '../requests';
 import { registerActionHandlers } from '../actions';
 
 export class TokenRefused extends Error {}
@@ -190,18 +191,23 @@ export async function runControllerLink(
       .catch((e) => log.error({ err: e }, 'apply crashed'));
   });
 
-  socket.on(AgentEvent.filesRead, (payload: unknown, ack?: (a: unknown) => void) => {
+  // Answered like every other request ({ok, result} or {ok: false, error}), so the controller
+  // reads it with the same code on whichever replica asked.
+  socket.on(AgentEvent.filesRead, (payload: unknown, ack?: (a: Answer<FilesReadAnswer>) => void) => {
     if (typeof ack !== 'function') return;
-    const parsed = parsePayload(FilesReadSchema, payload);
-    if (!parsed.ok) return ack({ files: {}, skipped: [{ path: '', reason: describeProblems(parsed.problems) }] });
+    const parsed = parsePayload(FilesReadSchema, payload ?? {});
+    if (!parsed.ok) return ack({ ok: false, error: { code: 'invalid', message: describeProblems(parsed.problems) } });
     // Read between applies, never in the middle of one.
     applying = applying
       .then(async () => {
-        const answer = await readQmailFiles(settings.qmailHome, parsed.value.paths);
-        const oversize = oversizePayload('files.read answer', [answer]);
-        ack(oversize ? { files: {}, skipped: [{ path: '', reason: oversize }] } : answer);
+        const result = await readQmailFiles(settings.qmailHome, parsed.value.paths);
+        const oversize = oversizePayload('files.read answer', [{ ok: true, result }]);
+        ack(oversize ? { ok: false, error: { code: 'failed', message: oversize } } : { ok: true, result });
       })
-      .catch((e) => log.error({ err: e }, 'reading files failed'));
+      .catch((e: Error) => {
+        log.error({ err: e }, 'reading files failed');
+        ack({ ok: false, error: errorOf(e) });
+      });
   });
 
   const timer = setInterval(() => {

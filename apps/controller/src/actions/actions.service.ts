@@ -4,7 +4,7 @@ import { PrismaService } from '../database/prisma.service';
 import { hostsOfTarget } from '../hosts/fleet-target';
 import { mapLimit } from '../hosts/map-limit';
 import { AgentRequests } from '../agents/agent-requests.service';
-import { AgentSessions } from '../agents/agent-sessions';
+import { AgentFanout } from '../agents/agent-fanout';
 import { AuditService } from '../audit/audit.service';
 import { InvalidInput } from '../errors/errors';
 import type { Actor } from '../auth/roles';
@@ -27,7 +27,7 @@ export class ActionsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly agents: AgentRequests,
-    private readonly sessions: AgentSessions,
+    private readonly fanout: AgentFanout,
     private readonly audit: AuditService,
   ) {}
 
@@ -50,8 +50,10 @@ export class ActionsService {
   /** Every targeted host, at most FLEET_CONCURRENCY at a time; one audit entry for the lot. */
   async runFleet(target: FleetTarget, action: Action, actor: Actor): Promise<{ action: Action; hosts: HostActionResult[]; ok: number; failed: number }> {
     const hosts = await hostsOfTarget(this.prisma, target);
+    // Connected to any replica: the request reaches the agent wherever it is.
+    const online = await this.fanout.connected(hosts.map((h) => h.id));
     const results = await mapLimit(hosts, FLEET_CONCURRENCY, async (h): Promise<HostActionResult> => {
-      if (!this.sessions.isConnected(h.id)) return { hostId: h.id, name: h.name, ok: false, error: 'not connected' };
+      if (!online.has(h.id)) return { hostId: h.id, name: h.name, ok: false, error: 'not connected' };
       try {
         const result = await this.agents.ask(h.id, ActionRequest.run, { action }, ActionResultSchema, ACTION_TIMEOUT_MS);
         return { hostId: h.id, name: h.name, ok: true, result };

@@ -1,43 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import type { z } from 'zod';
-import { AgentEvent, FilesReadAnswerSchema, answerSchema, describeProblems, parsePayload, type FilesReadAnswer } from '@qfleet/protocol';
+import { answerSchema, describeProblems, parsePayload } from '@qfleet/protocol';
 import { AgentFailed, Conflict, InvalidInput, NotFound } from '../errors/errors';
 import { AgentSessions } from './agent-sessions';
+import { AgentFanout } from './agent-fanout';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Questions the controller asks one connected agent, answered through socket.io acknowledgements. */
+/**
+ * Questions the controller asks one connected agent, answered through socket.io
+ * acknowledgements, on whichever replica holds the agent.
+ */
 @Injectable()
 export class AgentRequests {
-  constructor(private readonly sessions: AgentSessions) {}
-
-  async readFiles(hostId: string, paths?: string[]): Promise<FilesReadAnswer> {
-    const socket = this.sessions.get(hostId);
-    if (!socket) throw new Conflict('the host is not connected: its agent must be online to read its files');
-    let raw: unknown;
-    try {
-      raw = await socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(AgentEvent.filesRead, paths ? { paths } : {});
-    } catch {
-      throw new Conflict(`the agent did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`);
-    }
-    const parsed = parsePayload(FilesReadAnswerSchema, raw);
-    if (!parsed.ok) throw new Conflict(`the agent's answer was malformed: ${describeProblems(parsed.problems)}`);
-    return parsed.value;
-  }
+  constructor(
+    private readonly sessions: AgentSessions,
+    private readonly fanout: AgentFanout,
+  ) {}
 
   /**
-   * One request of libs/protocol's AgentRequest, its answer checked against the result
-   * schema; the agent's error codes map to HTTP (not_found 404, invalid 400, unavailable 409).
+   * One request of libs/protocol's AgentRequest (or ActionRequest, files.read), its answer
+   * checked against the result schema; the agent's error codes map to HTTP (not_found 404,
+   * invalid 400, unavailable 409).
    */
   async ask<T extends z.ZodType>(hostId: string, event: string, payload: unknown, result: T, timeoutMs = REQUEST_TIMEOUT_MS): Promise<z.infer<T>> {
-    const socket = this.sessions.get(hostId);
-    if (!socket) throw new Conflict('the host is not connected: its agent must be online for this');
-    let raw: unknown;
-    try {
-      raw = await socket.timeout(timeoutMs).emitWithAck(event, payload);
-    } catch {
-      throw new Conflict(`the agent did not answer ${event} within ${Math.round(timeoutMs / 1000)} s`);
-    }
+    const raw = await this.emit(hostId, event, payload, timeoutMs);
     const parsed = parsePayload(answerSchema(result), raw);
     if (!parsed.ok) throw new AgentFailed(`the agent's answer to ${event} was malformed: ${describeProblems(parsed.problems)}`);
     const answer = parsed.value as { ok: true; result: z.infer<T> } | { ok: false; error: { code: string; message: string } };
@@ -47,5 +34,31 @@ export class AgentRequests {
     if (code === 'invalid') throw new InvalidInput(message);
     if (code === 'unavailable') throw new Conflict(message);
     throw new AgentFailed(message);
+  }
+
+  /**
+   * The agent's raw answer. An agent connected here is asked directly (no Redis round trip);
+   * otherwise the request goes to its host's room through the Redis adapter, which carries
+   * the acknowledgement back from the replica holding it.
+   */
+  private async emit(hostId: string, event: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const late = () => new Conflict(`the agent did not answer ${event} within ${Math.round(timeoutMs / 1000)} s`);
+    const socket = this.sessions.get(hostId);
+    if (socket) {
+      try {
+        return await socket.timeout(timeoutMs).emitWithAck(event, payload);
+      } catch {
+        throw late();
+      }
+    }
+    let answers: unknown[];
+    try {
+      answers = await this.fanout.askHost(hostId, event, payload, timeoutMs);
+    } catch {
+      throw late();
+    }
+    // A room holds one agent; two answers only in the instant an agent reconnects elsewhere.
+    if (!answers.length) throw new Conflict('the host is not connected: its agent must be online for this');
+    return answers[0];
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { HostDocument } from '@qfleet/protocol';
+import { AgentEvent, FilesReadAnswerSchema, type HostDocument } from '@qfleet/protocol';
 import { fieldForPath, importFiles, aliasFileName } from '@qfleet/qmail';
 import { AgentRequests } from '../agents/agent-requests.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
@@ -33,7 +33,7 @@ export class DriftService {
   async adopt(hostId: string, actor: Actor): Promise<{ revision: number; adopted: string[] }> {
     const host = await this.hosts.get(hostId);
     if (!host.drift.length) throw new Conflict('the host shows no drift to adopt');
-    const answer = await this.agents.readFiles(hostId);
+    const answer = await this.agents.ask(hostId, AgentEvent.filesRead, {}, FilesReadAnswerSchema);
     const onHost = importFiles(answer.files).document;
     const { document } = await this.config.get(hostId);
     const next: HostDocument = { ...document };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { describeProblems, HostDocumentSchema, parsePayload, type ImportResult } from '@qfleet/protocol';
+import { AgentEvent, describeProblems, FilesReadAnswerSchema, HostDocumentSchema, parsePayload, type ImportResult } from '@qfleet/protocol';
 import { importFiles, validateDocument } from '@qfleet/qmail';
 import { AgentRequests } from '../agents/agent-requests.service';
 import { HostConfigService } from '../host-config/host-config.service';
@@ -21,7 +21,7 @@ export class ImportService {
 
   async importHost(hostId: string, actor: Actor, opts: { dryRun: boolean }): Promise<ImportResult> {
     await this.config.get(hostId); // 404 for an unknown host before asking any agent
-    const answer = await this.agents.readFiles(hostId);
+    const answer = await this.agents.ask(hostId, AgentEvent.filesRead, {}, FilesReadAnswerSchema);
     const imported = importFiles(answer.files);
     const unmodelled = [...imported.unmodelled, ...answer.skipped];
     const parsed = parsePayload(HostDocumentSchema, imported.document);

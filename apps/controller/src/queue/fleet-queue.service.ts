@@ -3,7 +3,7 @@ import { AgentRequest, QueueDeleteResultSchema, QueueFindResultSchema, type Flee
 import { PrismaService } from '../database/prisma.service';
 import { hostsOfTarget } from '../hosts/fleet-target';
 import { AgentRequests } from '../agents/agent-requests.service';
-import { AgentSessions } from '../agents/agent-sessions';
+import { AgentFanout } from '../agents/agent-fanout';
 import { AuditService } from '../audit/audit.service';
 import { InvalidInput } from '../errors/errors';
 import type { Actor } from '../auth/roles';
@@ -20,15 +20,17 @@ export class FleetQueueService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly agents: AgentRequests,
-    private readonly sessions: AgentSessions,
+    private readonly fanout: AgentFanout,
     private readonly audit: AuditService,
   ) {}
 
   async find(target: FleetTarget, criteria: QueueFindRequest): Promise<{ hosts: HostMatch[]; total: number }> {
     const hosts = await hostsOfTarget(this.prisma, target);
+    // Connected to any replica: the request reaches the agent wherever it is.
+    const online = await this.fanout.connected(hosts.map((h) => h.id));
     const matches = await Promise.all(
       hosts.map(async (h): Promise<HostMatch> => {
-        const base = { hostId: h.id, name: h.name, connected: this.sessions.isConnected(h.id), count: 0, ids: [] as number[] };
+        const base = { hostId: h.id, name: h.name, connected: online.has(h.id), count: 0, ids: [] as number[] };
         if (!base.connected) return { ...base, error: 'not connected' };
         try {
           const found = await this.agents.ask(h.id, AgentRequest.queueFind, criteria, QueueFindResultSchema);
