@@ -269,7 +269,9 @@ describe.each(testDatabases())('the hostile corpus on the %s database', (db) => 
         await gone;
         return;
       }
+      const dropped = e.disconnected ? answered('disconnect', (resolve) => socket.on('disconnect', (r) => resolve(r))) : undefined;
       for (const m of c.emit ?? []) socket.emit(m.event, m.binary ? Buffer.from(String(m.payload), 'base64') : expand(m.payload, vars));
+      if (dropped) await dropped;
       if (e.refused !== undefined) {
         const message = await refused;
         if (!new RegExp(e.refused).test(message)) throw new Error(`${c.id}: refused with "${message.slice(0, 300)}", expected /${e.refused}/`);

@@ -114,7 +114,8 @@ export const CORPUS: HostileCase[] = [
 
   // ——— the HTTP surface ———
   { kind: 'rest', id: 'metrics-without-token', hole: 13, why: 'metrics name every host and its state', method: 'GET', path: '/metrics', token: 'none', expect: { status: 401 } },
-  { kind: 'rest', id: 'docs-without-token', hole: 13, why: 'the API description is not for anyone', method: 'GET', path: '/api/docs', token: 'none', expect: { status: 401 } },
+  { kind: 'rest', id: 'docs-without-token', hole: 13, why: 'the API description is not for anyone', method: 'GET', path: '/api/docs', token: 'none', expect: { status: [401, 404] } },
+  { kind: 'rest', id: 'openapi-without-token', hole: 13, why: 'the API description is not for anyone', method: 'GET', path: '/api/openapi.json', token: 'none', expect: { status: 401 } },
   { kind: 'rest', id: 'security-headers', hole: 13, why: 'the dashboard is not framed, sniffed or told what server runs it', method: 'GET', path: '/', token: 'none', expect: { status: 200, headers: { 'x-frame-options': '.', 'x-content-type-options': 'nosniff', 'content-security-policy': '.', 'x-powered-by': null } } },
 
   // ——— sockets: handshakes ———
@@ -154,7 +155,10 @@ export const CORPUS: HostileCase[] = [
     ],
     expect: { refused: 'invalid hello' },
   },
-  { kind: 'socket', id: 'hello-over-limit', hole: 8, why: 'an authenticated hello over the limit was dropped without the promised refusal', namespace: '/agents', auth: { token: '{agentSecret}' }, emit: [{ event: 'hello', payload: { agentVersion: { $repeat: 'x', times: 40_000_000 } } }], expect: { refused: 'limit' } },
+  { kind: 'socket', id: 'hello-over-limit', hole: 8, why: 'an authenticated hello over the limit was dropped without the promised refusal', namespace: '/agents', auth: { token: '{agentSecret}' }, emit: [{ event: 'hello', payload: { agentVersion: { $repeat: 'x', times: 20_000_000 } } }], expect: { refused: 'limit' } },
+  // Past the engine's frame limit the WebSocket is closed (1009) before a byte of it is parsed: the
+  // controller never holds such a payload; the real agent checks its own payloads and never sends one.
+  { kind: 'socket', id: 'hello-over-frame-limit', hole: 8, why: 'a frame past the hard limit is cut, not read', namespace: '/agents', auth: { token: '{agentSecret}' }, emit: [{ event: 'hello', payload: { agentVersion: { $repeat: 'x', times: 40_000_000 } } }], expect: { disconnected: true } },
   { kind: 'socket', id: 'ui-deleted-token', hole: 9, why: 'a deleted token kept receiving events', namespace: '/ui', auth: { token: '{tempViewer}' }, thenDeleteToken: true, expect: { disconnected: true }, mayChange: ['audit', 'tokens'] },
 
   // ——— acknowledgements a hostile agent sends ———

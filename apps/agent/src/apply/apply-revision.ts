@@ -9,6 +9,7 @@ import { GENERATED_BY, postStepsFor, sha256 } from './qmail';
 import { recoverJournal } from './recover-journal';
 import { undoPlan } from './roll-back';
 import { checkPaths, UnsafePath } from './safe-path';
+import { checkContents } from './content-check';
 import { StepError } from './step-error';
 
 // One apply at a time per state directory: two overlapping applies would share one journal.
@@ -41,6 +42,7 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
 
   try {
     await checkPaths(ctx.qmailHome, [...msg.files.map((f) => f.path), ...msg.removes]);
+    checkContents(msg);
   } catch (err) {
     return fail(err instanceof UnsafePath ? new StepError('validate', err.message, err.path) : StepError.wrap('validate', err));
   }

@@ -166,3 +166,20 @@ describe('hashing managed files for hello and reports', () => {
     expect(hashes).not.toHaveProperty('alias/.qmail-absent');
   });
 });
+
+describe('users/assign entries the agent refuses whatever the controller says', () => {
+  beforeEach(async () => {
+    tree = await makeQmailTree({ 'users/assign': '=joe:joe:1000:1000:/home/joe:::\n.\n' });
+  });
+  afterEach(() => tree.cleanup());
+
+  it.each([
+    ['uid 0', '=root:root:0:0:/root:::\n.\n', /uid 0/],
+    ['a home that climbs out', '=joe:joe:1000:1000:/home/../root:::\n.\n', /not a normalized absolute path/],
+  ])('refuses %s at validate and leaves users/assign as it was', async (_what, content, message) => {
+    const before = await snapshotTree(tree.home);
+    const ack = await applyRevision(context(), revision(2, [file('users/assign', content)]));
+    expect(ack).toMatchObject({ ok: false, error: { step: 'validate', file: 'users/assign', message: expect.stringMatching(message) } });
+    expect(await snapshotTree(tree.home)).toEqual(before);
+  });
+});
