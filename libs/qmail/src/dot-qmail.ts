@@ -6,7 +6,7 @@ import {
   type FilterTargetSchema,
 } from '@qfleet/protocol';
 import type { z } from 'zod';
-import { UnrenderableValue, lowerAscii, type LineNote, type ParseResult } from './control';
+import { UnrenderableValue, lowerAscii, stripTrailing, type LineNote, type ParseResult } from './control';
 import { isDomainName } from './names';
 
 /**
@@ -147,7 +147,7 @@ export function parseDotQmail(content: string, companion: (path: string) => stri
   const comments: LineNote[] = [];
   lines.forEach((raw, i) => {
     const line = i + 1;
-    const text = raw.replace(/[ \t]+$/, '');
+    const text = stripTrailing(raw, ' \t');
     const refuse = (message: string) => out.refused.push({ line, message });
     if (text === '') {
       if (i === 0) refuse('blank first line: qmail-local defers every message');

@@ -1,6 +1,6 @@
 import { issuePath, type FieldProblem, type HostDocument, type ListField, type SingleLineField } from '@qfleet/protocol';
 import { lowerAscii } from './control';
-import { isDomainName, isHostName, isRcptHostsEntry, rcptHostsAccept } from './names';
+import { isDomainName, isHostName, isRcptHostsEntry, rcptHostsMatcher } from './names';
 import { validateVirtualDomains } from './virtualdomains';
 import { validateSmtpRoutes } from './smtproutes';
 import { validateAssignments } from './assign';
@@ -129,13 +129,13 @@ function checkRelay(doc: HostDocument, errors: FieldProblem[], warnings: FieldPr
   // qmail-smtpd never reads locals or virtualdomains, so a domain it does not accept gets no
   // mail from outside (QMAIL.md §1). Only a managed rcpthosts is known; an unmanaged one may list it.
   if (!Array.isArray(doc.rcpthosts)) return;
-  const accepted = [...doc.rcpthosts, ...(doc.morercpthosts ?? [])];
+  const accepts = rcptHostsMatcher([...doc.rcpthosts, ...(doc.morercpthosts ?? [])]);
   const seen = new Set<string>();
   const check = (domain: string, path: string) => {
     const key = lowerAscii(domain);
     if (seen.has(key) || !isDomainName(domain)) return;
     seen.add(key);
-    if (!rcptHostsAccept(domain, accepted)) {
+    if (!accepts(domain)) {
       warnings.push({ path, message: `${key} is not in rcpthosts or morercpthosts, so qmail-smtpd refuses mail for it` });
     }
   };
