@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { HostDocumentSchema, matchesHostPattern, type Alias, type HostDocument } from '@qfleet/protocol';
 import { LayerSchema, mergeLayers, renderDocument, validateDocument } from '../libs/qmail/src';
 import { parseAssign } from '../libs/qmail/src/assign';
+import { importFiles } from '../libs/qmail/src/import';
 import { parseControlFile } from '../libs/qmail/src/control';
 import { parseDotQmail } from '../libs/qmail/src/dot-qmail';
 import { parseSmtpRoutes } from '../libs/qmail/src/smtproutes';
@@ -105,6 +106,7 @@ const PARSERS: Record<string, [(s: string) => unknown, (n: number) => string]> =
   'users/assign': [(s) => parseAssign(s), (n) => '=a:b:1:2:/h:::\n+x:::::::\n'.repeat(n / 24) + '.\n'],
   virtualdomains: [(s) => parseVirtualDomains(s), (n) => 'a.example:p\n::::\n#x\n'.repeat(n / 20)],
   smtproutes: [(s) => parseSmtpRoutes(s), (n) => 'a.example:[1.2.3.4]:25\n:::\n'.repeat(n / 26)],
+  'import (4 files)': [(s) => importFiles({ 'control/locals': s, 'control/virtualdomains': s, 'users/assign': s, 'alias/.qmail-sales': s }), (n) => 'a\n#\na:b\n'.repeat(n / 8)],
   mbox: [(s) => scanMbox(Buffer.from(s)), (n) => 'From a@b Mon Jan  1 00:00:00 2024\nSubject: x\n\n>From y\nbody\n'.repeat(n / 60)],
 };
 console.log('\nparsers, median of 3');

@@ -185,7 +185,8 @@ export function parseDotQmail(content: string, companion: (path: string) => stri
   });
   // Comments alone make a non-empty file without deliveries: the message is dropped (§3).
   if (out.entries.length === 0 && out.refused.length === 0 && comments.length > 0) out.entries.push({ kind: 'discard' });
-  else out.dropped.push(...comments);
+  // A loop, not push(...comments): spreading 100,000 comment lines overflows the stack (RangeError).
+  else for (const c of comments) out.dropped.push(c);
   out.dropped.sort((a, b) => a.line - b.line);
   return out;
 }

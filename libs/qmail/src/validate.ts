@@ -105,11 +105,12 @@ export function validateDocument(doc: HostDocument): DocumentProblems {
   const vd = validateVirtualDomains(doc);
   const assign = validateAssignments(doc);
   const loops = findForwardingLoops(doc);
-  errors.push(...vd.errors, ...validateSmtpRoutes(doc), ...assign.errors, ...validateAliases(doc), ...loops.errors);
-  warnings.push(...vd.warnings, ...assign.warnings, ...loops.warnings);
+  // Concatenated, not push(...list): 100,000 problems as call arguments overflow the stack.
+  const allErrors = errors.concat(vd.errors, validateSmtpRoutes(doc), assign.errors, validateAliases(doc), loops.errors);
+  const allWarnings = warnings.concat(vd.warnings, assign.warnings, loops.warnings);
 
-  checkRelay(doc, errors, warnings);
-  return { errors, warnings };
+  checkRelay(doc, allErrors, allWarnings);
+  return { errors: allErrors, warnings: allWarnings };
 }
 
 /** rcpthosts decides who may relay through qmail-smtpd (QMAIL.md §1, §5; DESIGN.md "Contract"). */
