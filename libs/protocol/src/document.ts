@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nonEmptyLine, qmailInteger, qmailLine } from './values';
+import { MAX_ALIAS_DESTINATIONS, MAX_LIST_ENTRIES } from './limits';
 
 /**
  * The desired-state document of a host or group (DESIGN.md "The desired state" and
@@ -41,7 +42,7 @@ export type ListField = (typeof LIST_FIELDS)[number];
 
 const managedLine = nonEmptyLine.nullable().optional();
 const managedInteger = qmailInteger.nullable().optional();
-const managedList = z.array(nonEmptyLine).max(100_000).nullable().optional();
+const managedList = z.array(nonEmptyLine).max(MAX_LIST_ENTRIES).nullable().optional();
 
 export const VirtualDomainSchema = z.strictObject({
   /** a domain, `user@domain`, or "" for all other addresses */
@@ -120,7 +121,7 @@ export const AliasDestinationSchema = z.discriminatedUnion('kind', [
 export const AliasSchema = z.strictObject({
   name: nonEmptyLine,
   domain: nonEmptyLine.optional(),
-  destinations: z.array(AliasDestinationSchema).min(1, 'an alias needs at least one destination'),
+  destinations: z.array(AliasDestinationSchema).min(1, 'an alias needs at least one destination').max(MAX_ALIAS_DESTINATIONS),
 });
 
 export const AssignmentSchema = z.strictObject({
@@ -142,10 +143,10 @@ const shape = {
 
 export const HostDocumentSchema = z.strictObject({
   ...shape,
-  virtualdomains: z.array(VirtualDomainSchema).nullable().optional(),
-  smtproutes: z.array(SmtpRouteSchema).nullable().optional(),
-  aliases: z.array(AliasSchema).nullable().optional(),
-  assignments: z.array(AssignmentSchema).nullable().optional(),
+  virtualdomains: z.array(VirtualDomainSchema).max(MAX_LIST_ENTRIES).nullable().optional(),
+  smtproutes: z.array(SmtpRouteSchema).max(MAX_LIST_ENTRIES).nullable().optional(),
+  aliases: z.array(AliasSchema).max(MAX_LIST_ENTRIES).nullable().optional(),
+  assignments: z.array(AssignmentSchema).max(MAX_LIST_ENTRIES).nullable().optional(),
   /** Removing rcpthosts makes an open relay: allowed only when this says so (Contract). */
   openRelay: z.boolean().optional(),
 });

@@ -8,3 +8,5 @@ export * from './tokens';
 export * from './actions';
 export * from './views';
 export * from './rollouts';
+export * from './limits';
+export * from './host-pattern';

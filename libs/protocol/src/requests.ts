@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ADDRESS_LENGTH, MAX_DOMAIN_LENGTH, MAX_SEARCH_TEXT_LENGTH } from './limits';
 
 /**
  * Requests the controller makes of one agent, answered through socket.io acknowledgements
@@ -134,9 +135,10 @@ export const QueueFlushResultSchema = z.strictObject({ ran: z.array(z.string()),
 
 export const QueueFindRequestSchema = z
   .strictObject({
-    sender: z.string().min(1).max(320).optional(),
-    recipientDomain: z.string().min(1).max(255).optional(),
-    subject: z.string().min(1).max(500).optional(),
+    // Literal, case-insensitive substrings (the agent's queue find), never patterns: linear per message.
+    sender: z.string().min(1).max(MAX_ADDRESS_LENGTH).optional(),
+    recipientDomain: z.string().min(1).max(MAX_DOMAIN_LENGTH).optional(),
+    subject: z.string().min(1).max(MAX_SEARCH_TEXT_LENGTH).optional(),
   })
   .refine((q) => q.sender || q.recipientDomain || q.subject, 'give a sender, a recipientDomain or a subject');
 export type QueueFindRequest = z.infer<typeof QueueFindRequestSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldProblem } from './validation';
+import { MAX_HOST_PATTERNS, MAX_HOST_PATTERN_LENGTH } from './limits';
 import type { PlannedChange, PrivilegedChange } from './views';
 import type { PostStep } from './agent-events';
 
@@ -17,8 +18,18 @@ import type { PostStep } from './agent-events';
 export const FleetTargetSchema = z
   .strictObject({
     hosts: z.array(z.string().uuid()).max(10_000).optional(),
-    groups: z.array(z.string().min(1)).max(100).optional(),
-    names: z.array(z.string().min(1).max(253).regex(/^[A-Za-z0-9.*?_-]+$/, 'must be a host name pattern: letters, digits, . - _ and the wildcards * ?')).max(100).optional(),
+    groups: z.array(z.string().min(1).max(100)).max(100).optional(),
+    // Matched by matchesHostPattern (linear); the limits bound its work per host to 253 × 253 steps.
+    names: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(MAX_HOST_PATTERN_LENGTH)
+          .regex(/^[A-Za-z0-9.*?_-]+$/, 'must be a host name pattern: letters, digits, . - _ and the wildcards * ?'),
+      )
+      .max(MAX_HOST_PATTERNS)
+      .optional(),
   })
   .refine((t) => (t.hosts?.length ?? 0) + (t.groups?.length ?? 0) + (t.names?.length ?? 0) > 0, { message: 'give hosts, groups or names' });
 export type FleetTarget = z.infer<typeof FleetTargetSchema>;

@@ -1,8 +1,8 @@
 import { issuePath, type Alias, type FieldProblem, type HostDocument } from '@qfleet/protocol';
 import { lowerAscii } from './control';
-import { domainPrefix } from './aliases';
-import { qmailExt } from './dot-qmail';
-import { lookupVirtualDomain } from './virtualdomains';
+import { domainPrefix, domainPrefixes } from './aliases';
+import { isForwardAddress, qmailExt } from './dot-qmail';
+import { virtualDomainLookup } from './virtualdomains';
 
 /**
  * Forwarding loops between the document's aliases (DESIGN.md "The desired state"). qmail
@@ -16,25 +16,48 @@ function localDomains(doc: HostDocument): Set<string> {
 }
 
 /**
+ * Whether users/assign takes a local part before the alias user (qmail-lspawn, QMAIL.md §2):
+ * an exact key equal to it, or a prefix key it starts with. Sets built once, and only the
+ * prefix lengths that occur are tried, so each lookup costs the local part's length at most
+ * (scanning every assignment per forward was quadratic, issue 10).
+ */
+function assignedMatcher(doc: HostDocument): (local: string) => boolean {
+  const exact = new Set<string>();
+  const prefixes = new Set<string>();
+  const lengths = new Set<number>();
+  for (const a of doc.assignments ?? []) {
+    const key = lowerAscii(a.address);
+    if (a.kind === 'exact') exact.add(key);
+    else {
+      prefixes.add(key);
+      lengths.add(key.length);
+    }
+  }
+  const sortedLengths = [...lengths].sort((x, y) => x - y);
+  return (local) => exact.has(local) || sortedLengths.some((n) => n <= local.length && prefixes.has(local.slice(0, n)));
+}
+
+/**
  * The `.qmail` extension under ~alias that mail for `addr` reaches, or undefined when it
  * leaves the host or an assignment takes it first (qmail-lspawn consults users/assign before
  * falling back to the alias user, QMAIL.md §2; passwd users are invisible to us).
  */
-function aliasExtFor(addr: string, doc: HostDocument, locals: Set<string>): { ext: string; virtual: boolean } | undefined {
+function aliasExtFor(
+  addr: string,
+  locals: Set<string>,
+  lookup: (address: string) => string | undefined,
+  assigned: (local: string) => boolean,
+): { ext: string; virtual: boolean } | undefined {
   const at = addr.lastIndexOf('@');
   const domain = lowerAscii(addr.slice(at + 1));
   let local = lowerAscii(addr.slice(0, at));
   const virtual = !locals.has(domain);
   if (virtual) {
-    const prefix = lookupVirtualDomain(doc.virtualdomains ?? [], addr);
+    const prefix = lookup(addr);
     if (!prefix) return undefined;
     local = lowerAscii(`${prefix}-${local}`);
   }
-  const assigned = (doc.assignments ?? []).some((a) => {
-    const key = lowerAscii(a.address);
-    return a.kind === 'exact' ? key === local : local.startsWith(key);
-  });
-  return assigned ? undefined : { ext: qmailExt(local), virtual };
+  return assigned(local) ? undefined : { ext: qmailExt(local), virtual };
 }
 
 /**
@@ -74,31 +97,45 @@ export function findForwardingLoops(doc: HostDocument): { errors: FieldProblem[]
   const aliases = doc.aliases ?? [];
   const locals = localDomains(doc);
   const byExt = new Map<string, number>();
+  const prefixes = domainPrefixes(doc);
   aliases.forEach((a, i) => {
-    if (a.domain !== undefined && domainPrefix(a.domain, doc) === undefined) return;
-    const ext = qmailExt(a.domain === undefined ? a.name : `${domainPrefix(a.domain, doc)}-${a.name}`);
+    const prefix = a.domain === undefined ? undefined : domainPrefix(a.domain, doc, prefixes);
+    if (a.domain !== undefined && prefix === undefined) return;
+    const ext = qmailExt(a.domain === undefined ? a.name : `${prefix}-${a.name}`);
     if (!byExt.has(ext)) byExt.set(ext, i);
   });
+  const lookup = virtualDomainLookup(doc.virtualdomains ?? []);
+  const assigned = assignedMatcher(doc);
   const edges: Edge[][] = aliases.map((a) =>
     a.destinations.flatMap((d): Edge[] => {
-      if (d.kind !== 'forward' || d.value.lastIndexOf('@') <= 0) return [];
-      const target = aliasExtFor(d.value, doc, locals);
+      // An invalid address is an error of its own (validateAliases); it reaches no alias.
+      if (d.kind !== 'forward' || !isForwardAddress(d.value)) return [];
+      const target = aliasExtFor(d.value, locals, lookup, assigned);
       const hit = target && resolve(target.ext, byExt);
       return hit ? [{ to: hit.index, unsure: hit.viaDefault && !target.virtual }] : [];
     }),
   );
 
   // Depth-first search without recursion; a gray node reached again closes a cycle.
+  // Each back edge closes one cycle. Finding it costs O(1) (positions on the path, and a running
+  // count of unsure edges along it); spelling it out costs its length, so only the first
+  // MAX_REPORTED loops are spelled out and each names at most MAX_NAMED aliases. A chain of
+  // 10,000 aliases each forwarding back to the first would otherwise make 10,000 messages of up
+  // to 10,000 names (quadratic, issue 10).
   const color = new Uint8Array(aliases.length);
+  const onPath = new Int32Array(aliases.length).fill(-1);
   const reported = new Set<string>();
   const errors: FieldProblem[] = [];
   const warnings: FieldProblem[] = [];
+  const more = { certain: 0, unsure: 0 };
   for (let s = 0; s < aliases.length; s++) {
     if (color[s]) continue;
     const path = [s];
-    const via: Edge[] = [];
+    // unsureSoFar[k]: unsure edges on the path from path[0] to path[k]
+    const unsureSoFar = [0];
     const next = [0];
     color[s] = 1;
+    onPath[s] = 0;
     while (path.length) {
       const top = path.length - 1;
       const u = path[top] as number;
@@ -106,8 +143,9 @@ export function findForwardingLoops(doc: HostDocument): { errors: FieldProblem[]
       const k = next[top] as number;
       if (k >= out.length) {
         color[u] = 2;
+        onPath[u] = -1;
         path.pop();
-        via.pop();
+        unsureSoFar.pop();
         next.pop();
         continue;
       }
@@ -115,25 +153,44 @@ export function findForwardingLoops(doc: HostDocument): { errors: FieldProblem[]
       const e = out[k] as Edge;
       if (color[e.to] === 0) {
         color[e.to] = 1;
+        onPath[e.to] = path.length;
         path.push(e.to);
-        via.push(e);
+        unsureSoFar.push((unsureSoFar[top] as number) + (e.unsure ? 1 : 0));
         next.push(0);
       } else if (color[e.to] === 1) {
-        const from = path.indexOf(e.to);
+        const from = onPath[e.to] as number;
+        const unsure = e.unsure || (unsureSoFar[top] as number) > (unsureSoFar[from] as number);
+        if (errors.length + warnings.length >= MAX_REPORTED) {
+          more[unsure ? 'unsure' : 'certain']++;
+          continue;
+        }
         const cycle = path.slice(from);
-        const unsure = e.unsure || via.slice(from).some((x) => x.unsure);
-        const first = Math.min(...cycle);
-        const start = cycle.indexOf(first);
+        let start = 0;
+        for (let i = 1; i < cycle.length; i++) if ((cycle[i] as number) < (cycle[start] as number)) start = i;
+        const first = cycle[start] as number;
         const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
         const key = rotated.join(',');
         if (reported.has(key)) continue;
         reported.add(key);
-        const names = [...rotated, first].map((i) => label(aliases[i] as Alias));
-        const message = `forwarding loop: ${names.join(' → ')}`;
+        const message = `forwarding loop: ${loopNames(aliases, rotated)}`;
         if (unsure) warnings.push({ path: issuePath(['aliases', first]), message: `${message} (unless a system account takes a name a default alias catches)` });
         else errors.push({ path: issuePath(['aliases', first]), message });
       }
     }
   }
+  if (more.certain) errors.push({ path: 'aliases', message: `${more.certain} more forwarding loops not listed` });
+  if (more.unsure) warnings.push({ path: 'aliases', message: `${more.unsure} more possible forwarding loops not listed` });
   return { errors, warnings };
+}
+
+const MAX_REPORTED = 100;
+const MAX_NAMED = 20;
+
+/** `a → b → c → a`; a long cycle shows its start and end around `… (n aliases) …`. */
+function loopNames(aliases: readonly Alias[], cycle: readonly number[]): string {
+  const name = (i: number) => label(aliases[i] as Alias);
+  const ring = [...cycle, cycle[0] as number];
+  if (ring.length <= MAX_NAMED) return ring.map(name).join(' → ');
+  const half = MAX_NAMED / 2;
+  return [...ring.slice(0, half).map(name), `… (${cycle.length} aliases) …`, ...ring.slice(-half).map(name)].join(' → ');
 }

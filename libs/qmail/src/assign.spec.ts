@@ -72,8 +72,22 @@ describe('validateAssignments', () => {
     const { errors, warnings } = validateAssignments({
       assignments: [{ ...joe, user: 'a:b' }, { ...joe, address: 'x', home: 'home/x' }, { ...joe, address: 'Joe.Shmoe' }, { ...joe, uid: 0, address: 'r' }],
     });
-    expect(errors.map((e) => e.path)).toEqual(['assignments[0].user', 'assignments[1].home']);
-    expect(warnings.map((w) => w.path)).toEqual(['assignments[2].address', 'assignments[2].address', 'assignments[3].uid']);
+    expect(errors.map((e) => e.path)).toEqual(['assignments[0].user', 'assignments[1].home', 'assignments[3].uid']);
+    expect(warnings.map((w) => w.path)).toEqual(['assignments[2].address', 'assignments[2].address']);
+  });
+
+  // Issue 10 #4: uid 0 was a warning and got applied; qmail-lspawn exits QLX_ROOT for it.
+  it('refuses uid 0, naming the field', () => {
+    expect(validateAssignments({ assignments: [{ ...joe, uid: 0 }] }).errors).toEqual([{ path: 'assignments[0].uid', message: 'must not be 0: qmail never delivers as root' }]);
+  });
+
+  // Issue 10 #4: `/home/../root` passed the "absolute path" check.
+  it.each(['/home/../root', '/home/./joe', '/home//joe', '/home/joe/', '/..', `/${'a'.repeat(5000)}`, 'home/joe', ''])('refuses the home %j', (home) => {
+    expect(validateAssignments({ assignments: [{ ...joe, home }] }).errors.map((e) => e.path)).toEqual(['assignments[0].home']);
+  });
+
+  it.each(['/', '/home/joe', '/var/qmail/alias', '/home/a.b/..c/...'])('accepts the home %j', (home) => {
+    expect(validateAssignments({ assignments: [{ ...joe, home }] }).errors).toEqual([]);
   });
 });
 

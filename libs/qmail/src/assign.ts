@@ -1,4 +1,4 @@
-import { issuePath, type Assignment, type FieldProblem, type HostDocument } from '@qfleet/protocol';
+import { MAX_PATH_LENGTH, issuePath, type Assignment, type FieldProblem, type HostDocument } from '@qfleet/protocol';
 import { UnrenderableValue, lowerAscii, type ParseResult } from './control';
 
 /** users/assign (QMAIL.md §2), compiled into users/cdb by qmail-newu. */
@@ -18,6 +18,22 @@ function keyOf(a: Assignment): string {
 function fieldProblem(value: string): string | null {
   if (/[\n\r\0]/.test(value)) return 'must not contain a newline or NUL';
   if (value.includes(':')) return "must not contain ':', the field separator";
+  return null;
+}
+
+/**
+ * A home qmail-lspawn chdirs into and the agent's mailbox API opens: absolute and normalized.
+ * `/home/../root` is absolute too, and names a directory other than the one it appears to;
+ * `//`, `.` and a trailing `/` make two spellings of one home.
+ */
+export function homeProblem(home: string): string | null {
+  if (!home.startsWith('/')) return 'must be an absolute path';
+  if (home.length > MAX_PATH_LENGTH) return `must be at most ${MAX_PATH_LENGTH} characters`;
+  if (home === '/') return null;
+  if (home.endsWith('/')) return "must not end with '/'";
+  const parts = home.slice(1).split('/');
+  if (parts.includes('')) return "must not contain '//'";
+  if (parts.some((p) => p === '.' || p === '..')) return "must not contain '.' or '..' segments";
   return null;
 }
 
@@ -99,8 +115,11 @@ export function validateAssignments(doc: HostDocument): { errors: FieldProblem[]
       if (problem) errors.push({ path: `${at}.${f}`, message: problem });
     }
     if (a.user === '') errors.push({ path: `${at}.user`, message: 'must not be empty' });
-    if (!a.home.startsWith('/')) errors.push({ path: `${at}.home`, message: 'must be an absolute path' });
-    if (a.uid === 0) warnings.push({ path: `${at}.uid`, message: 'qmail never delivers as root (uid 0)' });
+    const home = homeProblem(a.home);
+    if (home) errors.push({ path: `${at}.home`, message: home });
+    // qmail-lspawn: `if (!getuid()) _exit(QLX_ROOT)`; every message for it would bounce, and the
+    // mailbox API would serve root's home to any viewer (issue 10).
+    if (a.uid === 0) errors.push({ path: `${at}.uid`, message: 'must not be 0: qmail never delivers as root' });
     if (a.address !== lowerAscii(a.address)) {
       warnings.push({ path: `${at}.address`, message: 'qmail lowercases the local part before the lookup; written lowercase' });
     }

@@ -6,7 +6,7 @@ import {
   type FilterTargetSchema,
 } from '@qfleet/protocol';
 import type { z } from 'zod';
-import { UnrenderableValue, lowerAscii, type LineNote, type ParseResult } from './control';
+import { UnrenderableValue, lowerAscii, stripTrailing, type LineNote, type ParseResult } from './control';
 import { isDomainName } from './names';
 
 /**
@@ -147,7 +147,7 @@ export function parseDotQmail(content: string, companion: (path: string) => stri
   const comments: LineNote[] = [];
   lines.forEach((raw, i) => {
     const line = i + 1;
-    const text = raw.replace(/[ \t]+$/, '');
+    const text = stripTrailing(raw, ' \t');
     const refuse = (message: string) => out.refused.push({ line, message });
     if (text === '') {
       if (i === 0) refuse('blank first line: qmail-local defers every message');
@@ -185,7 +185,8 @@ export function parseDotQmail(content: string, companion: (path: string) => stri
   });
   // Comments alone make a non-empty file without deliveries: the message is dropped (§3).
   if (out.entries.length === 0 && out.refused.length === 0 && comments.length > 0) out.entries.push({ kind: 'discard' });
-  else out.dropped.push(...comments);
+  // A loop, not push(...comments): spreading 100,000 comment lines overflows the stack (RangeError).
+  else for (const c of comments) out.dropped.push(c);
   out.dropped.sort((a, b) => a.line - b.line);
   return out;
 }

@@ -36,11 +36,21 @@ export function isHostName(s: string): boolean {
  * from every dot, so `.example.com` covers `a.example.com` but not `example.com`.
  */
 export function rcptHostsAccept(host: string, entries: Iterable<string>): boolean {
+  return rcptHostsMatcher(entries)(host);
+}
+
+/**
+ * `rcptHostsAccept` for many hosts against one list: the set is built once, so checking every
+ * locals entry stays linear (issue 10: rebuilding it per call took 32 s for 10,000 of each).
+ */
+export function rcptHostsMatcher(entries: Iterable<string>): (host: string) => boolean {
   const set = new Set<string>();
   for (const e of entries) set.add(lowerAscii(e));
-  const h = lowerAscii(host);
-  for (let i = 0; i < h.length; i++) {
-    if ((i === 0 || h[i] === '.') && set.has(h.slice(i))) return true;
-  }
-  return false;
+  return (host) => {
+    const h = lowerAscii(host);
+    for (let i = 0; i < h.length; i++) {
+      if ((i === 0 || h[i] === '.') && set.has(h.slice(i))) return true;
+    }
+    return false;
+  };
 }

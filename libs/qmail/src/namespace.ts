@@ -1,3 +1,4 @@
+import { MAX_FILE_NAME_LENGTH } from '@qfleet/protocol';
 import { FIELD_TABLE } from './fields';
 import { GENERATED_BY } from './post-steps';
 
@@ -20,7 +21,8 @@ const MANAGED_FILES: ReadonlySet<string> = new Set([
 const SAFE_NAME = /^[a-z0-9:._-]+$/;
 
 function isSafeName(name: string): boolean {
-  return SAFE_NAME.test(name) && name !== '.' && name !== '..';
+  // The same NAME_MAX the API checks alias names against (libs/protocol limits).
+  return name.length <= MAX_FILE_NAME_LENGTH && SAFE_NAME.test(name) && name !== '.' && name !== '..';
 }
 
 /** Never trust a path to stay inside the home: refuse anything that could leave it or alias another. */

@@ -47,7 +47,7 @@ export function renderDocument(doc: HostDocument): RenderedSet {
   put(VIRTUALDOMAINS_PATH, doc.virtualdomains, renderVirtualDomains);
   put(SMTPROUTES_PATH, doc.smtproutes, renderSmtpRoutes);
   put(ASSIGN_PATH, doc.assignments, renderAssign);
-  if (doc.aliases) files.push(...renderAliases(doc.aliases, doc));
+  if (doc.aliases) for (const f of renderAliases(doc.aliases, doc)) files.push(f);
   files.sort((a, b) => byPath(a.path, b.path));
   removes.sort(byPath);
   return { files, removes };

@@ -146,3 +146,55 @@ describe('validateDocument', () => {
     ).toEqual(['virtualdomains[0].match', 'smtproutes[0].port', 'assignments[0].home', 'aliases[0]']);
   });
 });
+
+/**
+ * Issue 10 #7: a document of 10,000 entries must validate in well under a second (timed by
+ * `npm run bench:validate`, not here). These check that the indexed lookups answer as the
+ * per-entry scans did, at that size, and that the output itself stays bounded.
+ */
+describe('validateDocument at 10,000 entries', () => {
+  const n = 10_000;
+  const domain = (i: number) => `d${i}.example.com`;
+
+  it('finds exactly the locals that rcpthosts does not accept', () => {
+    const doc: HostDocument = {
+      locals: Array.from({ length: n }, (_, i) => domain(i)),
+      // every domain but d7…, and the subdomains of one through a leading dot
+      rcpthosts: [...Array.from({ length: n }, (_, i) => domain(i)).filter((d) => !d.startsWith('d7')), '.d7.example.com'],
+    };
+    expect(paths(warningsOf(doc))).toEqual(Array.from({ length: n }, (_, i) => i).filter((i) => String(i).startsWith('7')).map((i) => `locals[${i}]`));
+  });
+
+  it('resolves forwards through virtual domains and assignments as qmail would', () => {
+    const doc: HostDocument = {
+      locals: ['here.example'],
+      virtualdomains: Array.from({ length: n }, (_, i) => ({ match: domain(i), prefix: `p${i}` })),
+      // users/assign takes p5-…, so the loop through alias 5 does not exist
+      assignments: [{ kind: 'prefix', address: 'p5-', user: 'u', uid: 1, gid: 1, home: '/home/u' }],
+      aliases: Array.from({ length: n }, (_, i) => ({ name: 'a', domain: domain(i), destinations: [{ kind: 'forward' as const, value: `a@${domain(i)}` }] })),
+    };
+    const { errors } = validateDocument(doc);
+    expect(errors).toHaveLength(101);
+    expect(errors[0]).toEqual({ path: 'aliases[0]', message: `forwarding loop: a@${domain(0)} → a@${domain(0)}` });
+    expect(errors.some((e) => e.path === 'aliases[5]')).toBe(false);
+    expect(errors[100]).toEqual({ path: 'aliases', message: `${n - 1 - 100} more forwarding loops not listed` });
+  });
+
+  it('lists 200,000 problems without overflowing the stack', () => {
+    // Two errors each (match and prefix): 200,000 arguments overflowed errors.push(...).
+    const virtualdomains = Array.from({ length: 100_000 }, (_, i) => ({ match: `bad domain ${i}`, prefix: 'p p' }));
+    expect(errorsOf({ virtualdomains })).toHaveLength(200_000);
+  });
+
+  // Before, 10,000 loops back to the first alias made 10,000 messages of up to 10,000 names each.
+  it('spells out at most 100 loops of at most 20 names', () => {
+    const aliases = Array.from({ length: n }, (_, i) => ({
+      name: `a${i}`,
+      destinations: [{ kind: 'forward' as const, value: `a${i + 1}@here.example` }, { kind: 'forward' as const, value: 'a0@here.example' }],
+    }));
+    const { errors } = validateDocument({ locals: ['here.example'], aliases });
+    expect(errors.length).toBe(101);
+    expect(Math.max(...errors.map((e) => e.message.split(' → ').length))).toBeLessThanOrEqual(21);
+    expect(errors.find((e) => e.message.includes('aliases) …'))?.message).toMatch(/^forwarding loop: a0 → a1 → .* → … \(\d+ aliases\) … → .* → a0$/);
+  });
+});

@@ -1,6 +1,6 @@
 import { issuePath, type FieldProblem, type HostDocument, type ListField, type SingleLineField } from '@qfleet/protocol';
 import { lowerAscii } from './control';
-import { isDomainName, isHostName, isRcptHostsEntry, rcptHostsAccept } from './names';
+import { isDomainName, isHostName, isRcptHostsEntry, rcptHostsMatcher } from './names';
 import { validateVirtualDomains } from './virtualdomains';
 import { validateSmtpRoutes } from './smtproutes';
 import { validateAssignments } from './assign';
@@ -105,11 +105,12 @@ export function validateDocument(doc: HostDocument): DocumentProblems {
   const vd = validateVirtualDomains(doc);
   const assign = validateAssignments(doc);
   const loops = findForwardingLoops(doc);
-  errors.push(...vd.errors, ...validateSmtpRoutes(doc), ...assign.errors, ...validateAliases(doc), ...loops.errors);
-  warnings.push(...vd.warnings, ...assign.warnings, ...loops.warnings);
+  // Concatenated, not push(...list): 100,000 problems as call arguments overflow the stack.
+  const allErrors = errors.concat(vd.errors, validateSmtpRoutes(doc), assign.errors, validateAliases(doc), loops.errors);
+  const allWarnings = warnings.concat(vd.warnings, assign.warnings, loops.warnings);
 
-  checkRelay(doc, errors, warnings);
-  return { errors, warnings };
+  checkRelay(doc, allErrors, allWarnings);
+  return { errors: allErrors, warnings: allWarnings };
 }
 
 /** rcpthosts decides who may relay through qmail-smtpd (QMAIL.md §1, §5; DESIGN.md "Contract"). */
@@ -129,13 +130,13 @@ function checkRelay(doc: HostDocument, errors: FieldProblem[], warnings: FieldPr
   // qmail-smtpd never reads locals or virtualdomains, so a domain it does not accept gets no
   // mail from outside (QMAIL.md §1). Only a managed rcpthosts is known; an unmanaged one may list it.
   if (!Array.isArray(doc.rcpthosts)) return;
-  const accepted = [...doc.rcpthosts, ...(doc.morercpthosts ?? [])];
+  const accepts = rcptHostsMatcher([...doc.rcpthosts, ...(doc.morercpthosts ?? [])]);
   const seen = new Set<string>();
   const check = (domain: string, path: string) => {
     const key = lowerAscii(domain);
     if (seen.has(key) || !isDomainName(domain)) return;
     seen.add(key);
-    if (!rcptHostsAccept(domain, accepted)) {
+    if (!accepts(domain)) {
       warnings.push({ path, message: `${key} is not in rcpthosts or morercpthosts, so qmail-smtpd refuses mail for it` });
     }
   };

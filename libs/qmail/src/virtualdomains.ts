@@ -45,9 +45,18 @@ export function autoPrefix(match: string): string {
  * each `.suffix`, then "". Returns the prefix that applies ("" = not virtual), or undefined.
  */
 export function lookupVirtualDomain(entries: readonly VirtualDomain[], address: string): string | undefined {
+  return virtualDomainLookup(entries)(address);
+}
+
+/** `lookupVirtualDomain` for many addresses: the map is built once (linear validation, issue 10). */
+export function virtualDomainLookup(entries: readonly VirtualDomain[]): (address: string) => string | undefined {
   const map = new Map<string, string>();
   // Later wins, as in constmap (QMAIL.md §0).
   for (const e of entries) map.set(matchKey(e.match), e.prefix);
+  return (address) => lookupIn(map, address);
+}
+
+function lookupIn(map: ReadonlyMap<string, string>, address: string): string | undefined {
   const addr = lowerAscii(address);
   const at = addr.lastIndexOf('@');
   const domain = at === -1 ? '' : addr.slice(at + 1);

@@ -1,5 +1,6 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { MAX_FILE_NAME_LENGTH } from '@qfleet/protocol';
 import { isManagedPath } from './qmail';
 
 /** A path the controller sent that the agent refuses to touch (STYLE.md: errors that name the thing). */
@@ -36,6 +37,8 @@ export async function checkPath(qmailHome: string, realHome: string, rel: string
   if (rel.split('/').some((part) => part === '' || part === '.' || part === '..')) {
     throw new UnsafePath(rel, 'must not contain "..", "." or empty segments');
   }
+  // NAME_MAX, the limit the API checks alias names against too (libs/protocol limits).
+  if (rel.split('/').some((name) => name.length > MAX_FILE_NAME_LENGTH)) throw new UnsafePath(rel, `has a name longer than ${MAX_FILE_NAME_LENGTH} characters`);
   if (!isManagedPath(rel)) throw new UnsafePath(rel, 'is not a file qfleet manages');
   const target = join(qmailHome, rel);
   if (!inside(resolve(qmailHome), resolve(target))) throw new UnsafePath(rel, 'leaves the qmail home');

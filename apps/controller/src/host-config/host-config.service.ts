@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createTwoFilesPatch } from 'diff';
 import { describeProblems, parsePayload, type HostDocument, type PrivilegedChange, type WriteResult } from '@qfleet/protocol';
 import { LayerSchema, locatePrivileged, mergeLayers, privilegedChanges, renderDocument, validateDocument, type Layer, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
@@ -7,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
 import { InvalidInput, NotFound } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
+import { boundedPatch } from './bounded-diff';
 import type { Actor } from '../auth/roles';
 import type { Host, HostConfig, Prisma } from '../generated/prisma/client';
 import type { FieldProblem } from '@qfleet/protocol';
@@ -215,5 +215,5 @@ function privilegedIn(before: HostDocument, effective: HostDocument, own: HostDo
 }
 
 function documentDiff(before: unknown, after: unknown): string {
-  return createTwoFilesPatch('before', 'after', JSON.stringify(before ?? {}, null, 2) + '\n', JSON.stringify(after, null, 2) + '\n', '', '', { context: 2 });
+  return boundedPatch('before', 'after', JSON.stringify(before ?? {}, null, 2) + '\n', JSON.stringify(after, null, 2) + '\n', 2);
 }

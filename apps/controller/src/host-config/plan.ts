@@ -1,6 +1,6 @@
-import { createTwoFilesPatch } from 'diff';
 import { postStepsFor, sha256, type RenderedSet } from '@qfleet/qmail';
 import type { PlannedChange, PostStep } from '@qfleet/protocol';
+import { boundedPatch } from './bounded-diff';
 
 
 export interface Plan {
@@ -23,7 +23,7 @@ export function planApply(next: RenderedSet, reported: Record<string, string>, k
     changes.push({
       path: f.path,
       action: onHost === undefined ? 'create' : 'modify',
-      diff: oldText === undefined ? undefined : createTwoFilesPatch(`a/${f.path}`, `b/${f.path}`, oldText, f.content, '', '', { context: 3 }),
+      diff: oldText === undefined ? undefined : boundedPatch(`a/${f.path}`, `b/${f.path}`, oldText, f.content, 3),
     });
   }
   for (const p of next.removes) if (p in reported) changes.push({ path: p, action: 'remove' });

@@ -1,10 +1,7 @@
-import { minimatch } from 'minimatch';
-import type { FleetTarget } from '@qfleet/protocol';
+import { matchesHostPattern, type FleetTarget } from '@qfleet/protocol';
 import type { PrismaService } from '../database/prisma.service';
 import { InvalidInput } from '../errors/errors';
 
-/** A host name pattern as shells and `qfleet` users write them: `*` and `?`, any case. */
-export const matchesName = (name: string, pattern: string): boolean => minimatch(name, pattern, { nocase: true, dot: true, noext: true, nobrace: true });
 
 /**
  * The hosts a fleet call aims at, by name: the hosts named by id, every host of the groups,
@@ -22,13 +19,13 @@ export async function hostsOfTarget(prisma: PrismaService, target: FleetTarget) 
       where: patterns.length ? {} : { OR: [...(target.hosts?.length ? [{ id: { in: target.hosts } }] : []), ...(target.groups?.length ? [{ groups: { hasSome: target.groups } }] : [])] },
       orderBy: { name: 'asc' },
     })
-  ).filter((h) => target.hosts?.includes(h.id) || h.groups.some((g) => target.groups?.includes(g)) || patterns.some((p) => matchesName(h.name, p)));
+  ).filter((h) => target.hosts?.includes(h.id) || h.groups.some((g) => target.groups?.includes(g)) || patterns.some((p) => matchesHostPattern(h.name, p)));
   const ids = new Set(hosts.map((h) => h.id));
   const inGroups = new Set(hosts.flatMap((h) => h.groups));
   const problems = [
     ...(target.hosts ?? []).flatMap((id, i) => (ids.has(id) ? [] : [{ path: `target.hosts[${i}]`, message: `no host with id ${id}` }])),
     ...(target.groups ?? []).flatMap((g, i) => (inGroups.has(g) ? [] : [{ path: `target.groups[${i}]`, message: `no host is in group ${g}` }])),
-    ...patterns.flatMap((p, i) => (hosts.some((h) => matchesName(h.name, p)) ? [] : [{ path: `target.names[${i}]`, message: `no host name matches ${p}` }])),
+    ...patterns.flatMap((p, i) => (hosts.some((h) => matchesHostPattern(h.name, p)) ? [] : [{ path: `target.names[${i}]`, message: `no host name matches ${p}` }])),
   ];
   if (problems.length) throw new InvalidInput(`target: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
   return hosts;

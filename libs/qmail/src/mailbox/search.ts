@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_HEADER_NAME_LENGTH, MAX_SEARCH_CRITERIA, MAX_SEARCH_TEXT_LENGTH } from '@qfleet/protocol';
 import type { ParsedMessage } from './message';
 
 /**
@@ -13,9 +14,10 @@ export const MailSearchCriterionSchema = z
   .object({
     field: z.enum([...TEXT_FIELDS, 'size']),
     /** For `header`: only this header (any case); without it, any header. */
-    headerName: z.string().min(1).optional(),
+    headerName: z.string().min(1).max(MAX_HEADER_NAME_LENGTH).optional(),
     op: z.enum(['contains', 'notContains', 'greaterThan', 'lessThan']),
-    value: z.union([z.string(), z.number()]),
+    // Literal text, never a pattern: matching is one substring search per message (issue 10).
+    value: z.union([z.string().max(MAX_SEARCH_TEXT_LENGTH), z.number()]),
   })
   .superRefine((c, ctx) => {
     const ordered = c.op === 'greaterThan' || c.op === 'lessThan';
@@ -37,7 +39,7 @@ export const MailSearchCriterionSchema = z
   });
 
 export const MailSearchQuerySchema = z.object({
-  criteria: z.array(MailSearchCriterionSchema).min(1),
+  criteria: z.array(MailSearchCriterionSchema).min(1).max(MAX_SEARCH_CRITERIA),
   join: z.enum(['and', 'or']).default('and'),
 });
 
