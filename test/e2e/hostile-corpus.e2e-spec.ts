@@ -17,10 +17,10 @@ import { expand, type ApplyCase, type HostileCase, type Plant, type RestCase, ty
 import { CORPUS } from '../security/corpus';
 
 /**
- * Holes of issue 10 fixed on other branches: their cases are skipped until those are merged
- * (then this list goes). QFLEET_CORPUS_KNOWN_OPEN overrides it ("" runs every case).
+ * Holes whose cases are skipped: none now. QFLEET_CORPUS_KNOWN_OPEN=6,7 skips the cases tagged with
+ * those holes (to look at a regression one hole at a time).
  */
-const KNOWN_OPEN: number[] = process.env['QFLEET_CORPUS_KNOWN_OPEN'] !== undefined ? process.env['QFLEET_CORPUS_KNOWN_OPEN'].split(',').filter(Boolean).map(Number) : [6, 7, 10];
+const KNOWN_OPEN: number[] = process.env['QFLEET_CORPUS_KNOWN_OPEN'] !== undefined ? process.env['QFLEET_CORPUS_KNOWN_OPEN'].split(',').filter(Boolean).map(Number) : [];
 
 /** QFLEET_CORPUS_ONLY=id,id runs just those cases (to look at one hole). */
 const ONLY = process.env['QFLEET_CORPUS_ONLY']?.split(',').filter(Boolean);
