@@ -164,6 +164,9 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     print(`${tag}: dry run over ${n} hosts: ${s(ms)} (${(JSON.stringify(dry.body).length / 1e6).toFixed(1)} MB answer)${verdict(ms, goalMs('dry', db, n))}; controller CPU ${use.cpuSec.toFixed(1)} s`);
     const c = fleet.counts;
     print(`${tag}: simulator: ${c.disconnects} disconnects, ${c.connectErrors} connect errors, ${c.applyFailures} refused applies`);
+  } catch (e) {
+    console.error(`controller output:\n${ctl.proc.tail(30)}`);
+    throw e;
   } finally {
     await fleet?.close();
     await ctl.stop();

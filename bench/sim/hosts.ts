@@ -11,6 +11,12 @@ export interface Api {
  */
 export async function createSimHosts(ctl: Api, n: number, opts: { prefix?: string; groups?: string[]; concurrency?: number } = {}): Promise<SimAgentSpec[]> {
   const prefix = opts.prefix ?? 'sim';
+  // Made first: concurrent POST /api/hosts naming a group that does not exist yet race to
+  // create it, and on PostgreSQL the losers answer 500 (a unique-constraint error).
+  for (const name of opts.groups ?? []) {
+    const r = await ctl.api('POST', '/api/groups', { name });
+    if (r.status !== 201 && r.status !== 200 && r.status !== 409) throw new Error(`POST /api/groups ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
   const specs: SimAgentSpec[] = new Array(n);
   let next = 0;
   const worker = async () => {

@@ -1,4 +1,5 @@
 import { TestController } from '../support/controller';
+import { testDatabases } from '../support/databases';
 import { waitFor } from '../support/processes';
 // The simulator lives with the benchmarks it serves (bench/ is no Nx project); this test is its CI check.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -8,6 +9,8 @@ import { createSimHosts, listHosts } from '../../bench/sim/hosts';
 
 const N = 200;
 const GROUP = 'smoke';
+/** PostgreSQL where CI has it: the embedded database still stalls the event loop at this size (issue 11). */
+const DB = testDatabases().includes('postgres') ? 'postgres' : 'embedded';
 
 /**
  * The benchmarks' agent simulator (bench/sim) against the real controller (issue 11): 200
@@ -20,7 +23,7 @@ describe('the agent simulator: 200 agents through a rollout', () => {
   let fleet: SimFleet | undefined;
 
   beforeAll(async () => {
-    ctl = await TestController.start('embedded', { QFLEET_RATE_LIMIT_TOKEN: '1000000', QFLEET_APPLY_TIMEOUT_MS: '120000' });
+    ctl = await TestController.start(DB, { QFLEET_RATE_LIMIT_TOKEN: '1000000', QFLEET_APPLY_TIMEOUT_MS: '120000' });
   });
   afterAll(async () => {
     await fleet?.close();
@@ -55,13 +58,21 @@ describe('the agent simulator: 200 agents through a rollout', () => {
       },
       300_000,
     );
-    expect(done.status).toBe('completed');
-    expect(done.counts.applied).toBe(N);
+    // A host whose socket dropped during the batch (a stalled event loop) is `offline` and
+    // converges when it reconnects: the simulator must still end with every host applied.
+    expect({ status: done.status, failed: done.counts.failed, timeout: done.counts.timeout, reached: done.counts.applied + done.counts.offline }).toEqual({
+      status: 'completed',
+      failed: 0,
+      timeout: 0,
+      reached: N,
+    });
     await waitFor('every host stored its ack', converged, 300_000);
 
     const { acks, problems } = await fleet.collect();
     expect(problems).toEqual([]);
+    // Each agent acked its group's revision and the rollout's.
     expect(new Set(acks.map((a) => a.name)).size).toBe(N);
+    expect(acks.length).toBeGreaterThanOrEqual(2 * N);
     expect(fleet.counts).toMatchObject({ selfCheckFailures: 0, fatalRefusals: 0, applyFailures: 0 });
     expect(fleet.secrets.size).toBe(N);
 
