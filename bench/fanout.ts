@@ -84,6 +84,21 @@ function perHost(acks: AckRecord[], since: number): string {
   return `per host (start → agent ack) p50 ${s(percentile(ms, 50))}, p99 ${s(percentile(ms, 99))}`;
 }
 
+/**
+ * Polls until `check` gives a value. Each poll of a large fleet is itself work for the
+ * controller (GET /api/rollouts/:id returns every host row), so the pause grows with N.
+ */
+async function poll<T>(what: string, n: number, check: () => Promise<T | undefined | false>): Promise<T> {
+  const pause = Math.min(1000, Math.max(100, n / 4));
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
+
 async function converged(ctl: TestController, n: number): Promise<boolean> {
   const hosts = await listHosts(ctl);
   return hosts.length === n && hosts.every((h) => h.connected && h.appliedRevision === h.desiredRevision);
@@ -120,14 +135,10 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     t = performance.now();
     const created = await ctl.api('POST', '/api/rollouts', { target: { groups: [GROUP] }, change: CHANGE, batchSize: Math.min(n, 10_000), maxFailures: 0 });
     if (created.status !== 201 && created.status !== 200) throw new Error(`POST /api/rollouts: ${created.status} ${JSON.stringify(created.body)}`);
-    const done = await waitFor(
-      'the rollout completes',
-      async () => {
-        const r = (await ctl.api('GET', `/api/rollouts/${created.body.id}`)).body;
-        return r.status === 'running' || r.status === 'pending' ? undefined : r;
-      },
-      TIMEOUT_MS,
-    );
+    const done = await poll('the rollout completes', n, async () => {
+      const r = (await ctl.api('GET', `/api/rollouts/${created.body.id}`)).body;
+      return r.status === 'running' || r.status === 'pending' ? undefined : r;
+    });
     let ms = performance.now() - t;
     let use = cpu.stop();
     let acks = (await fleet.collect()).acks;
@@ -145,7 +156,7 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     t = performance.now();
     const put = await ctl.api('PUT', `/api/groups/${GROUP}/config`, { locals: [`${GROUP}.example`, `${GROUP}2.example`], rcpthosts: [`${GROUP}.example`, `${GROUP}2.example`] });
     if (put.status !== 200) throw new Error(`PUT /api/groups/${GROUP}/config: ${put.status} ${JSON.stringify(put.body)}`);
-    await waitFor('every host applied the group change', () => converged(ctl, n), TIMEOUT_MS);
+    await poll('every host applied the group change', n, () => converged(ctl, n));
     ms = performance.now() - t;
     use = cpu.stop();
     acks = (await fleet.collect()).acks;
