@@ -1,0 +1,205 @@
+/**
+ * fanout (issue 11): how fast one change reaches every connected host, against the floor.
+ *
+ * For each size N (default 1,000; `--hosts 100,1000`; `--full` adds 10,000) and each database
+ * (embedded; PostgreSQL too with `--pg` or QFLEET_BENCH_PG_URL, a server it may create a
+ * database on), in one run:
+ *  - the floor (bench/floor): N simulated agents on a bare socket.io server; a ~2 KB
+ *    config.apply-like broadcast with acks back, time until the last ack (median of 3);
+ *  - the built controller (`npm run build` first) with N hosts created through the API and N
+ *    simulated agents (bench/sim) enrolled, then
+ *      a rollout of one domain + one alias to all, one batch, until every host `applied`
+ *      (polled at GET /api/rollouts/:id), a group change to all members until every host's
+ *      appliedRevision equals its desiredRevision (polled at GET /api/hosts), and a dry run
+ *      over all (the answer's time);
+ *    each with the controller's CPU (from /proc) and RSS, and p50/p99 per host of the time from
+ *    the start to the agent's ack (the simulator's clock; same machine).
+ * Prints each figure, the floor's, the ratio and the issue's goal.
+ */
+import { performance } from 'node:perf_hooks';
+import { TestController } from '../test/support/controller';
+import type { TestDatabase } from '../test/support/databases';
+import { waitFor } from '../test/support/processes';
+import { Floor } from './floor/floor';
+import { SimFleet, type AckRecord } from './sim/fleet';
+import { createSimHosts, listHosts } from './sim/hosts';
+import { cpuMeter, openFilesLimit, percentile, rssMiB } from './sim/proc';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const SIZES = (option('hosts') ?? process.env['BENCH_FANOUT_HOSTS'] ?? '1000').split(',').map(Number).concat(flag('full') ? [10_000] : []);
+const PG_URL = process.env['QFLEET_BENCH_PG_URL'] ?? (flag('pg') ? process.env['QFLEET_TEST_PG_URL'] : undefined);
+const DATABASES: TestDatabase[] = flag('pg-only') ? ['postgres'] : PG_URL ? ['embedded', 'postgres'] : ['embedded'];
+if (PG_URL) process.env['QFLEET_TEST_PG_URL'] = PG_URL;
+const GROUP = 'bench';
+const CHANGE = { add: { locals: ['new.example'], rcpthosts: ['new.example'], aliases: [{ name: 'sales', destinations: [{ kind: 'forward', value: 'team@corp.example' }] }] } };
+const TIMEOUT_MS = Number(process.env['BENCH_FANOUT_TIMEOUT_MS'] ?? 600_000);
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const lines: string[] = [];
+const print = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
+
+/** The issue's goals, per database and size (null: none set). */
+function goalMs(work: 'change' | 'dry', db: TestDatabase, n: number): number | null {
+  if (work === 'dry') return n >= 10_000 ? 2_000 : null;
+  if (n >= 10_000) return db === 'postgres' ? 3_000 : null;
+  if (n >= 1_000) return db === 'postgres' ? 1_000 : 3_000;
+  return null;
+}
+
+function verdict(ms: number, goal: number | null): string {
+  if (goal === null) return '';
+  return ms < goal ? `; goal < ${s(goal)}: met` : `; goal < ${s(goal)}: NOT MET`;
+}
+
+async function floorBroadcast(n: number): Promise<number> {
+  const floor = await Floor.start();
+  const fleet = await SimFleet.start({ url: floor.url, agents: Array.from({ length: n }, (_, i) => ({ name: `floor${i}`, token: 'floor-token-0123456789abcdef' })) });
+  try {
+    await fleet.until(`${n} agents connected to the floor`, (c) => c.connected === n, TIMEOUT_MS);
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = await floor.broadcast();
+      if (b.acks !== n) throw new Error(`floor broadcast: ${b.acks} acks of ${n} (${b.error ?? ''})`);
+      runs.push(b.ms);
+    }
+    const median = percentile(runs, 50);
+    print(`[floor] N=${n}: ~2 KB broadcast with acks to ${n}: ${s(median)} (median of 3: ${runs.map((r) => s(r)).join(', ')})`);
+    return median;
+  } finally {
+    await fleet.close();
+    await floor.stop();
+  }
+}
+
+function perHost(acks: AckRecord[], since: number): string {
+  const ms = acks.map((a) => a.ackedAt - since);
+  return `per host (start → agent ack) p50 ${s(percentile(ms, 50))}, p99 ${s(percentile(ms, 99))}`;
+}
+
+/**
+ * Polls until `check` gives a value. Each poll of a large fleet is itself work for the
+ * controller (GET /api/rollouts/:id returns every host row), so the pause grows with N.
+ */
+async function poll<T>(what: string, n: number, check: () => Promise<T | undefined | false>): Promise<T> {
+  const pause = Math.min(1000, Math.max(100, n / 4));
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
+
+async function converged(ctl: TestController, n: number): Promise<boolean> {
+  const hosts = await listHosts(ctl);
+  return hosts.length === n && hosts.every((h) => h.connected && h.appliedRevision === h.desiredRevision);
+}
+
+async function controllerRun(db: TestDatabase, n: number, floorMs: number): Promise<void> {
+  const tag = `[${db}] N=${n}`;
+  const ctl = await TestController.start(db, {
+    QFLEET_APPLY_TIMEOUT_MS: '120000',
+    // The API limits are per minute; the set-up alone makes N requests.
+    QFLEET_RATE_LIMIT_TOKEN: String(10_000_000),
+  });
+  const pid = ctl.proc.child.pid!;
+  let fleet: SimFleet | undefined;
+  try {
+    let t = performance.now();
+    const specs = await createSimHosts(ctl, n, { groups: [GROUP], concurrency: 16 });
+    const createMs = performance.now() - t;
+    print(`${tag}: created ${n} hosts (POST /api/hosts, 16 in flight) in ${s(createMs)}: ${Math.round((n / createMs) * 1000)} /s`);
+
+    // The fields the rollout changes must be managed first (an unmanaged file is never replaced unseen).
+    const setUp = await ctl.api('PUT', `/api/groups/${GROUP}/config`, { locals: [`${GROUP}.example`], rcpthosts: [`${GROUP}.example`] });
+    if (setUp.status !== 200) throw new Error(`PUT /api/groups/${GROUP}/config: ${setUp.status} ${JSON.stringify(setUp.body)}`);
+    t = performance.now();
+    fleet = await SimFleet.start({ url: ctl.url, agents: specs });
+    await fleet.until(`${n} agents enrolled and connected`, (c) => c.enrolled === n && c.connected === n, TIMEOUT_MS);
+    await waitFor('every host connected and converged', () => converged(ctl, n), TIMEOUT_MS);
+    print(`${tag}: ${n} agents enrolled, connected and converged in ${s(performance.now() - t)}; controller RSS ${rssMiB(pid)?.toFixed(0)} MiB`);
+    await fleet.collect();
+
+    // A rollout of one domain + one alias to every host, one batch.
+    let cpu = cpuMeter([pid]);
+    let since = Date.now();
+    t = performance.now();
+    const created = await ctl.api('POST', '/api/rollouts', { target: { groups: [GROUP] }, change: CHANGE, batchSize: Math.min(n, 10_000), maxFailures: 0 });
+    if (created.status !== 201 && created.status !== 200) throw new Error(`POST /api/rollouts: ${created.status} ${JSON.stringify(created.body)}`);
+    const done = await poll('the rollout completes', n, async () => {
+      const r = (await ctl.api('GET', `/api/rollouts/${created.body.id}`)).body;
+      return r.status === 'running' || r.status === 'pending' ? undefined : r;
+    });
+    let ms = performance.now() - t;
+    let use = cpu.stop();
+    let acks = (await fleet.collect()).acks;
+    const counted = Object.entries(done.counts as Record<string, number>).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`).join(', ');
+    const other = (done.hosts as { state: string; error: string | null }[] | undefined)?.find((h) => h.state !== 'applied');
+    if (other) print(`${tag}: a host not applied: ${other.state} ${other.error ?? ''}`);
+    print(
+      `${tag}: rollout to ${n} hosts, one batch: ${done.status} (${counted}) in ${s(ms)}; ` +
+        `${(ms / floorMs).toFixed(1)}× the floor (${s(floorMs)})${verdict(ms, goalMs('change', db, n))}; ${perHost(acks, since)}; controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core), RSS ${rssMiB(pid)?.toFixed(0)} MiB`,
+    );
+
+    // A group document change reaching every member.
+    cpu = cpuMeter([pid]);
+    since = Date.now();
+    t = performance.now();
+    const put = await ctl.api('PUT', `/api/groups/${GROUP}/config`, { locals: [`${GROUP}.example`, `${GROUP}2.example`], rcpthosts: [`${GROUP}.example`, `${GROUP}2.example`] });
+    if (put.status !== 200) throw new Error(`PUT /api/groups/${GROUP}/config: ${put.status} ${JSON.stringify(put.body)}`);
+    await poll('every host applied the group change', n, () => converged(ctl, n));
+    ms = performance.now() - t;
+    use = cpu.stop();
+    acks = (await fleet.collect()).acks;
+    print(
+      `${tag}: group change to ${n} members, every ack stored: ${s(ms)}; ${(ms / floorMs).toFixed(1)}× the floor${verdict(ms, goalMs('change', db, n))}; ${perHost(acks, since)}; ` +
+        `controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core), RSS ${rssMiB(pid)?.toFixed(0)} MiB`,
+    );
+
+    // A dry run over every host.
+    cpu = cpuMeter([pid]);
+    t = performance.now();
+    const dry = await ctl.api('POST', '/api/rollouts', { target: { groups: [GROUP] }, change: { add: { locals: ['dry.example'] } }, batchSize: Math.min(n, 10_000), dryRun: true });
+    ms = performance.now() - t;
+    use = cpu.stop();
+    if (dry.status !== 200) throw new Error(`dry run: ${dry.status} ${JSON.stringify(dry.body).slice(0, 300)}`);
+    print(`${tag}: dry run over ${n} hosts: ${s(ms)} (${(JSON.stringify(dry.body).length / 1e6).toFixed(1)} MB answer)${verdict(ms, goalMs('dry', db, n))}; controller CPU ${use.cpuSec.toFixed(1)} s`);
+    const c = fleet.counts;
+    print(`${tag}: simulator: ${c.disconnects} disconnects, ${c.connectErrors} connect errors, ${c.applyFailures} refused applies`);
+  } catch (e) {
+    console.error(`controller output:\n${ctl.proc.tail(30)}`);
+    throw e;
+  } finally {
+    await fleet?.close();
+    await ctl.stop();
+  }
+}
+
+async function main() {
+  print(`fanout: sizes ${SIZES.join(', ')}; databases ${DATABASES.join(', ')}; ${new Date().toISOString()}`);
+  // Each agent is a socket in the controller (and the floor): one descriptor each, plus the rest.
+  const limit = openFilesLimit();
+  print(`open files limit (inherited by the controller, the floor and the simulator): ${limit ?? 'unknown'}`);
+  for (const n of SIZES) if (limit !== null && n + 1_000 > limit) print(`WARNING: ${n} agents need about ${n + 1_000} open files in the controller; the limit is ${limit} (raise it with ulimit -n / prlimit)`);
+  for (const n of SIZES) {
+    const floorMs = await floorBroadcast(n);
+    for (const db of DATABASES) await controllerRun(db, n, floorMs);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,211 @@
+/**
+ * One simulated agent: the real agent's wire protocol (apps/agent/src/link/controller-link.ts)
+ * with the disk left out. It enrols (acks `enrolled` with `{stored: true}` once the secret is
+ * held), says hello on every connect, reports and sends queue stats on a timer, applies
+ * `config.apply` by hashing the files in memory and acknowledges with the ApplyAck shape.
+ * In self-check mode every payload it sends is first checked against the shared schema, so a
+ * protocol change that the simulator missed fails loudly instead of measuring the wrong thing.
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { io, type Socket } from 'socket.io-client';
+import {
+  AGENT_NAMESPACE,
+  AGENT_SOCKET_PATH,
+  AgentEvent,
+  ApplyAckSchema,
+  ConfigApplySchema,
+  EnrolledAckSchema,
+  EnrolledSchema,
+  FilesReadAnswerSchema,
+  FilesReadSchema,
+  HelloSchema,
+  QueueStatsSchema,
+  describeProblems,
+  isFatalRefusal,
+  parsePayload,
+  type ApplyAck,
+  type EnrolledAck,
+  type Hello,
+  type QueueStats,
+} from '@qfleet/protocol';
+import type { z } from 'zod';
+
+export interface SimAgentSpec {
+  name: string;
+  /** the one-time enrol token, or the stored secret of an enrolled host */
+  token: string;
+  hostId?: string;
+}
+
+export interface SimAgentOptions {
+  url: string;
+  statsIntervalMs: number;
+  reportIntervalMs: number;
+  selfCheck: boolean;
+}
+
+export interface SimAgentEvents {
+  connected(first: boolean): void;
+  disconnected(reason: string): void;
+  connectError(fatal: boolean, message: string): void;
+  enrolled(name: string, hostId: string, secret: string): void;
+  applied(revision: number, receivedAt: number, ackedAt: number, ok: boolean): void;
+  selfCheckFailed(what: string, problems: string): void;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export class SimAgent {
+  private readonly socket: Socket;
+  private token: string;
+  private appliedRevision = 0;
+  /** path → content, as the real agent's qmail tree would hold it */
+  private readonly files = new Map<string, string>();
+  private readonly hashes = new Map<string, string>();
+  private everConnected = false;
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  constructor(
+    readonly spec: SimAgentSpec,
+    private readonly opts: SimAgentOptions,
+    private readonly on: SimAgentEvents,
+  ) {
+    this.token = spec.token;
+    // The real agent's options: forceNew keeps every simulated agent on a connection of its own.
+    this.socket = io(`${opts.url}${AGENT_NAMESPACE}`, {
+      path: AGENT_SOCKET_PATH,
+      transports: ['websocket'],
+      forceNew: true,
+      auth: (cb) => cb({ token: this.token }),
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 30_000,
+      randomizationFactor: 0.5,
+      autoConnect: false,
+    });
+    this.wire();
+  }
+
+  connect(): void {
+    this.socket.connect();
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.socket.close();
+  }
+
+  private checked<T>(what: string, schema: z.ZodType<T>, payload: T): T {
+    if (!this.opts.selfCheck) return payload;
+    const parsed = parsePayload(schema, payload);
+    if (!parsed.ok) this.on.selfCheckFailed(what, describeProblems(parsed.problems));
+    return payload;
+  }
+
+  private facts(): Hello {
+    return this.checked('hello', HelloSchema, {
+      agentVersion: 'qfleet-sim',
+      appliedRevision: this.appliedRevision,
+      qmail: { installed: true, running: true, since: null },
+      files: Object.fromEntries(this.hashes),
+    });
+  }
+
+  private queueStats(): QueueStats {
+    return this.checked('queue.stats', QueueStatsSchema, {
+      at: new Date().toISOString(),
+      messages: 0,
+      unprocessed: 0,
+      local: 0,
+      remote: 0,
+      bytes: 0,
+      oldestAgeSec: null,
+      domains: [],
+    });
+  }
+
+  private emit(event: string, payload: unknown): void {
+    if (this.socket.connected) this.socket.emit(event, payload);
+  }
+
+  private wire(): void {
+    const s = this.socket;
+    s.on('connect', () => {
+      this.on.connected(!this.everConnected);
+      this.everConnected = true;
+      this.emit(AgentEvent.queueStats, this.queueStats());
+      this.emit(AgentEvent.hello, this.facts());
+    });
+    s.on('connect_error', (err) => {
+      const fatal = isFatalRefusal(err.message);
+      this.on.connectError(fatal, err.message);
+      if (fatal) return s.close();
+      if (!s.active && !this.closed) s.connect();
+    });
+    s.on('disconnect', (reason) => {
+      this.on.disconnected(reason);
+      if (reason === 'io server disconnect' && !this.closed) s.connect();
+    });
+    s.on(AgentEvent.enrolled, (payload: unknown, ack?: (a: EnrolledAck) => void) => {
+      const reply = typeof ack === 'function' ? ack : () => undefined;
+      const parsed = parsePayload(EnrolledSchema, payload);
+      if (!parsed.ok) return reply(this.checked('enrolled ack', EnrolledAckSchema, { stored: false, message: describeProblems(parsed.problems) }));
+      // "Stored" here means handed to the parent process, which keeps it for the next run.
+      this.token = parsed.value.secret;
+      this.on.enrolled(this.spec.name, parsed.value.hostId, parsed.value.secret);
+      reply(this.checked('enrolled ack', EnrolledAckSchema, { stored: true }));
+    });
+    s.on(AgentEvent.configApply, (payload: unknown, ack?: (a: ApplyAck) => void) => {
+      const receivedAt = Date.now();
+      const started = performance.now();
+      const reply = typeof ack === 'function' ? ack : () => undefined;
+      const parsed = parsePayload(ConfigApplySchema, payload);
+      if (!parsed.ok) {
+        const revision = typeof (payload as { revision?: unknown })?.revision === 'number' ? (payload as { revision: number }).revision : 0;
+        reply({ revision, ok: false, changed: [], skipped: [], error: { step: 'validate', message: describeProblems(parsed.problems) }, ms: 0 });
+        this.on.applied(revision, receivedAt, Date.now(), false);
+        return;
+      }
+      const msg = parsed.value;
+      const changed: string[] = [];
+      for (const f of msg.files) {
+        const h = sha256(f.content);
+        if (this.hashes.get(f.path) !== h) changed.push(f.path);
+        this.hashes.set(f.path, h);
+        this.files.set(f.path, f.content);
+      }
+      for (const p of msg.removes) {
+        if (this.hashes.delete(p)) changed.push(p);
+        this.files.delete(p);
+      }
+      this.appliedRevision = msg.revision;
+      reply(this.checked('apply ack', ApplyAckSchema, { revision: msg.revision, ok: true, changed, skipped: [], ms: Math.round((performance.now() - started) * 1000) / 1000 }));
+      this.on.applied(msg.revision, receivedAt, Date.now(), true);
+      this.emit(AgentEvent.report, this.facts());
+    });
+    s.on(AgentEvent.filesRead, (payload: unknown, ack?: (a: unknown) => void) => {
+      if (typeof ack !== 'function') return;
+      const parsed = parsePayload(FilesReadSchema, payload);
+      if (!parsed.ok) return ack({ files: {}, skipped: [{ path: '', reason: describeProblems(parsed.problems) }] });
+      const paths = parsed.value.paths ?? [...this.files.keys()];
+      const files = Object.fromEntries(paths.filter((p) => this.files.has(p)).map((p) => [p, this.files.get(p)!]));
+      ack(this.checked('files.read answer', FilesReadAnswerSchema, { files, skipped: [] }));
+    });
+    // Timers start at a random point of their period: real agents are not in step.
+    const every = (ms: number, fn: () => void) => {
+      const first = setTimeout(() => {
+        fn();
+        this.timers.push(setInterval(fn, ms));
+      }, Math.random() * ms);
+      this.timers.push(first);
+    };
+    every(this.opts.statsIntervalMs, () => this.emit(AgentEvent.queueStats, this.queueStats()));
+    every(this.opts.reportIntervalMs, () => this.emit(AgentEvent.report, this.facts()));
+  }
+}
