@@ -21,6 +21,13 @@ export const AgentEvent = {
   queueStats: 'queue.stats',
 } as const;
 
+/**
+ * The longest an agent waits between two attempts to reconnect (its backoff's ceiling). A
+ * controller that has just started gives agents it knew this long to come back before it calls
+ * them offline.
+ */
+export const AGENT_RECONNECT_MAX_MS = 30_000;
+
 /** Socket payloads above this are refused by socket.io itself (maxHttpBufferSize). */
 export const MAX_SOCKET_PAYLOAD_BYTES = 16 * 1024 * 1024;
 

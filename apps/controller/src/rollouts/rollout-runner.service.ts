@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { ApplyAck, HealthGate } from '@qfleet/protocol';
+import { AGENT_RECONNECT_MAX_MS, type ApplyAck, type HealthGate } from '@qfleet/protocol';
 import type { Change } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AgentFanout } from '../agents/agent-fanout';
@@ -33,6 +33,7 @@ const RECONCILE_MS = 50;
 export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('rollout');
   private readonly me = randomUUID();
+  private readonly startedAt = new Date();
   private readonly active = new Set<string>();
   private readonly sleepers = new Set<() => void>();
   private readonly pendingPublish = new Set<string>();
@@ -188,6 +189,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const marks: RowMark[] = [];
     const toStore: (RevisionToStore & { row: RolloutHost; mark: Omit<RowMark, 'revision' | 'previousRevision'> })[] = [];
     const nudge: Host[] = [];
+    const reachable = (host: Host) => online.has(host.id) || this.reconnecting(host);
     for (const row of pending) {
       const host = hosts.get(row.hostId);
       if (!host) {
@@ -202,12 +204,12 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       } else if (decision.outcome === 'unchanged') {
         // The host's document already has the change; it only has to be on the host.
         const revision = host.desiredRevision;
-        const state = host.appliedRevision >= revision ? 'unchanged' : online.has(host.id) ? 'applying' : 'offline';
+        const state = host.appliedRevision >= revision ? 'unchanged' : reachable(host) ? 'applying' : 'offline';
         marks.push({ hostId: host.id, ...sent, state, revision, previousRevision: revision, doneAt: state === 'unchanged' ? now : null });
         if (state !== 'unchanged') nudge.push(host);
       } else if (decision.outcome === 'change') {
         this.config.admit(decision.preview, this.actorOf(rollout));
-        toStore.push({ host, own: decision.nextOwn, prepared: decision.preview, row, mark: { hostId: host.id, ...sent, state: online.has(host.id) ? 'applying' : 'offline' } });
+        toStore.push({ host, own: decision.nextOwn, prepared: decision.preview, row, mark: { hostId: host.id, ...sent, state: reachable(host) ? 'applying' : 'offline' } });
       }
     }
     const action = rollout.kind === 'revert' ? 'rollout.revert' : 'rollout.apply';
@@ -229,6 +231,19 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const gone = toStore.filter((t) => !stored.has(t.host.id));
     if (gone.length) await markRows(this.prisma, rollout.id, gone.map((t) => ({ hostId: t.host.id, state: 'skipped', error: 'the host was deleted', doneAt: new Date() })));
     for (const h of nudge) void (h.failedRevision === h.desiredRevision ? this.dispatcher.retry(h.id) : this.dispatcher.sync(h.id));
+  }
+
+  /**
+   * A host this controller has not seen yet, though one before it did, while its agents may
+   * still be coming back: a controller restarted mid-rollout finds every agent reconnecting
+   * (each on its own backoff, up to AGENT_RECONNECT_MAX_MS apart), and calling them offline
+   * would let the batch end without them and the next batch start before they applied. Such a
+   * host is waited for like a connected one (it gets its revision on its hello) until the time
+   * is up; a host that went away after this controller started, or never connected, is offline
+   * at once.
+   */
+  private reconnecting(host: Host): boolean {
+    return host.lastSeen !== null && host.lastSeen < this.startedAt && Date.now() - this.startedAt.getTime() < AGENT_RECONNECT_MAX_MS;
   }
 
   private actorOf(rollout: Rollout): string {
@@ -310,7 +325,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       else if (host.failedRevision === row.revision) {
         const err = (host.lastApply as ApplyAck | null)?.error;
         data = { state: 'failed', error: err ? `${err.step}${err.file ? ` (${err.file})` : ''}: ${err.message}` : 'the apply failed', doneAt };
-      } else if (row.state === 'applying' && !online.has(host.id)) data = { state: 'offline' };
+      } else if (row.state === 'applying' && !online.has(host.id) && !this.reconnecting(host)) data = { state: 'offline' };
       if (!data || data.state === row.state) continue;
       const key = JSON.stringify([row.rolloutId, row.state, data.state, data.error ?? null]);
       const move = moves.get(key) ?? { rolloutId: row.rolloutId, from: row.state, data, hostIds: [] };
