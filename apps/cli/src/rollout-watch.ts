@@ -23,8 +23,13 @@ export function batchText(s: Pick<RolloutSummary, 'batch' | 'batches'>): string 
   return `batch ${Math.min(s.batch + 1, s.batches)} of ${s.batches}`;
 }
 
-export function hostsDone(v: RolloutView): number {
-  return v.hosts.filter((h) => !OPEN.has(h.state)).length;
+/** From the counts, which cover every host (the view's `hosts` is one page of them). */
+export function hostsDone(v: Pick<RolloutSummary, 'counts'>): number {
+  return ROLLOUT_HOST_STATES.filter((s) => !OPEN.has(s)).reduce((n, s) => n + v.counts[s], 0);
+}
+
+export function hostsIn(v: Pick<RolloutSummary, 'counts'>): number {
+  return ROLLOUT_HOST_STATES.reduce((n, s) => n + v.counts[s], 0);
 }
 
 /** One host's state for people: what happened, with its revision or its error. */
@@ -64,7 +69,7 @@ class BarDisplay implements Display {
       { stream: this.out, format: `rollout ${v.id.slice(0, 8)} {bar} {value}/{total} hosts | {detail}`, hideCursor: true, barsize: 30, clearOnComplete: false },
       Presets.shades_classic,
     );
-    this.bar.start(v.hosts.length, hostsDone(v), payload);
+    this.bar.start(hostsIn(v), hostsDone(v), payload);
   }
 
   stop(): void {
@@ -87,7 +92,7 @@ class LineDisplay implements Display {
 
   update(v: RolloutView): void {
     const lines: string[] = [];
-    if (!this.started) lines.push(`rollout ${v.id} (${v.kind}): ${v.hosts.length} host${v.hosts.length === 1 ? '' : 's'} in ${v.batches} batch${v.batches === 1 ? '' : 'es'}, ${v.status}`);
+    if (!this.started) lines.push(`rollout ${v.id} (${v.kind}): ${hostsIn(v)} host${hostsIn(v) === 1 ? '' : 's'} in ${v.batches} batch${v.batches === 1 ? '' : 'es'}, ${v.status}`);
     this.started = true;
     const announce = (upTo: number) => {
       for (; this.announced < Math.min(upTo, v.batches - 1); this.announced++)
@@ -117,7 +122,8 @@ class LineDisplay implements Display {
  * where stdout is kept for the final view.
  */
 export async function watchRollout(ctx: Context, id: string): Promise<RolloutView> {
-  const route = `/api/rollouts/${encodeURIComponent(id)}`;
+  // The largest page: host by host lines follow the first 1,000 hosts; the bar and counts all.
+  const route = `/api/rollouts/${encodeURIComponent(id)}?pageSize=1000`;
   const first = await ctx.api.get<RolloutView>(route);
   if (first.status !== 'running') return first;
 

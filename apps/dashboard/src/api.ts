@@ -214,6 +214,7 @@ async function download(path: string, fallbackName: string): Promise<string> {
 }
 
 const h = (id: string) => `/hosts/${encodeURIComponent(id)}`;
+const ROLLOUT_PAGE_SIZE = 100;
 const ro = (id: string) => `/rollouts/${encodeURIComponent(id)}`;
 const mbox = (id: string, user: string) => `${h(id)}/mailboxes/${encodeURIComponent(user)}`;
 
@@ -233,7 +234,8 @@ export const api = {
   listGroups: () => request<GroupSummary[]>('GET', '/groups'),
 
   listRollouts: () => request<RolloutSummary[]>('GET', '/rollouts'),
-  getRollout: (id: string) => request<RolloutView>('GET', ro(id)),
+  /** one page of its hosts (100 a page); the counts cover every host */
+  getRollout: (id: string, page = 1) => request<RolloutView>('GET', `${ro(id)}?page=${page}&pageSize=${ROLLOUT_PAGE_SIZE}`),
   previewRollout: (body: RolloutRequest) => request<RolloutPreview>('POST', '/rollouts', { ...body, dryRun: true }),
   startRollout: (body: RolloutRequest) => request<RolloutView>('POST', '/rollouts', { ...body, dryRun: false }),
   /** pause, resume and cancel answer the same rollout; retry and revert answer the new one they start */

@@ -33,6 +33,13 @@ export const AgentEvent = {
 } as const;
 
 /**
+ * The longest an agent waits between two attempts to reconnect (its backoff's ceiling). A
+ * controller that has just started gives agents it knew this long to come back before it calls
+ * them offline.
+ */
+export const AGENT_RECONNECT_MAX_MS = 30_000;
+
+/**
  * The largest agent payload the controller accepts. Up to twice this (the engine's hard
  * limit, MAX_SOCKET_FRAME_BYTES) the controller answers `refused` and disconnects; above it the
  * engine closes the connection without reading further (WebSocket close 1009). The agent checks

@@ -125,8 +125,18 @@ export interface RolloutSummary {
   failures: number;
 }
 
+/** Which hosts of a rollout `GET /api/rollouts/:id` answers: one page, in rollout order, maybe of one state. */
+export const RolloutHostsQuerySchema = z.strictObject({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
+  state: z.enum(ROLLOUT_HOST_STATES).optional(),
+});
+export type RolloutHostsQuery = z.infer<typeof RolloutHostsQuerySchema>;
+
 export interface RolloutView extends RolloutSummary {
+  /** one page of the hosts (`hostsPage`); `counts` covers them all */
   hosts: RolloutHostView[];
+  hostsPage: { page: number; pageSize: number; state: RolloutHostState | null; total: number };
 }
 
 /** One host in a dry run: the file diff the change would make, and what would stop it. */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import {
   AGENT_NAMESPACE,
   AGENT_SOCKET_PATH,
+  AGENT_RECONNECT_MAX_MS,
   AgentEvent,
   ConfigApplySchema,
   EnrolledSchema,
@@ -56,7 +57,7 @@ export async function runControllerLink(
     transports: ['websocket'],
     auth: (cb) => cb({ token }),
     reconnectionDelay: 1000,
-    reconnectionDelayMax: 30_000,
+    reconnectionDelayMax: AGENT_RECONNECT_MAX_MS,
     randomizationFactor: 0.5,
     ca: settings.caFile ? fs.readFileSync(settings.caFile, 'utf8') : undefined,
   });

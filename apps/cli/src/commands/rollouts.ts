@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
-import type { HealthGate, RolloutPreview, RolloutPreviewHost, RolloutSummary, RolloutView } from '@qfleet/protocol';
+import { ROLLOUT_HOST_STATES, type HealthGate, type RolloutPreview, type RolloutPreviewHost, type RolloutSummary, type RolloutView } from '@qfleet/protocol';
 import { UsageError } from '../client';
 import { Context } from '../context';
 import { ago, privilegedLines, table } from '../output';
@@ -141,7 +141,11 @@ function showText(v: RolloutView): string {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const head = rows.map(([k, val]) => `${`${k}:`.padEnd(width + 2)}${val}`).join('\n');
-  return v.hosts.length ? `${head}\n\n${hostTable(v.hosts)}` : head;
+  if (!v.hosts.length) return head;
+  const { page, pageSize, total, state } = v.hostsPage;
+  const first = (page - 1) * pageSize;
+  const more = first + v.hosts.length < total ? `\n\nhosts ${first + 1}–${first + v.hosts.length} of ${total}${state ? ` ${state}` : ''}; the next: qfleet rollout show ${v.id} --page ${page + 1}${pageSize !== 100 ? ` --page-size ${pageSize}` : ''}${state ? ` --state ${state}` : ''}` : '';
+  return `${head}\n\n${hostTable(v.hosts)}${more}`;
 }
 
 /** The end of a watch: the hosts that did not get the change, then how the rollout ended. */
@@ -199,7 +203,7 @@ async function started(ctx: Context, v: RolloutView, what: string, watch: boolea
   if (!(watch && ctx.options.json))
     ctx.print(v, () =>
       [
-        `created ${what} ${v.id}: ${plural(v.hosts.length, 'host')} in ${plural(v.batches, 'batch', 'batches')} of ${v.batchSize}, at most ${v.maxFailures} failed`,
+        `created ${what} ${v.id}: ${plural(v.hostsPage.total, 'host')} in ${plural(v.batches, 'batch', 'batches')} of ${v.batchSize}, at most ${v.maxFailures} failed`,
         ...(watch ? [] : [`follow it with: qfleet rollout watch ${v.id}`]),
       ].join('\n'),
     );
@@ -278,11 +282,18 @@ export function rolloutsCommand(program: Command): void {
 
   rollout
     .command('show')
-    .description('one rollout: its settings, and every host with its state, revision and error')
+    .description('one rollout: its settings and counts, and its hosts (a page at a time) with their state, revision and error')
     .argument('<id>', 'the rollout id, or its start')
-    .action(async (arg: string, _: unknown, cmd: Command) => {
+    .option('--page <n>', 'which page of hosts (default 1)', positiveInt)
+    .option('--page-size <n>', 'hosts per page (default 100, at most 1000)', positiveInt)
+    .addOption(new Option('--state <state>', 'only hosts in this state').choices([...ROLLOUT_HOST_STATES]))
+    .action(async (arg: string, opts: { page?: number; pageSize?: number; state?: string }, cmd: Command) => {
       const ctx = Context.of(cmd);
-      const v = await ctx.api.get<RolloutView>(`/api/rollouts/${encodeURIComponent(await rolloutId(ctx, arg))}`);
+      const query = new URLSearchParams();
+      if (opts.page) query.set('page', String(opts.page));
+      if (opts.pageSize) query.set('pageSize', String(opts.pageSize));
+      if (opts.state) query.set('state', opts.state);
+      const v = await ctx.api.get<RolloutView>(`/api/rollouts/${encodeURIComponent(await rolloutId(ctx, arg))}${query.size ? `?${query}` : ''}`);
       ctx.print(v, () => showText(v));
     });
 

@@ -6,9 +6,10 @@ import { PrismaService } from '../database/prisma.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import { driftedPaths, type StoredRendering } from '../host-config/rendered';
-import type { Host, Prisma } from '../generated/prisma/client';
+import type { Host, HostConfig } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
+import { AckWriter } from './ack-writer';
 
 /** How long an ack is tried again while the database cannot store it. */
 const ACK_STORE_RETRY_MS = 60_000;
@@ -25,13 +26,80 @@ export class ApplyDispatcher {
   private readonly again = new Map<string, boolean>();
   /** 'host' (hostId) whenever a host's applied or failed revision may have moved: an ack, a hello, a report. */
   readonly progress = new EventEmitter();
+  private readonly acks: AckWriter;
 
   constructor(
     private readonly prisma: PrismaService,
     private readonly sessions: AgentSessions,
     private readonly fanout: AgentFanout,
     @Inject(SETTINGS) private readonly settings: Settings,
-  ) {}
+  ) {
+    this.acks = new AckWriter(prisma);
+    // One listener per rollout runner and per waiting request: more than the default ten is normal.
+    this.progress.setMaxListeners(0);
+  }
+
+  /**
+   * `sync` for many hosts at once (a group change, a rollout batch): the hosts and their
+   * newest revisions read in one query each, every apply sent at once (still one in flight
+   * per host; a host already busy gets its newest revision after its ack).
+   */
+  syncMany(hostIds: string[]): void {
+    const here: string[] = [];
+    for (const hostId of hostIds) {
+      if (!this.sessions.isConnected(hostId)) this.fanout.requestSync(hostId, false);
+      else if (this.inFlight.has(hostId)) this.again.set(hostId, this.again.get(hostId) ?? false);
+      else here.push(hostId);
+    }
+    if (!here.length) return;
+    for (const hostId of here) this.inFlight.add(hostId);
+    void this.loadNewest(here)
+      .catch((e: Error) => {
+        this.logger.error(`${here.length} host(s): ${e.message}`);
+        return new Map<string, { host: Host; config: HostConfig } | null>();
+      })
+      .then((loaded) => {
+        for (const hostId of here) void this.sendLoaded(hostId, loaded.get(hostId) ?? null);
+      });
+  }
+
+  /** Each host with the revision to send it, or null when it has nothing to get. */
+  private async loadNewest(hostIds: string[]): Promise<Map<string, { host: Host; config: HostConfig } | null>> {
+    const hosts = await this.prisma.host.findMany({ where: { id: { in: hostIds } } });
+    const due = hosts.filter((h) => h.desiredRevision > 0 && h.desiredRevision !== h.appliedRevision && h.failedRevision !== h.desiredRevision);
+    const out = new Map<string, { host: Host; config: HostConfig } | null>();
+    for (let i = 0; i < due.length; i += 1000) {
+      const chunk = due.slice(i, i + 1000);
+      const configs = await this.prisma.hostConfig.findMany({ where: { OR: chunk.map((h) => ({ hostId: h.id, revision: h.desiredRevision })) } });
+      const byHost = new Map(configs.map((c) => [c.hostId, c]));
+      for (const h of chunk) {
+        const config = byHost.get(h.id);
+        if (config) out.set(h.id, { host: h, config });
+      }
+    }
+    return out;
+  }
+
+  /** Sends what loadNewest found to a host marked in flight, then releases it (and sends again if asked meanwhile). */
+  private async sendLoaded(hostId: string, loaded: { host: Host; config: HostConfig } | null): Promise<void> {
+    try {
+      const socket = this.sessions.get(hostId);
+      if (socket && loaded) await this.send(socket, loaded.host, loaded.config);
+    } catch (e) {
+      this.logger.error(`host ${hostId}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.release(hostId);
+    }
+  }
+
+  private release(hostId: string): void {
+    this.inFlight.delete(hostId);
+    const again = this.again.get(hostId);
+    if (again !== undefined) {
+      this.again.delete(hostId);
+      void this.sync(hostId, { force: again });
+    }
+  }
 
   /**
    * Sends the newest revision when the host lacks it. `force` sends it even when the host
@@ -53,12 +121,7 @@ export class ApplyDispatcher {
     } catch (e) {
       this.logger.error(`host ${hostId}: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
-      this.inFlight.delete(hostId);
-      const again = this.again.get(hostId);
-      if (again !== undefined) {
-        this.again.delete(hostId);
-        void this.sync(hostId, { force: again });
-      }
+      this.release(hostId);
     }
   }
 
@@ -97,6 +160,11 @@ export class ApplyDispatcher {
     if (host.failedRevision === host.desiredRevision) return;
     const config = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.desiredRevision } } });
     if (!config) return;
+    await this.send(socket, host, config);
+  }
+
+  private async send(socket: Socket, host: Host, config: HostConfig): Promise<void> {
+    const hostId = host.id;
     const rendered = config.rendered as unknown as StoredRendering;
     const message: ConfigApply = { revision: config.revision, files: rendered.files, removes: rendered.removes, postSteps: rendered.postSteps };
     this.logger.log(`host ${host.name}: sending revision ${config.revision} (applied ${host.appliedRevision})`);
@@ -105,6 +173,8 @@ export class ApplyDispatcher {
       raw = await this.emitApply(socket, message);
     } catch (e) {
       this.logger.warn(`host ${host.name}: no acknowledgement of revision ${config.revision}: ${(e as Error).message}`);
+      // A rollout waiting for this host sees it offline now rather than at its next look.
+      this.progress.emit('host', hostId);
       return;
     }
     const parsed = parsePayload(ApplyAckSchema, raw);
@@ -144,16 +214,13 @@ export class ApplyDispatcher {
    * revision, not the failed one), so it is not given up on at the first error.
    */
   private async recordAck(hostId: string, name: string, ack: ApplyAck): Promise<void> {
-    const lastApply = { ...ack, at: new Date().toISOString() } as unknown as Prisma.InputJsonValue;
-    const data = ack.ok ? { appliedRevision: ack.revision, failedRevision: null, lastApply } : { failedRevision: ack.revision, lastApply };
     const deadline = Date.now() + ACK_STORE_RETRY_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.prisma.host.update({ where: { id: hostId }, data });
+        await this.acks.record(hostId, ack);
         break;
       } catch (e) {
-        // A host deleted meanwhile (P2025) has nothing to store the ack on.
-        if (Date.now() >= deadline || (e as { code?: string }).code === 'P2025') throw e;
+        if (Date.now() >= deadline) throw e;
         this.logger.warn(`host ${name}: cannot store the acknowledgement of revision ${ack.revision} (attempt ${attempt}): ${(e as Error).message.split('\n').at(-1)}; trying again`);
         await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
       }

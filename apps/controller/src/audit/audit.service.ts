@@ -18,6 +18,18 @@ export class AuditService {
     });
   }
 
+  /** Many entries in one statement (a group change or a rollout batch writes one per host). */
+  recordMany(entries: { actor: Actor | string; action: string; target: string; diff?: unknown }[], tx: Prisma.TransactionClient = this.prisma) {
+    return tx.auditEntry.createMany({
+      data: entries.map((entry) => ({
+        actor: typeof entry.actor === 'string' ? entry.actor : `${entry.actor.name} (${entry.actor.role})`,
+        action: entry.action,
+        target: entry.target,
+        diff: (entry.diff ?? undefined) as Prisma.InputJsonValue | undefined,
+      })),
+    });
+  }
+
   list(filter: { actor?: string; action?: string; target?: string; since?: Date; until?: Date; limit?: number; privileged?: boolean }) {
     const where: Prisma.AuditEntryWhereInput = {
       ...(filter.target ? { target: filter.target } : {}),

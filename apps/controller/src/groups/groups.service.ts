@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { HostDocument } from '@qfleet/protocol';
+import type { FieldProblem, HostDocument } from '@qfleet/protocol';
 import { privilegedChanges, validateDocument, type Layer } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
-import { HostConfigService } from '../host-config/host-config.service';
+import { HostConfigService, type RevisionToStore } from '../host-config/host-config.service';
 import { Conflict, InvalidInput, NotFound } from '../errors/errors';
 import type { Actor } from '../auth/roles';
 import type { Prisma } from '../generated/prisma/client';
@@ -62,16 +62,36 @@ export class GroupsService {
     this.policy.check(actor, privileged, `group ${name}`);
     const updated = await this.prisma.group.update({ where: { name }, data: { document: document as Prisma.InputJsonValue, revision: { increment: 1 } } });
     await this.audit.record({ actor, action: 'group.config', target: `group:${name}`, diff: { revision: updated.revision, before: g.document, after: document, ...(privileged.length ? { privileged } : {}) } });
-    const hosts = [];
-    for (const h of g.hosts) {
+    return { revision: updated.revision, privileged, hosts: await this.rerenderMembers(name, actor) };
+  }
+
+  /**
+   * Every member's next revision: read in one query per table, one rendering per distinct
+   * effective document, stored in bulk. A member whose document the change makes invalid, or
+   * privileged beyond the actor, is named with its error; the others get their revision.
+   */
+  private async rerenderMembers(name: string, actor: Actor) {
+    const members = await this.prisma.host.findMany({ where: { groups: { has: name } }, select: { id: true, name: true, groups: true, desiredRevision: true }, orderBy: { name: 'asc' } });
+    const batch = await this.hostConfig.batch(members);
+    const refused = new Map<string, string>();
+    const items: RevisionToStore[] = [];
+    for (const h of members) {
+      const prepared = this.hostConfig.prepareRerender(h, batch);
       try {
-        const r = await this.hostConfig.rerender(h.id, actor, `group.config:${name}`);
-        hosts.push({ id: h.id, name: h.name, revision: r.revision, warnings: r.warnings });
+        this.hostConfig.admit(prepared, actor);
+        items.push({ host: h, own: prepared.own, prepared });
       } catch (e) {
-        hosts.push({ id: h.id, name: h.name, error: (e as Error).message });
+        refused.set(h.id, (e as Error).message);
       }
     }
-    return { revision: updated.revision, privileged, hosts };
+    const stored = await this.hostConfig.storeRevisions(items, actor, `group.config:${name}`, undefined, batch.memo);
+    type MemberResult = { id: string; name: string; revision: number; warnings: FieldProblem[] } | { id: string; name: string; error: string };
+    return members.flatMap((h): MemberResult[] => {
+      const r = stored.get(h.id);
+      if (r) return [{ id: h.id, name: h.name, revision: r.revision, warnings: r.warnings }];
+      const error = refused.get(h.id);
+      return error ? [{ id: h.id, name: h.name, error }] : [];
+    });
   }
 
   async patchConfig(name: string, patch: unknown, actor: Actor, parse: (doc: unknown) => Layer) {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { describeProblems, parsePayload, type HostDocument, type PrivilegedChange, type WriteResult } from '@qfleet/protocol';
-import { LayerSchema, locatePrivileged, mergeLayers, privilegedChanges, renderDocument, validateDocument, type Layer, type RenderedSet } from '@qfleet/qmail';
+import { LayerSchema, locatePrivileged, mergeLayers, privilegedChanges, type Layer, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
@@ -13,6 +13,29 @@ import type { FieldProblem } from '@qfleet/protocol';
 import { mergePatch } from './merge-patch';
 import { EMPTY_RENDERING, withDroppedAliases, withPostSteps, type StoredRendering } from './rendered';
 import { planApply, type Plan } from './plan';
+import { documentKey, RenderMemo } from './render-memo';
+
+/** At most this many hosts' revisions in one transaction: bounded statements, and a crash loses at most one chunk's work (never half of a host's). */
+const STORE_CHUNK = 500;
+
+/**
+ * What one operation over many hosts (a group change, a rollout batch, a dry run) reads once
+ * for all of them: each host's latest revision, the groups' documents, and one rendering per
+ * distinct effective document.
+ */
+export interface RevisionBatch {
+  latest: Map<string, HostConfig | null>;
+  groups: Map<string, Layer>;
+  memo: RenderMemo;
+}
+
+/** One host's next revision, prepared, to be stored with others in one statement per table. */
+export interface RevisionToStore {
+  host: { id: string };
+  /** the host's new own document (a preview's `own` is the current one: its `nextOwn` is this) */
+  own: Layer;
+  prepared: PreparedRevision;
+}
 
 /** A new own document made ready to store: merged with the host's groups, checked, rendered. */
 export interface PreparedRevision {
@@ -83,26 +106,66 @@ export class HostConfigService {
    * reported. Rollouts preview and apply through this one function, so a dry run is the real
    * code; the real run hands the result to `storeRevision` and nothing is computed twice.
    */
-  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer, opts: { plan?: boolean } = {}): Promise<RevisionPreview> {
+  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer, opts: { plan?: boolean } = {}, batch?: RevisionBatch): Promise<RevisionPreview> {
     const wantPlan = opts.plan ?? true;
-    const [latest, groupLayers] = await Promise.all([this.latest(host.id), this.groupLayersOf(host.groups)]);
+    const [latest, groupLayers] = batch?.latest.has(host.id)
+      ? [batch.latest.get(host.id) ?? null, host.groups.filter((g) => batch.groups.has(g)).map((g) => batch.groups.get(g)!)]
+      : await Promise.all([this.latest(host.id), this.groupLayersOf(host.groups)]);
     const own = (latest?.document as Layer) ?? {};
     const nextOwn = next(own, groupLayers);
-    const prepared = this.prepare(groupLayers, nextOwn, latest);
+    const prepared = this.prepare(groupLayers, nextOwn, latest, batch?.memo);
     const { errors, rendering } = prepared;
-    // Older renderings give the old text of a file whose hash the host reported.
-    const known = wantPlan && !errors.length ? await this.prisma.hostConfig.findMany({ where: { hostId: host.id }, orderBy: { revision: 'desc' }, take: 20 }) : [];
-    const plan = wantPlan && !errors.length ? planApply(rendering, (host.reportedFiles as Record<string, string> | null) ?? {}, known.map((r) => r.rendered as unknown as RenderedSet)) : { changes: [], postSteps: [] };
+    const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
+    let plan: Plan = { changes: [], postSteps: [] };
+    if (wantPlan && !errors.length) {
+      // Older renderings give the old text of a file whose hash the host reported; the latest
+      // one mostly has it, and the older ones are read only when it does not.
+      const diffs = batch?.memo;
+      plan = planApply(rendering, reported, latest ? [latest.rendered as unknown as RenderedSet] : [], diffs);
+      if (plan.changes.some((c) => c.action === 'modify' && c.diff === undefined) && (latest?.revision ?? 0) > 1) {
+        const known = await this.prisma.hostConfig.findMany({ where: { hostId: host.id }, orderBy: { revision: 'desc' }, take: 20 });
+        plan = planApply(rendering, reported, known.map((r) => r.rendered as unknown as RenderedSet), diffs);
+      }
+    }
     const effectiveBefore = mergeLayers([...groupLayers.map((document) => ({ source: 'group', document })), { source: 'host', document: own }]).document;
     return { ...prepared, revision: latest?.revision ?? 0, own, nextOwn, effectiveBefore, plan };
   }
 
+  /**
+   * Reads once what previews and stores over these hosts need: their latest revisions (the one
+   * numbered by desiredRevision: storeRevision(s) write both in one transaction) and their groups.
+   */
+  async batch(hosts: Pick<Host, 'id' | 'groups' | 'desiredRevision'>[]): Promise<RevisionBatch> {
+    const latest = new Map<string, HostConfig | null>(hosts.map((h) => [h.id, null]));
+    const withRevision = hosts.filter((h) => h.desiredRevision > 0);
+    for (let i = 0; i < withRevision.length; i += 1000) {
+      const chunk = withRevision.slice(i, i + 1000);
+      const rows = await this.prisma.hostConfig.findMany({ where: { OR: chunk.map((h) => ({ hostId: h.id, revision: h.desiredRevision })) } });
+      for (const r of rows) latest.set(r.hostId, r);
+    }
+    // A host whose counter moved since it was read: its own latest, the slow way.
+    for (const h of withRevision) if (!latest.get(h.id)) latest.set(h.id, await this.latest(h.id));
+    const names = [...new Set(hosts.flatMap((h) => h.groups))];
+    const rows = names.length ? await this.prisma.group.findMany({ where: { name: { in: names } } }) : [];
+    return { latest, groups: new Map(rows.map((g) => [g.name, g.document as Layer])), memo: new RenderMemo() };
+  }
+
+  /**
+   * The next revision of a host whose groups or their documents changed, from its latest own
+   * document, prepared against a batch read (the effective document is what gets rendered).
+   */
+  prepareRerender(host: Pick<Host, 'id' | 'groups'>, batch: RevisionBatch): PreparedRevision {
+    const latest = batch.latest.get(host.id) ?? null;
+    const groupLayers = host.groups.filter((g) => batch.groups.has(g)).map((g) => batch.groups.get(g)!);
+    return this.prepare(groupLayers, (latest?.document as Layer) ?? {}, latest, batch.memo);
+  }
+
   /** The effective document of a new own document, checked and rendered against the latest revision. */
-  private prepare(groupLayers: Layer[], own: Layer, previous: HostConfig | null): PreparedRevision {
+  private prepare(groupLayers: Layer[], own: Layer, previous: HostConfig | null, memo = new RenderMemo()): PreparedRevision {
     const { document: effective } = mergeLayers([...groupLayers.map((document) => ({ source: 'group', document })), { source: 'host', document: own }]);
-    const { errors, warnings } = validateDocument(effective);
+    const { errors, warnings, rendered } = memo.check(effective);
     const before = (previous?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING;
-    const rendering = errors.length ? { ...EMPTY_RENDERING } : withPostSteps(before, withDroppedAliases(before, renderDocument(effective), effective.aliases !== undefined));
+    const rendering = !rendered ? { ...EMPTY_RENDERING } : withPostSteps(before, withDroppedAliases(before, rendered, effective.aliases !== undefined));
     // Against what the host was last given, so a group's entry that a removal or another group
     // now lets through counts as well as what the caller wrote.
     const privileged = privilegedIn(previousEffective(previous), effective, own);
@@ -172,6 +235,72 @@ export class HostConfigService {
     this.logger.log(`host ${hostId}: revision ${revision} stored by ${by} (${action})`);
     void this.dispatcher.sync(hostId);
     return { revision, warnings, privileged };
+  }
+
+  /** Refuses a prepared revision the way storeRevision does: invalid, or privileged beyond the actor's role. */
+  admit(prepared: PreparedRevision, actor: Actor | string): void {
+    if (prepared.errors.length) throw new InvalidInput(`invalid configuration: ${describeProblems(prepared.errors)}`, prepared.errors);
+    this.policy.check(actor, prepared.privileged);
+  }
+
+  /**
+   * Stores the next revision of many hosts and sends them: per chunk of hosts one transaction
+   * of one statement per table (counters, revisions, audit entries), and `alongside` in the same
+   * transaction, so a rollout's rows and the revisions they name exist together or not at all.
+   * Every item must have passed `admit`. Hosts deleted meanwhile are left out of the answer.
+   */
+  async storeRevisions(
+    items: RevisionToStore[],
+    actor: Actor | string,
+    action: string,
+    alongside?: (tx: Prisma.TransactionClient, stored: Map<string, { revision: number; previous: number }>) => Promise<unknown>,
+    memo = new RenderMemo(),
+  ): Promise<Map<string, WriteResult>> {
+    const by = typeof actor === 'string' ? actor : `${actor.name} (${actor.role})`;
+    const results = new Map<string, WriteResult>();
+    for (let i = 0; i < items.length; i += STORE_CHUNK) {
+      const chunk = items.slice(i, i + STORE_CHUNK);
+      const stored = await this.prisma.$transaction(
+        async (tx) => {
+          const bumped = await tx.$queryRawUnsafe<{ id: string; desiredRevision: number }[]>(
+            `UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC') WHERE "id" IN (SELECT jsonb_array_elements_text($1::jsonb)) RETURNING "id", "desiredRevision"`,
+            JSON.stringify(chunk.map((it) => it.host.id)),
+          );
+          const revisionOf = new Map(bumped.map((b) => [b.id, Number(b.desiredRevision)]));
+          const kept = chunk.filter((it) => revisionOf.has(it.host.id));
+          await tx.hostConfig.createMany({
+            data: kept.map(({ host, own, prepared }) => ({
+              hostId: host.id,
+              revision: revisionOf.get(host.id)!,
+              document: own as Prisma.InputJsonValue,
+              effective: prepared.effective as Prisma.InputJsonValue,
+              rendered: prepared.rendering as unknown as Prisma.InputJsonValue,
+              createdBy: by,
+            })),
+          });
+          await this.audit.recordMany(
+            kept.map(({ host, prepared: { previous, effective, privileged } }) => {
+              const before = previous?.effective ?? previous?.document;
+              // Members of a group mostly make the same diff: computed once per distinct pair.
+              const diff = memo.text(`${documentKey(before ?? {})}>${documentKey(effective)}`, () => documentDiff(before, effective));
+              return { actor, action, target: `host:${host.id}`, diff: { revision: revisionOf.get(host.id), document: diff, ...(privileged.length ? { privileged } : {}) } };
+            }),
+            tx,
+          );
+          const out = new Map(kept.map((it) => [it.host.id, { revision: revisionOf.get(it.host.id)!, previous: it.prepared.previous?.revision ?? 0 }]));
+          await alongside?.(tx, out);
+          return out;
+        },
+        { maxWait: 30_000, timeout: 300_000 },
+      );
+      for (const it of chunk) {
+        const s = stored.get(it.host.id);
+        if (s) results.set(it.host.id, { revision: s.revision, warnings: it.prepared.warnings, privileged: it.prepared.privileged });
+      }
+      this.logger.log(`${stored.size} host(s): new revision stored by ${by} (${action})`);
+      this.dispatcher.syncMany([...stored.keys()]);
+    }
+    return results;
   }
 
   async patch(hostId: string, patch: unknown, actor: Actor): Promise<WriteResult> {

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { describeProblems } from '@qfleet/protocol';
 import { applyChangeToLayer, fieldsTakenOver, unmanageAgain, type Change, type Layer } from '@qfleet/qmail';
-import { HostConfigService, type RevisionPreview } from '../host-config/host-config.service';
+import { HostConfigService, type RevisionBatch, type RevisionPreview } from '../host-config/host-config.service';
 import type { Host } from '../generated/prisma/client';
 
 /** What one host of a rollout is asked to become. */
@@ -21,21 +21,24 @@ export type HostDecision =
 export class RolloutPlanner {
   constructor(private readonly config: HostConfigService) {}
 
-  /** `plan`: also the file diff against the host's files (a dry run shows it; a real run needs none). */
-  async decide(host: Host, goal: HostGoal, opts: { plan?: boolean } = {}): Promise<HostDecision> {
+  /**
+   * `plan`: also the file diff against the host's files (a dry run shows it; a real run needs
+   * none). `batch`: what an operation over many hosts read once for all of them.
+   */
+  async decide(host: Host, goal: HostGoal, opts: { plan?: boolean } = {}, batch?: RevisionBatch): Promise<HostDecision> {
     if (goal.kind === 'revert') {
       if (host.desiredRevision !== goal.expectRevision)
         return { outcome: 'skipped', error: `changed since: the host is at revision ${host.desiredRevision}, the rollout left it at ${goal.expectRevision}; revert it by hand` };
       const restored = await this.config.documentAt(host.id, goal.restoreRevision);
       if (!restored) return { outcome: 'skipped', error: `revision ${goal.restoreRevision} of this host is gone` };
-      const preview = await this.config.preview(host, () => restored, opts);
+      const preview = await this.config.preview(host, () => restored, opts, batch);
       // A field absent from a document is left as it is on the host: what the rollout started
       // managing must be taken back explicitly.
       const again = unmanageAgain(preview.effective, preview.effectiveBefore);
-      if (Object.keys(again).length) return this.judge(await this.config.preview(host, () => ({ ...restored, ...again }), opts), null);
+      if (Object.keys(again).length) return this.judge(await this.config.preview(host, () => ({ ...restored, ...again }), opts, batch), null);
       return this.judge(preview, null);
     }
-    const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups), opts);
+    const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups), opts, batch);
     return this.judge(preview, goal.change, (host.reportedFiles as Record<string, string> | null) ?? {});
   }
 

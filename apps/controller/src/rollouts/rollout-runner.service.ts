@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { ApplyAck, HealthGate } from '@qfleet/protocol';
+import { AGENT_RECONNECT_MAX_MS, type ApplyAck, type HealthGate } from '@qfleet/protocol';
 import type { Change } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AgentFanout } from '../agents/agent-fanout';
@@ -10,14 +10,18 @@ import { QueueStatsService } from '../stats/queue-stats.service';
 import { UiGateway } from '../ui/ui.gateway';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
-import type { Prisma, Rollout, RolloutHost } from '../generated/prisma/client';
-import { mapLimit } from '../hosts/map-limit';
+import type { Host, Prisma, Rollout, RolloutHost } from '../generated/prisma/client';
+import type { RevisionToStore } from '../host-config/host-config.service';
+import { markRows, type RowMark } from './rollout-rows';
 import { RolloutPlanner, type HostGoal } from './rollout-planner';
 import { FAILED_STATES, OPEN_STATES, summaryOf, talliesOf } from './rollout-views';
 
 const LEASE_MS = 15_000;
 const POLL_MS = 500;
-const SEND_CONCURRENCY = 10;
+/** A batch's rows are all looked at again this often (an agent gone without a word); acks move rows as they come. */
+const SWEEP_BATCH_MS = 2_000;
+/** Acks that move rollout rows are gathered this long: one query for many hosts. */
+const RECONCILE_MS = 50;
 
 /**
  * Runs rollouts batch by batch. Everything a rollout knows is in the database (its batch, each
@@ -29,9 +33,12 @@ const SEND_CONCURRENCY = 10;
 export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('rollout');
   private readonly me = randomUUID();
+  private readonly startedAt = new Date();
   private readonly active = new Set<string>();
   private readonly sleepers = new Set<() => void>();
   private readonly pendingPublish = new Set<string>();
+  private readonly toReconcile = new Set<string>();
+  private reconciling?: Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
   private stopping = false;
 
@@ -122,8 +129,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       }
       this.logger.log(`rollout ${id}: batch ${rollout.batch + 1}, ${batchRows.length} host(s)`);
       const pending = batchRows.filter((r) => r.state === 'pending');
-      const online = await this.fanout.connected(pending.map((r) => r.hostId));
-      await mapLimit(pending, SEND_CONCURRENCY, (row) => this.sendTo(rollout, row, online.has(row.hostId)));
+      if (pending.length) await this.sendBatch(rollout, pending, await this.fanout.connected(pending.map((r) => r.hostId)));
       await this.publish(id);
       await this.waitForBatch(rollout);
       if (this.stopping) return;
@@ -169,43 +175,92 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       : { kind: 'change', change: rollout.change as Change };
   }
 
-  /** One host: store its new revision and the row's record of it together, then send. */
-  private async sendTo(rollout: Rollout, row: RolloutHost, connected: boolean): Promise<void> {
-    const where = { rolloutId_hostId: { rolloutId: rollout.id, hostId: row.hostId } };
-    const host = await this.prisma.host.findUnique({ where: { id: row.hostId } });
-    if (!host) {
-      await this.prisma.rolloutHost.update({ where, data: { state: 'skipped', error: 'the host was deleted', doneAt: new Date() } });
-      return;
+  /**
+   * The pending hosts of a batch: decided from one read of the hosts, their revisions and
+   * groups (one rendering per distinct effective document), then every new revision and every
+   * row's record of it stored in one transaction per chunk, so they exist together or not at
+   * all (a controller killed meanwhile resumes with rows still pending and hosts not bumped),
+   * then sent to all at once.
+   */
+  private async sendBatch(rollout: Rollout, pending: RolloutHost[], online: Set<string>): Promise<void> {
+    const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: pending.map((r) => r.hostId) } } })).map((h) => [h.id, h]));
+    const batch = await this.config.batch([...hosts.values()]);
+    const now = new Date();
+    const marks: RowMark[] = [];
+    const toStore: (RevisionToStore & { row: RolloutHost; mark: Omit<RowMark, 'revision' | 'previousRevision'> })[] = [];
+    const nudge: Host[] = [];
+    const reachable = (host: Host) => online.has(host.id) || this.reconnecting(host);
+    for (const row of pending) {
+      const host = hosts.get(row.hostId);
+      if (!host) {
+        marks.push({ hostId: row.hostId, state: 'skipped', error: 'the host was deleted', doneAt: now });
+        continue;
+      }
+      const stats = this.queueStats.latestFor(host.id);
+      const sent = { sentAt: now, queueBefore: stats?.messages ?? null, oldestBefore: stats?.oldestAgeSec ?? null };
+      const decision = await this.planner.decide(host, this.goalOf(rollout, row), { plan: false }, batch);
+      if (decision.outcome === 'skipped' || decision.outcome === 'invalid') {
+        marks.push({ hostId: host.id, ...sent, state: decision.outcome === 'invalid' ? 'failed' : 'skipped', error: decision.error, doneAt: now });
+      } else if (decision.outcome === 'unchanged') {
+        // The host's document already has the change; it only has to be on the host.
+        const revision = host.desiredRevision;
+        const state = host.appliedRevision >= revision ? 'unchanged' : reachable(host) ? 'applying' : 'offline';
+        marks.push({ hostId: host.id, ...sent, state, revision, previousRevision: revision, doneAt: state === 'unchanged' ? now : null });
+        if (state !== 'unchanged') nudge.push(host);
+      } else if (decision.outcome === 'change') {
+        this.config.admit(decision.preview, this.actorOf(rollout));
+        toStore.push({ host, own: decision.nextOwn, prepared: decision.preview, row, mark: { hostId: host.id, ...sent, state: reachable(host) ? 'applying' : 'offline' } });
+      }
     }
-    const stats = this.queueStats.latestFor(host.id);
-    const sent = { sentAt: new Date(), queueBefore: stats?.messages ?? null, oldestBefore: stats?.oldestAgeSec ?? null };
-    const decision = await this.planner.decide(host, this.goalOf(rollout, row), { plan: false });
-    if (decision.outcome === 'skipped' || decision.outcome === 'invalid') {
-      await this.prisma.rolloutHost.update({ where, data: { ...sent, state: decision.outcome === 'invalid' ? 'failed' : 'skipped', error: decision.error, doneAt: new Date() } });
-      return;
-    }
-    if (decision.outcome === 'unchanged') {
-      // The host's document already has the change; it only has to be on the host.
-      const revision = host.desiredRevision;
-      const state = host.appliedRevision >= revision ? 'unchanged' : connected ? 'applying' : 'offline';
-      await this.prisma.rolloutHost.update({ where, data: { ...sent, state, revision, previousRevision: revision, doneAt: state === 'unchanged' ? new Date() : null } });
-      if (state !== 'unchanged') void (host.failedRevision === revision ? this.dispatcher.retry(host.id) : this.dispatcher.sync(host.id));
-      return;
-    }
-    if (decision.outcome !== 'change') return;
     const action = rollout.kind === 'revert' ? 'rollout.revert' : 'rollout.apply';
-    await this.config.storeRevision(host, decision.nextOwn, `${rollout.createdBy} [rollout ${rollout.id}]`, action, (tx, revision, previous) =>
-      tx.rolloutHost.update({ where, data: { ...sent, state: connected ? 'applying' : 'offline', revision, previousRevision: previous } }),
-      decision.preview,
+    if (marks.length) await markRows(this.prisma, rollout.id, marks);
+    const stored = await this.config.storeRevisions(
+      toStore,
+      this.actorOf(rollout),
+      action,
+      (tx, stored) => {
+        const rows = toStore.flatMap((t) => {
+          const s = stored.get(t.host.id);
+          return s ? [{ ...t.mark, revision: s.revision, previousRevision: s.previous }] : [];
+        });
+        return markRows(tx, rollout.id, rows);
+      },
+      batch.memo,
     );
+    // A host deleted between the read and the store: no revision, so no record of one.
+    const gone = toStore.filter((t) => !stored.has(t.host.id));
+    if (gone.length) await markRows(this.prisma, rollout.id, gone.map((t) => ({ hostId: t.host.id, state: 'skipped', error: 'the host was deleted', doneAt: new Date() })));
+    for (const h of nudge) void (h.failedRevision === h.desiredRevision ? this.dispatcher.retry(h.id) : this.dispatcher.sync(h.id));
+  }
+
+  /**
+   * A host this controller has not seen yet, though one before it did, while its agents may
+   * still be coming back: a controller restarted mid-rollout finds every agent reconnecting
+   * (each on its own backoff, up to AGENT_RECONNECT_MAX_MS apart), and calling them offline
+   * would let the batch end without them and the next batch start before they applied. Such a
+   * host is waited for like a connected one (it gets its revision on its hello) until the time
+   * is up; a host that went away after this controller started, or never connected, is offline
+   * at once.
+   */
+  private reconnecting(host: Host): boolean {
+    return host.lastSeen !== null && host.lastSeen < this.startedAt && Date.now() - this.startedAt.getTime() < AGENT_RECONNECT_MAX_MS;
+  }
+
+  private actorOf(rollout: Rollout): string {
+    return `${rollout.createdBy} [rollout ${rollout.id}]`;
   }
 
   /** Until every online host of the batch answered, or the batch's time is up. */
   private async waitForBatch(rollout: Rollout): Promise<void> {
     const deadline = Date.now() + rollout.batchTimeoutSec * 1000;
     const renew = this.renewer(rollout.id);
+    let swept = 0;
     for (;;) {
-      if ((await this.reconcile({ rolloutId: rollout.id, batch: rollout.batch, state: { in: [...OPEN_STATES] } })).size) this.publishSoon(rollout.id);
+      // Acks move their rows as they come (reconcileHost); the whole batch is read only now and then.
+      if (Date.now() - swept >= SWEEP_BATCH_MS) {
+        swept = Date.now();
+        if ((await this.reconcile({ rolloutId: rollout.id, batch: rollout.batch, state: { in: [...OPEN_STATES] } })).size) this.publishSoon(rollout.id);
+      }
       const waiting = await this.prisma.rolloutHost.count({ where: { rolloutId: rollout.id, batch: rollout.batch, state: 'applying' } });
       if (waiting === 0 || this.stopping) return;
       if (Date.now() > deadline) {
@@ -217,14 +272,22 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
         return;
       }
       await renew();
-      await this.nap(POLL_MS);
+      await this.nap(Math.min(POLL_MS, Math.max(0, swept + SWEEP_BATCH_MS - Date.now())));
     }
   }
 
-  private async reconcileHost(hostId: string): Promise<void> {
-    const touched = await this.reconcile({ hostId, state: { in: [...OPEN_STATES] } });
-    for (const id of touched) this.publishSoon(id);
-    if (touched.size) this.wake();
+  /** Gathers the hosts whose acks came within RECONCILE_MS, then moves their rows with one read. */
+  private reconcileHost(hostId: string): Promise<void> {
+    this.toReconcile.add(hostId);
+    this.reconciling ??= new Promise<void>((resolve) => setTimeout(resolve, RECONCILE_MS)).then(async () => {
+      const hostIds = [...this.toReconcile];
+      this.toReconcile.clear();
+      this.reconciling = undefined;
+      const touched = await this.reconcile({ hostId: { in: hostIds }, state: { in: [...OPEN_STATES] } });
+      for (const id of touched) this.publishSoon(id);
+      if (touched.size) this.wake();
+    });
+    return this.reconciling;
   }
 
   /** A batch of acks gives one progress event, not one per host: at most one per rollout per 250 ms. */
@@ -250,19 +313,28 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     // Which agents are still there, asked only when some host has yet to answer.
     const waiting = rows.filter((r) => r.state === 'applying' && (hosts.get(r.hostId)?.appliedRevision ?? 0) < (r.revision ?? 0)).map((r) => r.hostId);
     const online = waiting.length ? await this.fanout.connected(waiting) : new Set<string>();
+    // Rows moving the same way are written together, each conditional on the state read, so
+    // two reconcilers never undo each other.
+    const moves = new Map<string, { rolloutId: string; from: string; data: Prisma.RolloutHostUpdateManyMutationInput; hostIds: string[] }>();
+    const doneAt = new Date();
     for (const row of rows) {
       const host = hosts.get(row.hostId);
       if (!host || row.revision === null) continue;
-      let data: Prisma.RolloutHostUpdateInput | undefined;
-      if (host.appliedRevision >= row.revision) data = { state: 'applied', error: null, doneAt: new Date() };
+      let data: Prisma.RolloutHostUpdateManyMutationInput | undefined;
+      if (host.appliedRevision >= row.revision) data = { state: 'applied', error: null, doneAt };
       else if (host.failedRevision === row.revision) {
         const err = (host.lastApply as ApplyAck | null)?.error;
-        data = { state: 'failed', error: err ? `${err.step}${err.file ? ` (${err.file})` : ''}: ${err.message}` : 'the apply failed', doneAt: new Date() };
-      } else if (row.state === 'applying' && !online.has(host.id)) data = { state: 'offline' };
+        data = { state: 'failed', error: err ? `${err.step}${err.file ? ` (${err.file})` : ''}: ${err.message}` : 'the apply failed', doneAt };
+      } else if (row.state === 'applying' && !online.has(host.id) && !this.reconnecting(host)) data = { state: 'offline' };
       if (!data || data.state === row.state) continue;
-      // Conditional on the state read, so two reconcilers never undo each other.
-      const { count } = await this.prisma.rolloutHost.updateMany({ where: { rolloutId: row.rolloutId, hostId: row.hostId, state: row.state }, data: data as Prisma.RolloutHostUpdateManyMutationInput });
-      if (count) touched.add(row.rolloutId);
+      const key = JSON.stringify([row.rolloutId, row.state, data.state, data.error ?? null]);
+      const move = moves.get(key) ?? { rolloutId: row.rolloutId, from: row.state, data, hostIds: [] };
+      move.hostIds.push(row.hostId);
+      moves.set(key, move);
+    }
+    for (const m of moves.values()) {
+      const { count } = await this.prisma.rolloutHost.updateMany({ where: { rolloutId: m.rolloutId, hostId: { in: m.hostIds }, state: m.from }, data: m.data });
+      if (count) touched.add(m.rolloutId);
     }
     return touched;
   }

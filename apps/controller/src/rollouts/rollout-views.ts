@@ -1,4 +1,4 @@
-import { ROLLOUT_HOST_STATES, type FleetTarget, type HealthGate, type RolloutCounts, type RolloutHostView, type RolloutKind, type RolloutStatus, type RolloutSummary, type RolloutView } from '@qfleet/protocol';
+import { ROLLOUT_HOST_STATES, type FleetTarget, type RolloutHostsQuery, type HealthGate, type RolloutCounts, type RolloutHostView, type RolloutKind, type RolloutStatus, type RolloutSummary, type RolloutView } from '@qfleet/protocol';
 import type { Rollout, RolloutHost } from '../generated/prisma/client';
 import type { PrismaService } from '../database/prisma.service';
 
@@ -60,23 +60,23 @@ export function summaryOf(r: Rollout, tallies: StateTally[]): RolloutSummary {
   };
 }
 
-export function viewOf(r: Rollout, rows: RolloutHost[]): RolloutView {
+/** The summary, counted over every host, and one page of the hosts (`total`: hosts matching the page's state). */
+export function viewOf(r: Rollout, tallies: StateTally[], rows: RolloutHost[], query: RolloutHostsQuery, total: number): RolloutView {
   return {
-    ...summaryOf(r, rows.map((h) => ({ state: h.state, batch: h.batch, hosts: 1 }))),
-    hosts: [...rows]
-      .sort((a, b) => a.position - b.position)
-      .map(
-        (h): RolloutHostView => ({
-          hostId: h.hostId,
-          name: h.name,
-          batch: h.batch,
-          state: h.state as RolloutHostView['state'],
-          previousRevision: h.previousRevision,
-          revision: h.revision,
-          error: h.error,
-          sentAt: h.sentAt?.toISOString() ?? null,
-          doneAt: h.doneAt?.toISOString() ?? null,
-        }),
-      ),
+    ...summaryOf(r, tallies),
+    hostsPage: { page: query.page, pageSize: query.pageSize, state: query.state ?? null, total },
+    hosts: rows.map(
+      (h): RolloutHostView => ({
+        hostId: h.hostId,
+        name: h.name,
+        batch: h.batch,
+        state: h.state as RolloutHostView['state'],
+        previousRevision: h.previousRevision,
+        revision: h.revision,
+        error: h.error,
+        sentAt: h.sentAt?.toISOString() ?? null,
+        doneAt: h.doneAt?.toISOString() ?? null,
+      }),
+    ),
   };
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestj
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { ResumeRolloutSchema, RolloutOptionsSchema } from '@qfleet/protocol';
+import { ResumeRolloutSchema, RolloutHostsQuerySchema, RolloutOptionsSchema, type RolloutHostsQuery } from '@qfleet/protocol';
 import { ChangeSchema } from '@qfleet/qmail';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
@@ -40,9 +40,9 @@ export class RolloutsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Progress: status, counts, and every host with its state, revision and error' })
-  get(@Param('id') id: string) {
-    return this.rollouts.get(id);
+  @ApiOperation({ summary: 'Progress: status and counts over every host, and one page of hosts (?page, ?pageSize up to 1000, ?state) with state, revision and error' })
+  get(@Param('id') id: string, @Query(new ZodBody(RolloutHostsQuerySchema)) query: RolloutHostsQuery) {
+    return this.rollouts.get(id, query);
   }
 
   @Post(':id/pause')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { describeProblems, type FieldProblem, type FleetTarget, type HealthGate, type PrivilegedChange, type RolloutPreview, type RolloutPreviewHost, type RolloutSummary, type RolloutView } from '@qfleet/protocol';
+import { describeProblems, type FieldProblem, type FleetTarget, type HealthGate, type PrivilegedChange, type RolloutHostsQuery, type RolloutPreview, type RolloutPreviewHost, type RolloutSummary, type RolloutView } from '@qfleet/protocol';
 import { changeAsLayer, locatePrivileged, privilegedChanges, type Change, type Layer } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AgentFanout } from '../agents/agent-fanout';
@@ -10,6 +10,7 @@ import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
 import type { Host, Prisma, Rollout } from '../generated/prisma/client';
+import { HostConfigService } from '../host-config/host-config.service';
 import { RolloutPlanner, type HostGoal } from './rollout-planner';
 import { RolloutRunner } from './rollout-runner.service';
 import { FAILED_STATES, summaryOf, talliesOf, viewOf } from './rollout-views';
@@ -43,6 +44,7 @@ export class RolloutsService {
     private readonly planner: RolloutPlanner,
     private readonly runner: RolloutRunner,
     private readonly policy: PrivilegedPolicy,
+    private readonly config: HostConfigService,
   ) {}
 
   async create(change: Change, options: RolloutOptions, actor: Actor): Promise<RolloutView | RolloutPreview> {
@@ -56,8 +58,10 @@ export class RolloutsService {
   private async preview(hosts: Host[], change: Change, batchSize: number, actor: Actor): Promise<RolloutPreview> {
     const online = await this.fanout.connected(hosts.map((h) => h.id));
     const privileged: HostPrivileged[] = [];
+    // One read for all hosts, one rendering and one diff per distinct document and file.
+    const batch = await this.config.batch(hosts);
     const rows = await mapLimit(hosts, 10, async (host): Promise<RolloutPreviewHost> => {
-      const decision = await this.planner.decide(host, { kind: 'change', change });
+      const decision = await this.planner.decide(host, { kind: 'change', change }, {}, batch);
       if (decision.outcome === 'change') privileged.push({ name: host.name, nextOwn: decision.nextOwn, items: decision.preview.privileged });
       return {
         hostId: host.id,
@@ -140,10 +144,18 @@ export class RolloutsService {
     return this.get(rollout.id);
   }
 
-  async get(id: string): Promise<RolloutView> {
+  /** The summary (counted by the database) and one page of hosts: at 10,000 hosts every row was 2.3 MB per look. */
+  async get(id: string, query: RolloutHostsQuery = { page: 1, pageSize: 100 }): Promise<RolloutView> {
     const rollout = await this.find(id);
-    const rows = await this.prisma.rolloutHost.findMany({ where: { rolloutId: id } });
-    return viewOf(rollout, rows);
+    const tallies = (await talliesOf(this.prisma, [id])).get(id) ?? [];
+    const total = tallies.filter((t) => !query.state || t.state === query.state).reduce((n, t) => n + t.hosts, 0);
+    const rows = await this.prisma.rolloutHost.findMany({
+      where: { rolloutId: id, ...(query.state ? { state: query.state } : {}) },
+      orderBy: { position: 'asc' },
+      skip: (query.page - 1) * query.pageSize,
+      take: query.pageSize,
+    });
+    return viewOf(rollout, tallies, rows, query, total);
   }
 
   async list(limit = 50): Promise<RolloutSummary[]> {
@@ -223,11 +235,12 @@ export class RolloutsService {
    */
   private async privilegedOf(targets: { host: Pick<Host, 'id'>; restoreRevision?: number; expectRevision?: number }[], change: Change | null): Promise<HostPrivileged[]> {
     const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: targets.map((t) => t.host.id) } } })).map((h) => [h.id, h]));
+    const batch = await this.config.batch([...hosts.values()]);
     const found = await mapLimit(targets, 10, async (t): Promise<HostPrivileged | null> => {
       const host = hosts.get(t.host.id);
       if (!host) return null;
       const goal: HostGoal = change ? { kind: 'change', change } : { kind: 'revert', restoreRevision: t.restoreRevision ?? 0, expectRevision: t.expectRevision ?? 0 };
-      const d = await this.planner.decide(host, goal, { plan: false });
+      const d = await this.planner.decide(host, goal, { plan: false }, batch);
       return d.outcome === 'change' && d.preview.privileged.length ? { name: host.name, nextOwn: d.nextOwn, items: d.preview.privileged } : null;
     });
     return found.filter((f): f is HostPrivileged => f !== null);

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Injectable } from '@nestjs/common';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueStats } from '@qfleet/protocol';
@@ -24,12 +25,31 @@ export class MetricsService {
   private readonly behind = new Gauge({ name: 'qfleet_host_revisions_behind', help: 'desired minus applied revision', labelNames: ['host'], registers: [this.registry] });
   private readonly failed = new Gauge({ name: 'qfleet_host_apply_failed', help: '1 when the desired revision failed on the host', labelNames: ['host'], registers: [this.registry] });
 
+  /**
+   * How long the event loop could not take a turn, since the last scrape: the embedded
+   * database runs in this thread, and a stall of seconds drops every agent on ping timeout.
+   */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private readonly loopLag = new Gauge({
+    name: 'qfleet_event_loop_lag_seconds',
+    help: 'event-loop delay since the previous scrape: the longest (stat="max") and the 99th percentile (stat="p99")',
+    labelNames: ['stat'],
+    registers: [this.registry],
+    collect: () => {
+      // The monitor's figures are in nanoseconds and count its own 10 ms resolution as a turn.
+      this.loopLag.set({ stat: 'max' }, this.loopDelay.count ? this.loopDelay.max / 1e9 : 0);
+      this.loopLag.set({ stat: 'p99' }, this.loopDelay.count ? this.loopDelay.percentile(99) / 1e9 : 0);
+      this.loopDelay.reset();
+    },
+  });
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly sessions: AgentSessions,
     private readonly queues: QueueStatsService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'qfleet_controller_' });
+    this.loopDelay.enable();
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

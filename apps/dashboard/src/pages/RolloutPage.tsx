@@ -3,6 +3,7 @@ import { api, type RolloutStatus, type RolloutView } from '../api';
 import { ConfirmBox } from '../components/ConfirmBox';
 import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
+import { Pager } from '../components/Pager';
 import { Counts, LiveState, ProgressBar, RolloutStatusBadge, TargetText, finishedHosts, stateClass, total } from '../components/rollout';
 import { when } from '../format';
 import { useAction, useCoalesced, usePolling, useRolloutProgress } from '../hooks';
@@ -21,7 +22,9 @@ const ALLOWED: Record<Step, RolloutStatus[]> = {
 
 /** One rollout as it runs: its hosts batch by batch, moved on live by the controller's progress events. */
 export function RolloutPage({ id }: { id: string }) {
-  const rollout = usePolling(() => api.getRollout(id), [id]);
+  // The controller answers one page of hosts; the counts and the bar cover them all.
+  const [page, setPage] = useState(1);
+  const rollout = usePolling(() => api.getRollout(id, page), [id, page]);
   const reload = useCoalesced(rollout.refresh);
   const live = useRolloutProgress((s) => {
     if (s.id === id) reload();
@@ -62,6 +65,7 @@ export function RolloutPage({ id }: { id: string }) {
             <Settings rollout={r} />
           </div>
           <Hosts rollout={r} />
+          <Pager page={r.hostsPage.page} perPage={r.hostsPage.pageSize} total={r.hostsPage.total} onPage={setPage} />
         </>
       )}
     </>
