@@ -160,7 +160,8 @@ describe('qfleet rollout against a real controller and agents', () => {
     expect(r.stderr).toMatch(/^mx3\.example\.net: applied \(revision \d+\)$/m);
     expect(view).toMatchObject({ kind: 'revert', parentId: rolloutId, status: 'completed', batchSize: 1, batches: 3, counts: expect.objectContaining({ applied: 3 }) });
     expect(view.hosts.map((h: { name: string; state: string }) => [h.name, h.state])).toEqual(hosts.map((h) => [h.name, 'applied']));
-    expect((await ctl.api('GET', `/api/rollouts/${view.id}`)).body).toEqual(view);
+    // The watch follows up to 1,000 hosts: the same page the API gives for pageSize=1000.
+    expect((await ctl.api('GET', `/api/rollouts/${view.id}?pageSize=1000`)).body).toEqual(view);
     await allApplied();
     expect(files('control/locals')).toEqual(Array(3).fill('example.com\n'));
     expect(files('control/rcpthosts')).toEqual(Array(3).fill('example.com\n'));
