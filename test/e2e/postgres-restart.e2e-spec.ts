@@ -69,10 +69,12 @@ const ROUNDS = 12;
     for (const h of fleet.hosts) {
       const want = last[h.id];
       const view = await waitFor(
-        `${h.name} stores revision ${want.revision} as applied`,
+        `${h.name} stores revision ${want.revision} as applied, and its acknowledgement`,
         async () => {
           const v = await ctl.host(h.id);
-          return v.appliedRevision === want.revision && v.desiredRevision === want.revision ? v : undefined;
+          // A report can carry the applied revision before the ack is stored (acks are written in
+          // batches and retried while the database is away): wait for the ack itself.
+          return v.appliedRevision === want.revision && v.desiredRevision === want.revision && v.lastApply?.revision === want.revision ? v : undefined;
         },
         60_000,
       );
