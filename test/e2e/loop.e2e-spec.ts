@@ -35,7 +35,9 @@ describe.each(testDatabases())('the end-to-end loop on the %s database', (db) =>
     try {
       const view = await waitFor('revision 1 applied', async () => {
         const h = await ctl.host(host.id);
-        return h.appliedRevision === 1 && h.appliedRevision === h.desiredRevision ? h : undefined;
+        // The agent's report can carry the applied revision a moment before its ack is stored
+        // (acks are written in batches): wait for the ack too.
+        return h.appliedRevision === 1 && h.appliedRevision === h.desiredRevision && h.lastApply?.revision === 1 ? h : undefined;
       });
       expect(view.connected).toBe(true);
       expect(view.lastApply).toMatchObject({ ok: true, revision: 1, changed: ['control/databytes', 'control/locals'] });
