@@ -152,7 +152,11 @@ describe.each(testDatabases())('installing the agent on a mail server (%s databa
     const r = install(pkg, ['sh', 'qfleet-agent/install-agent.sh', '--controller', ctl.url, '--token', 'qfe_unused', '--qmail', tree.home, '--service', 'systemd', '--no-start', ...server.flags]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const unit = fs.readFileSync(path.join(server.unitDir, 'qfleet-agent.service'), 'utf8');
+    const unitFile = path.join(server.unitDir, 'qfleet-agent.service');
+    const unit = fs.readFileSync(unitFile, 'utf8');
+    // systemd's own check of the unit as installed (keys, the ExecStart binary, the env file).
+    const verify = spawnSync('systemd-analyze', ['verify', unitFile], { encoding: 'utf8' });
+    expect({ status: verify.status, stderr: verify.stderr }).toEqual({ status: 0, stderr: '' });
     expect(unit).toContain(`EnvironmentFile=${server.configDir}/agent.env`);
     expect(unit).toContain(`ExecStart=${process.execPath} ${server.prefix}/qfleet-agent.js`);
     const env = fs.readFileSync(path.join(server.configDir, 'agent.env'), 'utf8');
