@@ -76,10 +76,14 @@ describe.each(testDatabases())('installing the agent on a mail server (%s databa
   it('runs the printed install command, starts the agent under supervise, applies a document, and svc -d stops it', async () => {
     const added = await runCli(ctl.url, ['hosts', 'add', 'mx-install.example.net']);
     expect(added).toMatchObject({ code: 0, stderr: '' });
-    const token = /enrol token \(shown only this once\): (\S+)/.exec(added.stdout)![1];
-    const lines = added.stdout.split('\n');
-    const tarLine = lines.find((l) => /^\s+tar xzf/.test(l))!;
-    const installLine = lines.find((l) => /^\s+sh qfleet-agent\/install-agent\.sh/.test(l))!;
+    const printed = (re: RegExp) => {
+      const m = re.exec(added.stdout);
+      if (!m) throw new Error(`hosts add printed no line matching ${re}:\n${added.stdout}`);
+      return m;
+    };
+    const token = printed(/enrol token \(shown only this once\): (\S+)/)[1];
+    const tarLine = printed(/^\s+tar xzf.*$/m)[0];
+    const installLine = printed(/^\s+sh qfleet-agent\/install-agent\.sh.*$/m)[0];
     expect(installLine.trim()).toBe(
       `sh qfleet-agent/install-agent.sh --controller ${ctl.url} --token ${token} --qmail /var/qmail --service daemontools --service-dir /service/qmail-send`,
     );
