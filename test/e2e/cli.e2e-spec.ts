@@ -32,7 +32,7 @@ describe.each(testDatabases())('the qfleet CLI against a real controller on the 
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const token = /enrol token \(shown only this once\): (qfe_\S+)/.exec(r.stdout)?.[1];
     expect(token).toBeDefined();
-    expect(r.stdout).toContain(`qfleet-agent --controller ${ctl.url} --token ${token}`);
+    expect(r.stdout).toContain(`sh qfleet-agent/install-agent.sh --controller ${ctl.url} --token ${token} --qmail /var/qmail`);
     const hosts = (await ctl.api('GET', '/api/hosts')).body;
     expect(hosts).toEqual([expect.objectContaining({ name: 'mx1.example.net', groups: ['eu'] })]);
   });

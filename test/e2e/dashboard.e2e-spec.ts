@@ -3,6 +3,7 @@ import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { startAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { launchBrowser } from '../support/browser';
+import { agentInstallCommands } from '@qfleet/protocol';
 import type { Proc } from '../support/processes';
 
 /** The dashboard in a real browser, against a real controller and a real agent. */
@@ -38,7 +39,7 @@ describe('the dashboard', () => {
     await page.getByTestId('add-host-submit').click();
     const token = (await page.getByTestId('enrol-token').textContent())!.trim();
     expect(token).toMatch(/^qfe_/);
-    expect(await page.getByTestId('enrol-command').textContent()).toContain(`--token ${token}`);
+    expect(await page.getByTestId('enrol-command').textContent()).toBe(agentInstallCommands(ctl.url, token).join(' && '));
     await page.locator('[data-testid=host-row][data-host-name="web1.example.net"]').waitFor();
 
     agent = startAgent({ controllerUrl: ctl.url, token, qmailHome: qmail.home }).proc;

@@ -9,3 +9,6 @@ export const UiEvent = {
   /** controller → UI: a rollout moved (RolloutSummary) */
   rolloutProgress: 'rollout.progress',
 } as const;
+
+/** The agent's install commands, for the dashboard's "Add host" (imports nothing either). */
+export { AGENT_PACKAGE, agentInstallCommands } from './agent-install';

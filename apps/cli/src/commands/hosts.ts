@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { HostView } from '@qfleet/protocol';
 import { Context } from '../context';
 import { ago, table } from '../output';
+import { agentInstallSteps } from '../agent-install';
 
 
 function revisions(h: HostView): string {
@@ -85,8 +86,7 @@ export function hostsCommand(program: Command): void {
           `created host ${created.name} (id ${created.id})${created.groups.length ? ` in ${created.groups.join(', ')}` : ''}`,
           `enrol token (shown only this once): ${created.enrollToken}`,
           '',
-          'On the mail server, run the agent:',
-          `  qfleet-agent --controller ${ctx.options.url} --token ${created.enrollToken} --qmail-home /var/qmail --state-dir /var/lib/qfleet-agent`,
+          ...agentInstallSteps(ctx.options.url, created.enrollToken),
         ].join('\n'),
       );
     });
@@ -103,8 +103,8 @@ export function hostsCommand(program: Command): void {
         [
           `new enrol token for ${r.name} (shown only this once): ${r.enrollToken}`,
           '',
-          'On the mail server, restart the agent with it:',
-          `  qfleet-agent --controller ${ctx.options.url} --token ${r.enrollToken} --qmail-home /var/qmail --state-dir /var/lib/qfleet-agent`,
+          ...agentInstallSteps(ctx.options.url, r.enrollToken),
+          'An agent already installed: run install-agent.sh again with the flags it was installed with and this --token; it restarts the agent.',
         ].join('\n'),
       );
     });

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
+import { AGENT_PACKAGE, agentInstallCommands } from '@qfleet/protocol/ui';
 import { api, ApiError, type CreatedHost } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
 import { CopyButton } from '../components/CopyButton';
 
-/** Creates a host; its enrol token is shown once, with the agent command that uses it. */
+/** Creates a host; its enrol token is shown once, with the agent's install command that uses it. */
 export function AddHost({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [groups, setGroups] = useState('');
@@ -31,9 +32,7 @@ export function AddHost({ onCreated }: { onCreated: () => void }) {
     }
   };
 
-  const command = created
-    ? `qfleet-agent --controller ${location.origin} --token ${created.enrollToken} --qmail-home /var/qmail --state-dir /var/lib/qfleet-agent`
-    : '';
+  const command = created ? agentInstallCommands(location.origin, created.enrollToken).join(' && ') : '';
 
   return (
     <section className="card add-host">
@@ -61,7 +60,10 @@ export function AddHost({ onCreated }: { onCreated: () => void }) {
             <code data-testid="enrol-token">{created.enrollToken}</code>
             <CopyButton text={created.enrollToken} />
           </div>
-          <p>Run the agent on the mail server:</p>
+          <p>
+            Install the agent on the mail server (Node.js 20 or later), as root, with the agent package
+            (<code>npm run package:agent</code> → <code>dist/{AGENT_PACKAGE}</code>):
+          </p>
           <div className="copy-line">
             <code data-testid="enrol-command">{command}</code>
             <CopyButton text={command} />
