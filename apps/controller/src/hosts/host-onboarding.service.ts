@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import type { BulkCreatedHosts, CreateHost, FieldProblem } from '@qfleet/protocol';
+import { PrismaService } from '../database/prisma.service';
+import { AuditService } from '../audit/audit.service';
+import { hashToken, newToken } from '../auth/secrets';
+import { Conflict } from '../errors/errors';
+import type { Actor } from '../auth/roles';
+import { ensureGroups, isUniqueViolation } from './ensure-groups';
+
+/**
+ * A provider's inventory in: many hosts per call (`POST /api/hosts/bulk`), all or none, each
+ * with its one-time enrol token. One transaction of one statement per table (groups, hosts,
+ * audit entries), so 1,000 hosts cost what one did over POST /api/hosts.
+ */
+@Injectable()
+export class HostOnboardingService {
+  private readonly logger = new Logger('hosts');
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** `hosts` has passed BulkCreateHostsSchema (no name twice, at most MAX_BULK_HOSTS). */
+  async createMany(hosts: CreateHost[], actor: Actor, dryRun = false): Promise<BulkCreatedHosts> {
+    await this.refuseTaken(hosts);
+    if (dryRun) return { dryRun, count: hosts.length, created: [] };
+    const rows = hosts.map((h) => ({ id: randomUUID(), name: h.name, groups: h.groups ?? [], enrollToken: newToken('qfe') }));
+    try {
+      await this.prisma.$transaction(
+        async (tx) => {
+          await ensureGroups(tx, rows.flatMap((r) => r.groups));
+          await tx.host.createMany({ data: rows.map((r) => ({ id: r.id, name: r.name, groups: r.groups, enrollTokenHash: hashToken(r.enrollToken) })) });
+          await this.audit.recordMany(
+            rows.map((r) => ({ actor, action: 'host.create', target: `host:${r.id}`, diff: { name: r.name, groups: r.groups, bulk: rows.length } })),
+            tx,
+          );
+        },
+        { maxWait: 30_000, timeout: 120_000 },
+      );
+    } catch (e) {
+      // Another request took one of the names between the check and the insert.
+      if (isUniqueViolation(e)) await this.refuseTaken(hosts);
+      throw e;
+    }
+    this.logger.log(`${rows.length} host(s) created in one call`);
+    return { dryRun, count: rows.length, created: rows.map((r) => ({ id: r.id, name: r.name, groups: r.groups, enrollToken: r.enrollToken })) };
+  }
+
+  /** A 409 naming every host whose name the fleet has already, by its place in the call. */
+  private async refuseTaken(hosts: CreateHost[]): Promise<void> {
+    const taken = await this.prisma.host.findMany({ where: { name: { in: hosts.map((h) => h.name) } }, select: { id: true, name: true } });
+    if (!taken.length) return;
+    const idOf = new Map(taken.map((t) => [t.name, t.id]));
+    const fields: FieldProblem[] = [];
+    hosts.forEach((h, i) => {
+      const id = idOf.get(h.name);
+      if (id) fields.push({ path: `hosts[${i}].name`, message: `a host named ${h.name} exists already (id ${id})` });
+    });
+    throw new Conflict(`hosts exist already, none created: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
+  }
+}
