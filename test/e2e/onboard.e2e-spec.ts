@@ -100,6 +100,13 @@ describe.each(testDatabases())('onboarding many hosts on the %s database', (db) 
     expect(bulk.map((a) => a.status)).toEqual([201, 201, 201, 201]);
     expect((await ctl.api('GET', `/api/groups/${group}`)).status).toBe(200);
 
+    // Bulk calls racing for the same names: one creates them all, the others create none.
+    const names50 = Array.from({ length: 50 }, (_, i) => ({ name: `contested${i}.example.net` }));
+    const contested = await Promise.all(Array.from({ length: 4 }, () => ctl.api('POST', '/api/hosts/bulk', { hosts: names50 })));
+    expect(contested.map((a) => a.status).sort()).toEqual([201, 409, 409, 409]);
+    for (const lost of contested.filter((a) => a.status === 409)) expect(lost.body.fields).toHaveLength(50);
+    expect((await names()).filter((n) => n.startsWith('contested'))).toHaveLength(50);
+
     const same = await Promise.all(Array.from({ length: 8 }, () => ctl.api('POST', '/api/hosts', { name: 'same.example.net', groups: [`${group}-same`] })));
     expect(same.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
   });

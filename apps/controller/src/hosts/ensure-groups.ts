@@ -11,7 +11,14 @@ export async function ensureGroups(db: Prisma.TransactionClient, names: readonly
   await db.group.createMany({ data: unique.map((name) => ({ name, document: {} })), skipDuplicates: true });
 }
 
-/** Prisma's code for a unique constraint violated (a name taken by a request that ran alongside). */
+/**
+ * A unique constraint violated (a name taken by a request that ran alongside): Prisma's P2002
+ * from its own queries, PostgreSQL's 23505 inside P2010 from a raw one.
+ */
 export function isUniqueViolation(e: unknown): boolean {
-  return (e as { code?: unknown } | null)?.code === 'P2002';
+  const err = e as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } }; message?: unknown } | null;
+  if (err?.code === 'P2002') return true;
+  if (err?.code !== 'P2010') return false;
+  const cause = err.meta?.driverAdapterError?.cause;
+  return err.meta?.code === '23505' || cause?.kind === 'UniqueConstraintViolation' || cause?.originalCode === '23505' || /\b23505\b|unique constraint/i.test(String(err.message));
 }
