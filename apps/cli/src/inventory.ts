@@ -24,14 +24,15 @@ export function parseInventory(text: string): ParsedInventory {
   const first = new Map<string, string>();
   for (const { where, value } of parsed.rows) {
     const r = parsePayload(CreateHostSchema, value);
-    if (!r.ok) {
-      for (const p of r.problems) problems.push({ path: where, message: `${p.path || '(row)'}: ${p.message}` });
-      continue;
+    if (!r.ok) for (const p of r.problems) problems.push({ path: where, message: `${p.path || '(row)'}: ${p.message}` });
+    // A row with another mistake still claims its name: both mistakes are told at once.
+    const name = (value as { name?: unknown } | null)?.name;
+    if (typeof name === 'string') {
+      const seen = first.get(name);
+      if (seen) problems.push({ path: where, message: `name: ${name} is given twice (first at ${seen})` });
+      else first.set(name, where);
     }
-    const seen = first.get(r.value.name);
-    if (seen) problems.push({ path: where, message: `name: ${r.value.name} is given twice (first at ${seen})` });
-    else first.set(r.value.name, where);
-    rows.push({ where, host: r.value });
+    if (r.ok) rows.push({ where, host: r.value });
   }
   if (!problems.length && !rows.length) problems.push({ path: '', message: 'no hosts in it' });
   return problems.length ? { ok: false, problems } : { ok: true, rows };
