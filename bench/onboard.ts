@@ -113,6 +113,9 @@ async function main() {
       console.log(`[${db}] bulk vs one by one: ${(many / one).toFixed(1)}x the hosts/s`);
       cliImport(ctl, db);
       console.log(`[${db}] controller RSS ${rssMiB(ctl.proc.child.pid!)?.toFixed(0) ?? '?'} MiB with ${fmt(SINGLE + 2 * N)} hosts`);
+    } catch (e) {
+      console.error(`[${db}] failed; the controller's last lines:\n${ctl.proc.tail()}`);
+      throw e;
     } finally {
       await ctl.stop();
     }
