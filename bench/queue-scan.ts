@@ -4,6 +4,8 @@
  * times scanQueue three times and prints the median in messages per second. When qmail-qread
  * is installed, it also times qmail-qread and scanQueue + formatQread on the queue qmail-qread
  * reads (its path is compiled in: /var/qmail/queue, or $QMAIL_QUEUE) and prints the ratio.
+ * Where it is not, it builds bench/qread/qread.c (qmail-qread's walk reimplemented in C) with
+ * the C compiler into a temporary directory and compares against that on the bench's queue.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { formatQread, formatQstat, queueHealthByDomain, queueSummary, scanQueue } from '../libs/qmail/src/queue';
 import { QueueFixture } from '../test/support/queue-fixture';
+import { machineLine } from './machine';
 
 const N = Number(process.env['BENCH_MESSAGES'] ?? 100_000);
 const RUNS = 3;
@@ -85,25 +88,66 @@ async function main() {
   console.log(`scanQueue median: ${fmt(median(rates))} messages/s (${median(times).toFixed(0)} ms)`);
   console.log(`formatQread: ${formatMs.toFixed(0)} ms, ${fmt(text.length)} bytes; summary + ${domains.length} domains: ${summaryMs.toFixed(0)} ms`);
 
+  console.log(machineLine());
   const qread = findQread();
-  if (!qread) {
-    console.log('qmail-qread not found: no ratio');
+  if (qread) {
+    // qmail-qread's queue is compiled in, so the comparison runs on that queue, not on ours.
+    const systemQueue = process.env['QMAIL_QUEUE'] ?? '/var/qmail/queue';
+    await compare(`${qread} on ${systemQueue}`, () => execFileSync(qread, { maxBuffer: 1 << 30, encoding: 'utf8' }), systemQueue);
     return;
   }
-  // qmail-qread's queue is compiled in, so the comparison runs on that queue, not on ours.
-  const systemQueue = process.env['QMAIL_QUEUE'] ?? '/var/qmail/queue';
-  const qreadMs: number[] = [];
-  const oursMs: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    let t = performance.now();
-    execFileSync(qread, { maxBuffer: 1 << 30 });
-    qreadMs.push(performance.now() - t);
-    t = performance.now();
-    formatQread((await scanQueue(systemQueue)).messages);
-    oursMs.push(performance.now() - t);
+  const built = buildQread();
+  if (!built) {
+    console.log('qmail-qread not found and no C compiler (cc, gcc) to build bench/qread: no ratio');
+    return;
   }
-  const ratio = median(qreadMs) / median(oursMs);
-  console.log(`${qread} on ${systemQueue}: ${median(qreadMs).toFixed(0)} ms; scanQueue + formatQread: ${median(oursMs).toFixed(0)} ms; ratio ${ratio.toFixed(2)}x`);
+  try {
+    await compare('bench/qread (qmail-qread\'s walk in C, built now)', () => execFileSync(built.bin, [queueDir, '23'], { maxBuffer: 1 << 30, encoding: 'utf8' }), queueDir);
+  } finally {
+    fs.rmSync(built.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Compiles bench/qread/qread.c (a reimplementation of qmail-qread's walk, for machines without
+ * qmail) into a temporary directory with the first C compiler found.
+ */
+function buildQread(): { bin: string; dir: string } | undefined {
+  const cc = ['cc', 'gcc'].find((c) => spawnSync('sh', ['-c', `command -v ${c}`], { encoding: 'utf8' }).stdout.trim());
+  if (!cc) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-qread-'));
+  const bin = path.join(dir, 'qread');
+  execFileSync(cc, ['-O2', '-o', bin, path.join(__dirname, 'qread', 'qread.c')], { stdio: 'inherit' });
+  return { bin, dir };
+}
+
+/**
+ * Times `run` (qmail-qread or its walk in C) against scanQueue + formatQread on the same queue,
+ * median of RUNS each, alternating; prints messages/s for both and the ratio, and whether both
+ * print the same lines (the order may differ: qmail-qread prints in readdir order).
+ */
+async function compare(label: string, run: () => string, queue: string) {
+  const theirMs: number[] = [];
+  const oursMs: number[] = [];
+  let theirs = '';
+  let ours = '';
+  let messages = 0;
+  for (let i = 0; i < RUNS; i++) {
+    let t = performance.now();
+    theirs = run();
+    theirMs.push(performance.now() - t);
+    t = performance.now();
+    const scanned = await scanQueue(queue);
+    ours = formatQread(scanned.messages);
+    oursMs.push(performance.now() - t);
+    messages = scanned.messages.length;
+  }
+  const same = [...theirs.split('\n')].sort().join('\n') === [...ours.split('\n')].sort().join('\n');
+  const t = median(theirMs);
+  const o = median(oursMs);
+  console.log(`${label}: ${fmt(messages)} messages in ${t.toFixed(0)} ms, ${fmt(messages / (t / 1000))} messages/s`);
+  console.log(`scanQueue + formatQread: ${o.toFixed(0)} ms, ${fmt(messages / (o / 1000))} messages/s`);
+  console.log(`ratio (qread time / ours): ${(t / o).toFixed(2)}x, ours takes ${(o / t).toFixed(1)}x as long; output ${same ? 'the same lines' : 'DIFFERS'}`);
 }
 
 main().catch((err) => {

@@ -1,3 +1,4 @@
+import { MAX_BULK_HOSTS } from '@qfleet/protocol';
 import type { SimAgentSpec } from './sim-agent';
 
 /** What the simulator needs of a controller: its API (TestController has this shape). */
@@ -6,29 +7,22 @@ export interface Api {
 }
 
 /**
- * Creates `n` hosts in `groups` through POST /api/hosts (there is no bulk path yet) with
- * `concurrency` requests in flight, and returns their enrol tokens as simulator specs.
+ * Creates `n` hosts in `groups` through POST /api/hosts/bulk, MAX_BULK_HOSTS per call, and
+ * returns their enrol tokens as simulator specs. `concurrency` is kept for callers; the calls go
+ * one after another (each is one transaction).
  */
 export async function createSimHosts(ctl: Api, n: number, opts: { prefix?: string; groups?: string[]; concurrency?: number } = {}): Promise<SimAgentSpec[]> {
   const prefix = opts.prefix ?? 'sim';
-  // Made first: concurrent POST /api/hosts naming a group that does not exist yet race to
-  // create it, and on PostgreSQL the losers answer 500 (a unique-constraint error).
-  for (const name of opts.groups ?? []) {
-    const r = await ctl.api('POST', '/api/groups', { name });
-    if (r.status !== 201 && r.status !== 200 && r.status !== 409) throw new Error(`POST /api/groups ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+  const specs: SimAgentSpec[] = [];
+  for (let i = 0; i < n; i += MAX_BULK_HOSTS) {
+    const hosts = Array.from({ length: Math.min(MAX_BULK_HOSTS, n - i) }, (_, j) => ({
+      name: `${prefix}${String(i + j).padStart(5, '0')}.example.net`,
+      ...(opts.groups ? { groups: opts.groups } : {}),
+    }));
+    const r = await ctl.api('POST', '/api/hosts/bulk', { hosts });
+    if (r.status !== 201) throw new Error(`POST /api/hosts/bulk (${hosts[0].name}…): ${r.status} ${JSON.stringify(r.body).slice(0, 1000)}`);
+    for (const h of r.body.created as { id: string; name: string; enrollToken: string }[]) specs.push({ name: h.name, token: h.enrollToken, hostId: h.id });
   }
-  const specs: SimAgentSpec[] = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      const name = `${prefix}${String(i).padStart(5, '0')}.example.net`;
-      const r = await ctl.api('POST', '/api/hosts', { name, ...(opts.groups ? { groups: opts.groups } : {}) });
-      if (r.status !== 201) throw new Error(`POST /api/hosts ${name}: ${r.status} ${JSON.stringify(r.body)}`);
-      specs[i] = { name, token: r.body.enrollToken, hostId: r.body.id };
-    }
-  };
-  await Promise.all(Array.from({ length: opts.concurrency ?? 16 }, worker));
   return specs;
 }
 

@@ -34,6 +34,15 @@ export class Context {
     return (await this.hosts([arg]))[0];
   }
 
+  /**
+   * What most host commands do: resolve the host argument (id or name), then call
+   * `method /api/hosts/<id><route>`; the answer comes back with the host it was for.
+   */
+  async onHost<T>(arg: string, method: string, route: string, body?: unknown): Promise<{ host: { id: string; name: string }; answer: T }> {
+    const host = await this.host(arg);
+    return { host, answer: await this.api.request<T>(method, `/api/hosts/${host.id}${route}`, body) };
+  }
+
   /** Several host arguments, with one GET /api/hosts. */
   async hosts(args: string[]): Promise<{ id: string; name: string }[]> {
     const hosts = await this.api.get<{ id: string; name: string }[]>('/api/hosts');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_BULK_HOSTS } from './limits';
 
 /** REST bodies shared by the controller, the dashboard and the CLI. */
 
@@ -13,6 +14,28 @@ export const CreateHostSchema = z.strictObject({
   groups: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, _ . -').max(100)).max(50).optional(),
 });
 export type CreateHost = z.infer<typeof CreateHostSchema>;
+
+/**
+ * `POST /api/hosts/bulk`: up to MAX_BULK_HOSTS hosts, created all or none. A name given twice
+ * is refused at its second place (`hosts[7].name`), as a name the fleet has already is.
+ */
+export const BulkCreateHostsSchema = z.strictObject({
+  hosts: z
+    .array(CreateHostSchema)
+    .min(1)
+    .max(MAX_BULK_HOSTS, `at most ${MAX_BULK_HOSTS} hosts per call; send more in several calls`)
+    .superRefine((hosts, ctx) => {
+      const first = new Map<string, number>();
+      hosts.forEach((h, i) => {
+        const seen = first.get(h.name);
+        if (seen === undefined) first.set(h.name, i);
+        else ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `${h.name} is given twice (first at hosts[${seen}])` });
+      });
+    }),
+  /** check everything (names free included), create nothing */
+  dryRun: z.boolean().optional(),
+});
+export type BulkCreateHosts = z.infer<typeof BulkCreateHostsSchema>;
 
 export interface ErrorBody {
   statusCode: number;

@@ -50,3 +50,10 @@ export const MAX_SEARCH_TEXT_LENGTH = 1_000;
 
 /** RFC 5322 §2.1.1: a header line is at most 998 characters, its name less. */
 export const MAX_HEADER_NAME_LENGTH = 200;
+
+/**
+ * Hosts one `POST /api/hosts/bulk` creates (all or none): 1,000 rows of name and groups stay well
+ * under the API's 1 MB body limit, and one call's transaction stays short. `qfleet hosts import`
+ * sends a larger inventory in chunks of this size.
+ */
+export const MAX_BULK_HOSTS = 1_000;

@@ -42,6 +42,16 @@ export interface CreatedHost {
   enrollToken: string;
 }
 
+/**
+ * `POST /api/hosts/bulk`: every host created, in the order given, each with its one-time enrol
+ * token; on a dry run `created` is empty and `count` says how many would have been.
+ */
+export interface BulkCreatedHosts {
+  dryRun: boolean;
+  count: number;
+  created: CreatedHost[];
+}
+
 export interface ConfigView {
   revision: number;
   document: HostDocument;

@@ -11,8 +11,7 @@ export function actionsCommand(program: Command): void {
     .addArgument(new Argument('<action>', 'what to do').choices(ACTIONS))
     .action(async (arg: string, action: string, _: unknown, cmd: Command) => {
       const ctx = Context.of(cmd);
-      const host = await ctx.host(arg);
-      const result = await ctx.api.request<unknown>('POST', `/api/hosts/${host.id}/actions`, { action });
+      const { host, answer: result } = await ctx.onHost<unknown>(arg, 'POST', '/actions', { action });
       ctx.print(result, () => `${host.name}: ${action} done${result === undefined || result === null ? '' : `\n${json(result)}`}`);
     });
 }

@@ -58,8 +58,7 @@ export function configCommand(program: Command): void {
     .argument('<host>', 'id or name')
     .action(async (arg: string, _: unknown, cmd: Command) => {
       const ctx = Context.of(cmd);
-      const { id } = await ctx.host(arg);
-      const answer = await ctx.api.get<ConfigView>(`/api/hosts/${id}/config`);
+      const { answer } = await ctx.onHost<ConfigView>(arg, 'GET', '/config');
       ctx.print(answer, () => json(answer.document));
     });
 
@@ -77,8 +76,8 @@ export function configCommand(program: Command): void {
         throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       const doc = parseDocument(text, file === '-' ? 'standard input' : file);
-      const host = await ctx.host(arg);
-      printWrite(ctx, host.name, await ctx.api.request<WriteResult>('PUT', `/api/hosts/${host.id}/config`, doc));
+      const { host, answer } = await ctx.onHost<WriteResult>(arg, 'PUT', '/config', doc);
+      printWrite(ctx, host.name, answer);
     });
 
   config
@@ -127,8 +126,7 @@ export function configCommand(program: Command): void {
     .argument('<host>', 'id or name')
     .action(async (arg: string, _: unknown, cmd: Command) => {
       const ctx = Context.of(cmd);
-      const host = await ctx.host(arg);
-      const plan = await ctx.api.get<PlanView>(`/api/hosts/${host.id}/plan`);
+      const { host, answer: plan } = await ctx.onHost<PlanView>(arg, 'GET', '/plan');
       ctx.print(plan, () => {
         const head = `${host.name}: desired revision ${plan.desiredRevision}, applied ${plan.appliedRevision}`;
         if (!plan.changes.length) return [head, ...privilegedLines(plan.privileged), 'no changes: the host has what it should'].join('\n');

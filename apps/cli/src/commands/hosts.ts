@@ -3,6 +3,7 @@ import type { HostView } from '@qfleet/protocol';
 import { Context } from '../context';
 import { ago, table } from '../output';
 import { agentInstallSteps } from '../agent-install';
+import { hostsImportCommand } from './hosts-import';
 
 
 function revisions(h: HostView): string {
@@ -16,7 +17,7 @@ function qmailState(h: HostView): string {
 }
 
 export function hostsCommand(program: Command): void {
-  const hosts = program.command('hosts').description('the fleet: list, show and add hosts; enrol, rotate and revoke their agents');
+  const hosts = program.command('hosts').description('the fleet: list, show, add and import hosts; enrol, rotate and revoke their agents');
 
   hosts
     .command('list')
@@ -49,8 +50,7 @@ export function hostsCommand(program: Command): void {
     .argument('<host>', 'id or name')
     .action(async (arg: string, _: unknown, cmd: Command) => {
       const ctx = Context.of(cmd);
-      const { id } = await ctx.host(arg);
-      const h = await ctx.api.get<HostView>(`/api/hosts/${id}`);
+      const { answer: h } = await ctx.onHost<HostView>(arg, 'GET', '');
       ctx.print(h, () => {
         const rows: [string, string][] = [
           ['name', h.name],
@@ -91,43 +91,45 @@ export function hostsCommand(program: Command): void {
       );
     });
 
-  hosts
-    .command('enroll')
-    .description('a new one-time enrol token for an existing host (a reinstalled or revoked agent); its old secret works until an agent enrols with it')
-    .argument('<host>', 'id or name')
-    .action(async (arg: string, _: unknown, cmd: Command) => {
-      const ctx = Context.of(cmd);
-      const { id } = await ctx.host(arg);
-      const r = await ctx.api.request<{ id: string; name: string; enrollToken: string }>('POST', `/api/hosts/${id}/enroll`);
-      ctx.print(r, () =>
-        [
-          `new enrol token for ${r.name} (shown only this once): ${r.enrollToken}`,
-          '',
-          ...agentInstallSteps(ctx.options.url, r.enrollToken),
-          'An agent already installed: run install-agent.sh again with the flags it was installed with and this --token; it restarts the agent.',
-        ].join('\n'),
-      );
-    });
+  hostAction<{ id: string; name: string; enrollToken: string }>(hosts, {
+    name: 'enroll',
+    description: 'a new one-time enrol token for an existing host (a reinstalled or revoked agent); its old secret works until an agent enrols with it',
+    route: '/enroll',
+    text: (r, ctx) =>
+      [
+        `new enrol token for ${r.name} (shown only this once): ${r.enrollToken}`,
+        '',
+        ...agentInstallSteps(ctx.options.url, r.enrollToken),
+        'An agent already installed: run install-agent.sh again with the flags it was installed with and this --token; it restarts the agent.',
+      ].join('\n'),
+  });
 
-  hosts
-    .command('rotate')
-    .description("give the host's connected agent a new secret; the old one stops working once the agent stored the new one")
-    .argument('<host>', 'id or name')
-    .action(async (arg: string, _: unknown, cmd: Command) => {
-      const ctx = Context.of(cmd);
-      const { id } = await ctx.host(arg);
-      const r = await ctx.api.request<{ id: string; name: string; rotatedAt: string }>('POST', `/api/hosts/${id}/rotate-secret`);
-      ctx.print(r, () => `rotated the secret of ${r.name}: the agent stored the new one; the old one no longer works`);
-    });
+  hostAction<{ id: string; name: string; rotatedAt: string }>(hosts, {
+    name: 'rotate',
+    description: "give the host's connected agent a new secret; the old one stops working once the agent stored the new one",
+    route: '/rotate-secret',
+    text: (r) => `rotated the secret of ${r.name}: the agent stored the new one; the old one no longer works`,
+  });
 
-  hosts
-    .command('revoke')
-    .description("end the host's secret and enrol token and disconnect its agent; `hosts enroll` brings it back")
+  hostAction<{ id: string; name: string; revokedAt: string }>(hosts, {
+    name: 'revoke',
+    description: "end the host's secret and enrol token and disconnect its agent; `hosts enroll` brings it back",
+    route: '/revoke',
+    text: (r) => `revoked ${r.name}: its agent is disconnected and refused; issue a new enrol token with: qfleet hosts enroll ${r.name}`,
+  });
+
+  hostsImportCommand(hosts);
+}
+
+/** `qfleet hosts <name> <host>`: POST /api/hosts/<id><route> with no body, its answer printed. */
+function hostAction<T>(parent: Command, spec: { name: string; description: string; route: string; text: (answer: T, ctx: Context) => string }): void {
+  parent
+    .command(spec.name)
+    .description(spec.description)
     .argument('<host>', 'id or name')
     .action(async (arg: string, _: unknown, cmd: Command) => {
       const ctx = Context.of(cmd);
-      const { id } = await ctx.host(arg);
-      const r = await ctx.api.request<{ id: string; name: string; revokedAt: string }>('POST', `/api/hosts/${id}/revoke`);
-      ctx.print(r, () => `revoked ${r.name}: its agent is disconnected and refused; issue a new enrol token with: qfleet hosts enroll ${r.name}`);
+      const { answer } = await ctx.onHost<T>(arg, 'POST', spec.route);
+      ctx.print(answer, () => spec.text(answer, ctx));
     });
 }

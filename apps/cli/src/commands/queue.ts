@@ -15,9 +15,8 @@ export function queueCommand(program: Command): void {
     .addOption(new Option('--sort <key>', 'sort by').choices(QUEUE_SORTS).default('date'))
     .action(async (arg: string, opts: { page: number; sort: string }, cmd: Command) => {
       const ctx = Context.of(cmd);
-      const host = await ctx.host(arg);
       const q = new URLSearchParams({ page: String(opts.page), sort: opts.sort });
-      const answer = await ctx.api.get<QueueListResult>(`/api/hosts/${host.id}/queue?${q}`);
+      const { host, answer } = await ctx.onHost<QueueListResult>(arg, 'GET', `/queue?${q}`);
       ctx.print(answer, () => {
         const pages = Math.max(1, Math.ceil(answer.total / answer.perPage));
         const foot = `${host.name}: ${answer.total} message${answer.total === 1 ? '' : 's'}, page ${answer.page} of ${pages}`;

@@ -21,7 +21,15 @@ export class Forbidden extends Error {
 }
 
 export class NotFound extends Error {}
-export class Conflict extends Error {}
+/** The request clashes with what is stored (a name taken); `fields` names where, for a bulk request. */
+export class Conflict extends Error {
+  constructor(
+    message: string,
+    readonly fields: FieldProblem[] = [],
+  ) {
+    super(message);
+  }
+}
 
 /** The agent could not do what was asked (its own words are in the message). */
 export class AgentFailed extends Error {}

@@ -19,7 +19,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (e instanceof InvalidInput) return { statusCode: 400, error: 'Bad Request', message: e.message, fields: e.fields };
     if (e instanceof Forbidden) return { statusCode: 403, error: 'Forbidden', message: e.message, fields: e.fields };
     if (e instanceof NotFound) return { statusCode: 404, error: 'Not Found', message: e.message };
-    if (e instanceof Conflict) return { statusCode: 409, error: 'Conflict', message: e.message };
+    if (e instanceof Conflict) return { statusCode: 409, error: 'Conflict', message: e.message, ...(e.fields.length ? { fields: e.fields } : {}) };
     if (e instanceof AgentFailed) return { statusCode: 502, error: 'Bad Gateway', message: e.message };
     if (e instanceof HttpException) {
       const status = e.getStatus();

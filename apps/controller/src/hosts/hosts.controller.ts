@@ -1,17 +1,21 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { CreateHostSchema, UpdateHostSchema, type CreateHost, type UpdateHost } from '@qfleet/protocol';
+import { BulkCreateHostsSchema, CreateHostSchema, MAX_BULK_HOSTS, UpdateHostSchema, type BulkCreateHosts, type CreateHost, type UpdateHost } from '@qfleet/protocol';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { HostsService } from './hosts.service';
+import { HostOnboardingService } from './host-onboarding.service';
 
 @ApiTags('hosts')
 @ApiBearerAuth()
 @Controller('hosts')
 export class HostsController {
-  constructor(private readonly hosts: HostsService) {}
+  constructor(
+    private readonly hosts: HostsService,
+    private readonly onboarding: HostOnboardingService,
+  ) {}
 
   @Post()
   @RequireRole('admin')
@@ -19,6 +23,14 @@ export class HostsController {
   @ApiBody({ schema: z.toJSONSchema(CreateHostSchema) as Record<string, unknown> })
   create(@Body(new ZodBody(CreateHostSchema)) body: CreateHost, @CurrentActor() actor: Actor) {
     return this.hosts.create(body, actor);
+  }
+
+  @Post('bulk')
+  @RequireRole('admin')
+  @ApiOperation({ summary: `Create up to ${MAX_BULK_HOSTS} hosts, all or none (dryRun: check only); the answer holds each one's one-time enrol token` })
+  @ApiBody({ schema: z.toJSONSchema(BulkCreateHostsSchema) as Record<string, unknown> })
+  createMany(@Body(new ZodBody(BulkCreateHostsSchema)) body: BulkCreateHosts, @CurrentActor() actor: Actor) {
+    return this.onboarding.createMany(body.hosts, actor, body.dryRun ?? false);
   }
 
   @Get()

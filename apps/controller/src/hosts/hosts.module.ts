@@ -5,6 +5,7 @@ import { HostsController } from './hosts.controller';
 import { HostsService } from './hosts.service';
 import { HostIdentityController } from './host-identity.controller';
 import { HostIdentityService } from './host-identity.service';
+import { HostOnboardingService } from './host-onboarding.service';
 
-@Module({ imports: [AgentsModule, HostConfigModule], controllers: [HostsController, HostIdentityController], providers: [HostsService, HostIdentityService], exports: [HostsService] })
+@Module({ imports: [AgentsModule, HostConfigModule], controllers: [HostsController, HostIdentityController], providers: [HostsService, HostIdentityService, HostOnboardingService], exports: [HostsService] })
 export class HostsModule {}

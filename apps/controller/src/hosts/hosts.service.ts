@@ -12,6 +12,7 @@ import { Conflict, NotFound } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
 import type { Host } from '../generated/prisma/client';
+import { ensureGroups, isUniqueViolation } from './ensure-groups';
 
 
 @Injectable()
@@ -25,20 +26,20 @@ export class HostsService {
     private readonly policy: PrivilegedPolicy,
   ) {}
 
-  /** Groups a host names are created on first use, empty: a group is also a tag. */
-  private async ensureGroups(names: string[]): Promise<void> {
-    for (const name of names) await this.prisma.group.upsert({ where: { name }, create: { name, document: {} }, update: {} });
-  }
-
   /** Creates a host and its one-time enrol token, shown only in this answer. */
   async create(input: CreateHost, actor: Actor): Promise<CreatedHost> {
     const enrollToken = newToken('qfe');
     const existing = await this.prisma.host.findUnique({ where: { name: input.name } });
     if (existing) throw new Conflict(`a host named ${input.name} exists already (id ${existing.id})`);
-    await this.ensureGroups(input.groups ?? []);
-    const host = await this.prisma.host.create({
-      data: { name: input.name, groups: input.groups ?? [], enrollTokenHash: hashToken(enrollToken) },
-    });
+    await ensureGroups(this.prisma, input.groups ?? []);
+    let host: Host;
+    try {
+      host = await this.prisma.host.create({ data: { name: input.name, groups: input.groups ?? [], enrollTokenHash: hashToken(enrollToken) } });
+    } catch (e) {
+      // The same name created by a request that ran alongside: the 409 it would have had.
+      if (isUniqueViolation(e)) throw new Conflict(`a host named ${input.name} exists already`);
+      throw e;
+    }
     await this.audit.record({ actor, action: 'host.create', target: `host:${host.id}`, diff: { name: host.name, groups: host.groups } });
     return { id: host.id, name: host.name, groups: host.groups, enrollToken };
   }
@@ -46,7 +47,7 @@ export class HostsService {
   async update(id: string, change: UpdateHost, actor: Actor): Promise<HostView> {
     const before = await this.prisma.host.findUnique({ where: { id } });
     if (!before) throw new NotFound(`no host with id ${id}`);
-    if (change.groups) await this.ensureGroups(change.groups);
+    if (change.groups) await ensureGroups(this.prisma, change.groups);
     const groups = change.groups;
     const regroup = !!groups && groups.join('\0') !== before.groups.join('\0') && before.desiredRevision > 0;
     // Joining a group hands the host that group's program deliveries and assignments: the
