@@ -5,7 +5,7 @@ import type { Socket } from 'socket.io';
 import { PrismaService } from '../database/prisma.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
-import { driftedPaths, type StoredRendering } from '../host-config/rendered';
+import { driftedPaths, heldPaths, heldReason, type StoredRendering } from '../host-config/rendered';
 import type { Host, HostConfig } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
@@ -160,12 +160,21 @@ export class ApplyDispatcher {
     if (host.failedRevision === host.desiredRevision) return;
     const config = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.desiredRevision } } });
     if (!config) return;
-    await this.send(socket, host, config);
+    await this.send(socket, host, config, force);
   }
 
-  private async send(socket: Socket, host: Host, config: HostConfig): Promise<void> {
+  private async send(socket: Socket, host: Host, config: HostConfig, force = false): Promise<void> {
     const hostId = host.id;
     const rendered = config.rendered as unknown as StoredRendering;
+    // An edit on the host the operator was shown and has not decided on is never overwritten
+    // by the way (issue 12): held until adopted, reverted (force) or overwritten on purpose.
+    if (!force && !rendered.overwriteDrift && host.driftPolicy !== 'enforce') {
+      const held = await this.heldPaths(host, rendered);
+      if (held.length) {
+        this.logger.warn(`host ${host.name}: revision ${config.revision} held: ${heldReason(held)}`);
+        return;
+      }
+    }
     const message: ConfigApply = { revision: config.revision, files: rendered.files, removes: rendered.removes, postSteps: rendered.postSteps };
     this.logger.log(`host ${host.name}: sending revision ${config.revision} (applied ${host.appliedRevision})`);
     let raw: unknown;
@@ -190,6 +199,14 @@ export class ApplyDispatcher {
       return;
     }
     await this.recordAck(hostId, host.name, parsed.value);
+  }
+
+  /** The drifted files that sending `next` would overwrite (host-config/rendered heldPaths). */
+  private async heldPaths(host: Host, next: StoredRendering): Promise<string[]> {
+    const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
+    if (host.appliedRevision === 0 || !Object.keys(reported).length) return [];
+    const applied = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId: host.id, revision: host.appliedRevision } }, select: { rendered: true } });
+    return heldPaths(applied ? (applied.rendered as unknown as StoredRendering) : null, next, reported);
   }
 
   /** The ack, or an error on timeout or as soon as the socket goes (a crashed agent never answers). */

@@ -195,6 +195,12 @@ export class HostConfigService {
     return { own, effective, errors, warnings, rendering, privileged, previous };
   }
 
+  /** What one revision of a host rendered to, or null. */
+  async renderingAt(hostId: string, revision: number): Promise<StoredRendering | null> {
+    const row = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision } }, select: { rendered: true } });
+    return row ? (row.rendered as unknown as StoredRendering) : null;
+  }
+
   /** The host's own document as stored with one revision (0: the empty document). */
   async documentAt(hostId: string, revision: number): Promise<Layer | null> {
     if (revision === 0) return {};
