@@ -7,6 +7,9 @@ import { QmailTree } from '../support/qmail-tree';
 import { launchBrowser } from '../support/browser';
 import { REPO, waitFor, type Proc } from '../support/processes';
 
+/** The host's locals as written by hand: an import keeps these bytes (issue 12). */
+const IMPORTED_LOCALS = '# local domains\nlocalhost\nImport.Example\n';
+
 /** Import, drift (adopt, revert, policy) and retry from the host page, in a real browser. */
 describe('the dashboard host page: import, drift and retry', () => {
   let ctl: TestController;
@@ -21,10 +24,7 @@ describe('the dashboard host page: import, drift and retry', () => {
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 
-    qmail.write(
-      'control/locals',
-      '# local domains\nlocalhost\nImport.Example\n',
-    );
+    qmail.write('control/locals', IMPORTED_LOCALS);
     qmail.write('control/servercert.pem', '-----BEGIN CERTIFICATE-----\n');
     const host = await ctl.createHost('drift-ui.example.net');
     hostId = host.id;
@@ -56,6 +56,11 @@ describe('the dashboard host page: import, drift and retry', () => {
         '[data-testid=import-unmodelled-item][data-path="control/servercert.pem"]',
       )
       .waitFor();
+    // Same meaning, other bytes: kept, with what a later change of locals would rewrite (issue 12).
+    await expectText(
+      page.locator('[data-testid=import-file][data-path="control/locals"][data-action=keep]'),
+      /comments would be dropped, case would change/,
+    );
     expect((await ctl.host(hostId)).desiredRevision).toBe(0); // a dry run saves nothing
 
     await page.getByTestId('import-confirm').click();
@@ -70,7 +75,7 @@ describe('the dashboard host page: import, drift and retry', () => {
       'revision 1 applied',
       async () => (await ctl.host(hostId)).appliedRevision === 1,
     );
-    expect(qmail.read('control/locals')).toBe('localhost\nimport.example\n');
+    expect(qmail.read('control/locals')).toBe(IMPORTED_LOCALS);
     expect(qmail.read('control/servercert.pem')).toBe(
       '-----BEGIN CERTIFICATE-----\n',
     );
@@ -87,7 +92,7 @@ describe('the dashboard host page: import, drift and retry', () => {
     await expectText(page.getByTestId('drift-message'), /revision 1/);
     await waitFor(
       'the file restored',
-      () => qmail.read('control/locals') === 'localhost\nimport.example\n',
+      () => qmail.read('control/locals') === IMPORTED_LOCALS,
     );
     await page.getByTestId('drift-list').waitFor({ state: 'detached' });
   });

@@ -65,6 +65,8 @@ export interface RolloutRequest {
   maxFailures?: number;
   batchTimeoutSec?: number;
   health?: HealthGate;
+  /** apply also over files edited on the hosts; otherwise such hosts are held */
+  overwriteDrift?: boolean;
 }
 
 export interface AdoptResult {

@@ -62,6 +62,11 @@ export const RolloutOptionsSchema = z.strictObject({
   /** how long a batch waits for each online host's acknowledgement */
   batchTimeoutSec: z.number().int().min(1).max(3600).default(120),
   health: HealthGateSchema.optional(),
+  /**
+   * Apply even to hosts whose files were edited by hand (drift) where the change would write
+   * them; without it such a host is `held` until its drift is adopted or reverted (issue 12).
+   */
+  overwriteDrift: z.boolean().default(false),
 });
 
 export const ResumeRolloutSchema = z.strictObject({
@@ -79,9 +84,11 @@ export type RolloutKind = (typeof ROLLOUT_KINDS)[number];
  * for the ack. `offline`: revision stored, the host converges when its agent connects.
  * `applied`/`failed`: the host's ack. `timeout`: no ack in time (counts as a failure; a late
  * ack still updates it). `unchanged`: the host already had the change. `skipped`: not done,
- * with the reason. `reverted`: the health gate took the change back.
+ * with the reason. `reverted`: the health gate took the change back. `held`: revision stored but
+ * not sent, since it would overwrite files edited on the host (drift) the operator has not
+ * decided on; it goes out once the drift is adopted or reverted (`error` names the files).
  */
-export const ROLLOUT_HOST_STATES = ['pending', 'applying', 'offline', 'applied', 'failed', 'timeout', 'unchanged', 'skipped', 'reverted'] as const;
+export const ROLLOUT_HOST_STATES = ['pending', 'applying', 'offline', 'applied', 'failed', 'timeout', 'unchanged', 'skipped', 'reverted', 'held'] as const;
 export type RolloutHostState = (typeof ROLLOUT_HOST_STATES)[number];
 
 export interface RolloutHostView {
@@ -118,6 +125,8 @@ export interface RolloutSummary {
   maxFailures: number;
   batchTimeoutSec: number;
   health: HealthGate | null;
+  /** applied over drift rather than holding those hosts */
+  overwriteDrift: boolean;
   /** 0-based index of the batch in progress (equal to `batches` once all are done), and how many there are */
   batch: number;
   batches: number;
@@ -145,8 +154,8 @@ export interface RolloutPreviewHost {
   name: string;
   batch: number;
   connected: boolean;
-  /** would be applied, already has the change, or would be skipped (reason in `error`) */
-  outcome: 'change' | 'unchanged' | 'skipped' | 'invalid';
+  /** would be applied, already has the change, would be skipped or held over drift (reason in `error`) */
+  outcome: 'change' | 'unchanged' | 'skipped' | 'invalid' | 'held';
   error: string | null;
   changes: PlannedChange[];
   postSteps: PostStep[];

@@ -104,6 +104,20 @@ export interface ImportResult {
   unmodelled: { path: string; reason: string }[];
   notes: FieldProblem[];
   warnings: FieldProblem[];
+  /**
+   * Each managed file whose bytes are not already what qfleet writes (issue 12): `keep`, it
+   * means what the document says, so it stays byte for byte until the operator changes its
+   * field, and `reason` says what that later rewrite would change ("rewrite: comments would be
+   * dropped"); `write`, the document means something else ("meaning differs: adds b.example"),
+   * so the import's apply writes it; `remove`, the document removes it.
+   */
+  files: ImportFilePlan[];
+}
+
+export interface ImportFilePlan {
+  path: string;
+  action: 'keep' | 'write' | 'remove';
+  reason: string;
 }
 
 /** Waiting remote mail for one destination domain, summed over the fleet. */

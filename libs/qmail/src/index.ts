@@ -14,6 +14,7 @@ export * from './aliases';
 export * from './alias-loops';
 export * from './alias-import';
 export * from './import';
+export * from './file-meaning';
 export * from './queue';
 export * from './mailbox';
 export * from './layering';

@@ -10,10 +10,11 @@ beforeEach(async () => {
 afterEach(() => tree.cleanup());
 
 describe('readQmailFiles (what an import sends to the controller)', () => {
-  it('reads an alias file linked to another inside the home (LWQ mailer-daemon)', async () => {
+  it('reports an alias file linked to another (LWQ mailer-daemon) as skipped, so an import leaves the link alone (issue 12)', async () => {
     await symlink('.qmail-postmaster', join(tree.home, 'alias/.qmail-mailer-daemon'));
     const answer = await readQmailFiles(tree.home);
-    expect(answer.files).toEqual({ 'control/me': 'mail.example.com\n', 'alias/.qmail-mailer-daemon': 'admin\n', 'alias/.qmail-postmaster': 'admin\n' });
+    expect(answer.files).toEqual({ 'control/me': 'mail.example.com\n', 'alias/.qmail-postmaster': 'admin\n' });
+    expect(answer.skipped).toEqual([{ path: 'alias/.qmail-mailer-daemon', reason: 'a symbolic link to .qmail-postmaster: qmail follows it; qfleet leaves links as they are' }]);
   });
 
   it('never sends a root-only file that the alias user hard-linked into alias/', async () => {

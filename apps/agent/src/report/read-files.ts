@@ -37,6 +37,13 @@ export async function readQmailFiles(home: string, paths?: string[]): Promise<Fi
     }
     const full = path.join(home, rel);
     try {
+      // LWQ links .qmail-mailer-daemon to .qmail-postmaster (QMAIL.md §3): a copy in the
+      // document would stop following later edits of the target, so a link is not modelled.
+      const link = await fs.readlink(full).catch(() => null);
+      if (link !== null) {
+        answer.skipped.push({ path: rel, reason: `a symbolic link to ${link}: qmail follows it; qfleet leaves links as they are` });
+        continue;
+      }
       const real = await fs.realpath(full);
       if (!real.startsWith(realHome + path.sep)) {
         answer.skipped.push({ path: rel, reason: 'a link that leads out of the qmail home' });

@@ -73,7 +73,7 @@ describe('previewText', () => {
 
 describe('countsText and batchText', () => {
   it('name the states that have hosts, done ones first, and the batch in progress', () => {
-    const counts = { pending: 2, applying: 1, offline: 0, applied: 3, failed: 1, timeout: 0, unchanged: 0, skipped: 0, reverted: 0 };
+    const counts = { pending: 2, applying: 1, offline: 0, applied: 3, failed: 1, timeout: 0, unchanged: 0, skipped: 0, reverted: 0, held: 0 };
     expect(countsText(counts)).toBe('3 applied, 1 failed, 1 applying, 2 pending');
     expect(countsText({ ...counts, pending: 0, applying: 0, applied: 0, failed: 0 })).toBe('no hosts');
     expect(batchText({ batch: 0, batches: 3 })).toBe('batch 1 of 3');

@@ -9,7 +9,7 @@ import { nonNegativeInt, positiveInt } from './arguments';
 
 const ON_FAIL: HealthGate['onFail'][] = ['halt', 'revert'];
 /** Host states worth a line at the end of a watch: what did not (yet) get the change. */
-const TROUBLE = new Set(['failed', 'timeout', 'skipped', 'offline']);
+const TROUBLE = new Set(['failed', 'timeout', 'skipped', 'offline', 'held']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface CreateOptions {
@@ -24,6 +24,7 @@ interface CreateOptions {
   maxQueueGrowth?: number;
   maxOldestAge?: number;
   onFail?: HealthGate['onFail'];
+  overwriteDrift?: boolean;
   dryRun?: boolean;
   watch?: boolean;
 }
@@ -93,7 +94,7 @@ export function previewText(p: RolloutPreview): string {
     for (const w of h.warnings) lines.push(`warning: ${w.path ? `${w.path}: ` : ''}${w.message}`);
     return lines.join('\n');
   });
-  const foot = [`${by('change')} would change`, `${by('unchanged')} unchanged`, `${by('skipped')} skipped`, `${by('invalid')} invalid`].filter((s) => !s.startsWith('0 ')).join(', ');
+  const foot = [`${by('change')} would change`, `${by('unchanged')} unchanged`, `${by('skipped')} skipped`, `${by('invalid')} invalid`, `${by('held')} held (drift)`].filter((s) => !s.startsWith('0 ')).join(', ');
   return [...blocks, `dry run: ${plural(p.hosts.length, 'host')} in ${plural(p.batches, 'batch', 'batches')}, ${foot}; nothing was changed`].join('\n\n');
 }
 
@@ -227,6 +228,7 @@ export function rolloutsCommand(program: Command): void {
     .option('--max-queue-growth <n>', "health gate: trips when a host's queue grows by more than this", nonNegativeInt)
     .option('--max-oldest-age <sec>', "health gate: trips when a host's oldest queued message gets older than this", positiveInt)
     .addOption(new Option('--on-fail <what>', 'health gate: when it trips, halt (the default), or revert the batch and halt').choices(ON_FAIL))
+    .option('--overwrite-drift', 'apply also where files were edited on the host (drift); without it such hosts are held until the drift is adopted or reverted')
     .option('--dry-run', 'show what each host would get (file diffs, post-steps) and change nothing')
     .option('--watch', 'then follow it to the end, like rollout watch')
     .action(async (opts: CreateOptions, cmd: Command) => {
@@ -244,6 +246,7 @@ export function rolloutsCommand(program: Command): void {
         ...(opts.maxFailures !== undefined ? { maxFailures: opts.maxFailures } : {}),
         ...(opts.timeout !== undefined ? { batchTimeoutSec: opts.timeout } : {}),
         ...(health ? { health } : {}),
+        ...(opts.overwriteDrift ? { overwriteDrift: true } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
       };
       if (opts.dryRun) {

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentEvent, ApplyAckSchema, describeProblems, parsePayload, type ApplyAck, type ConfigApply } from '@qfleet/protocol';
+import { sha256 } from '@qfleet/qmail';
 import type { Socket } from 'socket.io';
 import { PrismaService } from '../database/prisma.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
-import { driftedPaths, type StoredRendering } from '../host-config/rendered';
+import { driftedPaths, heldPaths, heldReason, type StoredRendering } from '../host-config/rendered';
 import type { Host, HostConfig } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
@@ -24,6 +25,8 @@ export class ApplyDispatcher {
   private readonly logger = new Logger('apply');
   private readonly inFlight = new Set<string>();
   private readonly again = new Map<string, boolean>();
+  /** the revision last logged as held per host (issue 12) */
+  private readonly heldLogged = new Map<string, number>();
   /** 'host' (hostId) whenever a host's applied or failed revision may have moved: an ack, a hello, a report. */
   readonly progress = new EventEmitter();
   private readonly acks: AckWriter;
@@ -160,12 +163,24 @@ export class ApplyDispatcher {
     if (host.failedRevision === host.desiredRevision) return;
     const config = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.desiredRevision } } });
     if (!config) return;
-    await this.send(socket, host, config);
+    await this.send(socket, host, config, force);
   }
 
-  private async send(socket: Socket, host: Host, config: HostConfig): Promise<void> {
+  private async send(socket: Socket, host: Host, config: HostConfig, force = false): Promise<void> {
     const hostId = host.id;
     const rendered = config.rendered as unknown as StoredRendering;
+    // An edit on the host the operator was shown and has not decided on is never overwritten
+    // by the way (issue 12): held until adopted, reverted (force) or overwritten on purpose.
+    if (!force && !rendered.overwriteDrift && host.driftPolicy !== 'enforce') {
+      const held = await this.heldPaths(host, rendered);
+      if (held.length) {
+        // Once per revision: every report of a held host comes back here.
+        if (this.heldLogged.get(hostId) !== config.revision) this.logger.warn(`host ${host.name}: revision ${config.revision} held: ${heldReason(held)}`);
+        this.heldLogged.set(hostId, config.revision);
+        return;
+      }
+      this.heldLogged.delete(hostId);
+    }
     const message: ConfigApply = { revision: config.revision, files: rendered.files, removes: rendered.removes, postSteps: rendered.postSteps };
     this.logger.log(`host ${host.name}: sending revision ${config.revision} (applied ${host.appliedRevision})`);
     let raw: unknown;
@@ -190,6 +205,16 @@ export class ApplyDispatcher {
       return;
     }
     await this.recordAck(hostId, host.name, parsed.value);
+  }
+
+  /** The drifted files that sending `next` would overwrite (host-config/rendered heldPaths). */
+  private async heldPaths(host: Host, next: StoredRendering): Promise<string[]> {
+    const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
+    if (host.appliedRevision === 0 || !Object.keys(reported).length) return [];
+    // Nothing to write, nothing to overwrite: no need to read the applied revision.
+    if (next.files.every((f) => reported[f.path] === sha256(f.content)) && !next.removes.some((p) => p in reported)) return [];
+    const applied = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId: host.id, revision: host.appliedRevision } }, select: { rendered: true } });
+    return heldPaths(applied ? (applied.rendered as unknown as StoredRendering) : null, next, reported);
   }
 
   /** The ack, or an error on timeout or as soon as the socket goes (a crashed agent never answers). */

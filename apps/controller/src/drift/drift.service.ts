@@ -34,6 +34,9 @@ export class DriftService {
     const host = await this.hosts.get(hostId);
     if (!host.drift.length) throw new Conflict('the host shows no drift to adopt');
     const answer = await this.agents.ask(hostId, AgentEvent.filesRead, {}, FilesReadAnswerSchema);
+    // A drifted file the agent would not read (now a link, too large…) has no content to adopt.
+    const unread = answer.skipped.filter((s) => host.drift.includes(s.path));
+    if (unread.length) throw new Conflict(`cannot adopt ${unread.map((s) => `${s.path} (${s.reason})`).join(', ')}`);
     const onHost = importFiles(answer.files).document;
     const { document } = await this.config.get(hostId);
     const next: HostDocument = { ...document };
@@ -48,7 +51,9 @@ export class DriftService {
       else if (path === 'users/assign') set('assignments');
       else if (path.startsWith('alias/')) next.aliases = adoptAlias(next, onHost, path);
     }
-    const written = await this.config.put(hostId, next, actor, 'drift.adopt');
+    // The host's bytes are kept where they mean what the new document says, and the operator
+    // has decided on the drift: the revision goes out even over it.
+    const written = await this.config.put(hostId, next, actor, 'drift.adopt', { hostFiles: answer.files, overwriteDrift: true });
     return { revision: written.revision, adopted: host.drift };
   }
 }

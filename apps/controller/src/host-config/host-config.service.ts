@@ -11,7 +11,7 @@ import type { Actor } from '../auth/roles';
 import type { Host, HostConfig, Prisma } from '../generated/prisma/client';
 import type { FieldProblem } from '@qfleet/protocol';
 import { mergePatch } from './merge-patch';
-import { EMPTY_RENDERING, withDroppedAliases, withPostSteps, type StoredRendering } from './rendered';
+import { EMPTY_RENDERING, hostFilesAsRendering, withDroppedAliases, withKept, withPostSteps, type StoredRendering } from './rendered';
 import { planApply, type Plan } from './plan';
 import { documentKey, RenderMemo } from './render-memo';
 
@@ -59,6 +59,16 @@ export interface RevisionPreview extends PreparedRevision {
   plan: Plan;
 }
 
+/**
+ * How a revision is made beyond its document: `hostFiles`, the host's files as just read (an
+ * import, an adopt), whose bytes are kept where they mean what the document says (issue 12);
+ * `overwriteDrift`, the revision is sent even over files edited on the host.
+ */
+export interface RevisionOptions {
+  hostFiles?: Record<string, string>;
+  overwriteDrift?: boolean;
+}
+
 /** A host's own desired-state document: stored as numbered revisions, rendered, pushed. */
 @Injectable()
 export class HostConfigService {
@@ -77,9 +87,16 @@ export class HostConfigService {
     return { revision: latest?.revision ?? 0, document: (latest?.document as HostDocument) ?? {} };
   }
 
-  async put(hostId: string, document: HostDocument, actor: Actor, action = 'config.put'): Promise<WriteResult> {
+  async put(hostId: string, document: HostDocument, actor: Actor, action = 'config.put', opts?: RevisionOptions): Promise<WriteResult> {
     const host = await this.requireHost(hostId);
-    return this.storeRevision(host, document, actor, action);
+    const prepared = opts ? await this.prepareFor(host, document, opts) : undefined;
+    return this.storeRevision(host, document, actor, action, undefined, prepared);
+  }
+
+  /** What storing `own` would make of the host (its rendering, checks), without storing anything. */
+  async prepareFor(host: Pick<Host, 'id' | 'groups'> | string, own: HostDocument, opts: RevisionOptions = {}): Promise<PreparedRevision> {
+    const h = typeof host === 'string' ? await this.requireHost(host) : host;
+    return this.prepare(await this.groupLayersOf(h.groups), own, await this.latest(h.id), undefined, opts);
   }
 
   /**
@@ -106,14 +123,14 @@ export class HostConfigService {
    * reported. Rollouts preview and apply through this one function, so a dry run is the real
    * code; the real run hands the result to `storeRevision` and nothing is computed twice.
    */
-  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer, opts: { plan?: boolean } = {}, batch?: RevisionBatch): Promise<RevisionPreview> {
+  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer, opts: { plan?: boolean } & RevisionOptions = {}, batch?: RevisionBatch): Promise<RevisionPreview> {
     const wantPlan = opts.plan ?? true;
     const [latest, groupLayers] = batch?.latest.has(host.id)
       ? [batch.latest.get(host.id) ?? null, host.groups.filter((g) => batch.groups.has(g)).map((g) => batch.groups.get(g)!)]
       : await Promise.all([this.latest(host.id), this.groupLayersOf(host.groups)]);
     const own = (latest?.document as Layer) ?? {};
     const nextOwn = next(own, groupLayers);
-    const prepared = this.prepare(groupLayers, nextOwn, latest, batch?.memo);
+    const prepared = this.prepare(groupLayers, nextOwn, latest, batch?.memo, opts);
     const { errors, rendering } = prepared;
     const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
     let plan: Plan = { changes: [], postSteps: [] };
@@ -161,15 +178,27 @@ export class HostConfigService {
   }
 
   /** The effective document of a new own document, checked and rendered against the latest revision. */
-  private prepare(groupLayers: Layer[], own: Layer, previous: HostConfig | null, memo = new RenderMemo()): PreparedRevision {
+  private prepare(groupLayers: Layer[], own: Layer, previous: HostConfig | null, memo = new RenderMemo(), opts: RevisionOptions = {}): PreparedRevision {
     const { document: effective } = mergeLayers([...groupLayers.map((document) => ({ source: 'group', document })), { source: 'host', document: own }]);
     const { errors, warnings, rendered } = memo.check(effective);
-    const before = (previous?.rendered as unknown as RenderedSet) ?? EMPTY_RENDERING;
-    const rendering = !rendered ? { ...EMPTY_RENDERING } : withPostSteps(before, withDroppedAliases(before, rendered, effective.aliases !== undefined));
+    const before = (previous?.rendered as unknown as StoredRendering) ?? EMPTY_RENDERING;
+    let rendering: StoredRendering = { ...EMPTY_RENDERING };
+    if (rendered) {
+      const next = withKept(before, withDroppedAliases(before, rendered, effective.aliases !== undefined), effective, opts.hostFiles);
+      // After an import the host's files are the "before": post-steps only for what really changes.
+      rendering = withPostSteps(opts.hostFiles ? hostFilesAsRendering(opts.hostFiles, before.removes) : before, next);
+    }
+    if (opts.overwriteDrift) rendering = { ...rendering, overwriteDrift: true };
     // Against what the host was last given, so a group's entry that a removal or another group
     // now lets through counts as well as what the caller wrote.
     const privileged = privilegedIn(previousEffective(previous), effective, own);
     return { own, effective, errors, warnings, rendering, privileged, previous };
+  }
+
+  /** What one revision of a host rendered to, or null. */
+  async renderingAt(hostId: string, revision: number): Promise<StoredRendering | null> {
+    const row = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision } }, select: { rendered: true } });
+    return row ? (row.rendered as unknown as StoredRendering) : null;
   }
 
   /** The host's own document as stored with one revision (0: the empty document). */

@@ -1,5 +1,5 @@
-import { postStepsFor, sha256, type RenderedSet } from '@qfleet/qmail';
-import type { PostStep } from '@qfleet/protocol';
+import { compareHostFile, FILE_MODE, postStepsFor, sha256, type RenderedSet } from '@qfleet/qmail';
+import type { HostDocument, PostStep } from '@qfleet/protocol';
 
 /** What a revision renders to, as stored with it (HostConfig.rendered). */
 export interface StoredRendering extends RenderedSet {
@@ -10,6 +10,15 @@ export interface StoredRendering extends RenderedSet {
    * list does not name, instead of leaving a `|program` line nothing shows (issue 10, hole 11).
    */
   unmanagedAliases?: string[];
+  /**
+   * Files whose content here is the host's own spelling (comments, case, `&`-less forwards) of
+   * what qfleet would write, because it means the same to qmail (issue 12): path → sha256 of the
+   * rendered content it stands for. Carried to the next revision while the field renders the
+   * same, so an import or an adopt changes no byte on the host until the operator changes that field.
+   */
+  kept?: Record<string, string>;
+  /** sent even over drift: an operator decided to overwrite it (a rollout with overwriteDrift, an adopt) */
+  overwriteDrift?: boolean;
 }
 
 export const EMPTY_RENDERING: StoredRendering = { files: [], removes: [], postSteps: [] };
@@ -27,6 +36,63 @@ export function changedPaths(before: RenderedSet, after: RenderedSet): { written
 export function withPostSteps(previous: RenderedSet, next: RenderedSet): StoredRendering {
   const { written, removed } = changedPaths(previous, next);
   return { ...next, postSteps: postStepsFor(written, removed) };
+}
+
+/**
+ * Keeps the host's bytes of each rendered file that means the same to qmail: from `hostFiles`
+ * (an import or an adopt just read them), else carried from the previous revision while the
+ * field renders to the same content. Returns the rendering with those contents, and `kept`.
+ */
+export function withKept(
+  before: Pick<StoredRendering, 'files' | 'kept'>,
+  next: RenderedSet & Pick<StoredRendering, 'unmanagedAliases'>,
+  effective: HostDocument,
+  hostFiles?: Record<string, string>,
+): RenderedSet & Pick<StoredRendering, 'unmanagedAliases' | 'kept'> {
+  const previous = new Map(before.files.map((f) => [f.path, f]));
+  const renderedContent = new Map(next.files.map((f) => [f.path, f.content]));
+  const kept: Record<string, string> = {};
+  const files = next.files.map((f) => {
+    const hash = sha256(f.content);
+    const onHost = hostFiles?.[f.path];
+    if (onHost !== undefined) {
+      if (onHost === f.content) return f;
+      const same = compareHostFile(f.path, onHost, f.content, { doc: effective, hostFile: (p) => hostFiles?.[p], renderedFile: (p) => renderedContent.get(p) });
+      if (same.same !== 'meaning') return f;
+      kept[f.path] = hash;
+      return { ...f, content: onHost };
+    }
+    const old = previous.get(f.path);
+    if (!old || before.kept?.[f.path] !== hash || old.mode !== f.mode) return f;
+    kept[f.path] = hash;
+    return { ...f, content: old.content };
+  });
+  if (!Object.keys(kept).length) return next;
+  return { ...next, files, kept };
+}
+
+/** `hostFiles` as a rendering: what is on the host now, for the post-steps an import's revision needs. */
+export function hostFilesAsRendering(hostFiles: Record<string, string>, removes: string[]): RenderedSet {
+  return { files: Object.entries(hostFiles).map(([path, content]) => ({ path, content, mode: FILE_MODE })), removes };
+}
+
+/**
+ * The drifted files (edited on the host since `applied`) that sending `next` would overwrite:
+ * the agent writes every managed file that differs from disk, so a drifted file in `next`
+ * whose content is not what the host has now would lose the edit (issue 12, point 5).
+ */
+export function heldPaths(applied: RenderedSet | null, next: RenderedSet, reported: Record<string, string>): string[] {
+  if (!applied) return [];
+  const drifted = new Set(driftedPaths(applied, reported));
+  if (!drifted.size) return [];
+  const written = next.files.filter((f) => drifted.has(f.path) && reported[f.path] !== sha256(f.content)).map((f) => f.path);
+  const removed = next.removes.filter((p) => drifted.has(p) && p in reported);
+  return [...written, ...removed];
+}
+
+/** Why a host is held, for a rollout row and the log. */
+export function heldReason(paths: string[]): string {
+  return `drift on ${paths.join(', ')}: adopt or revert first (or roll out with overwriteDrift)`;
 }
 
 /** Managed files whose reported hash differs from the rendering: drift (DESIGN.md step 5). */

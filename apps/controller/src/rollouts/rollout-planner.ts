@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { describeProblems } from '@qfleet/protocol';
-import { applyChangeToLayer, fieldsTakenOver, unmanageAgain, type Change, type Layer } from '@qfleet/qmail';
+import { applyChangeToLayer, fieldsTakenOver, unmanageAgain, type Change, type Layer, type RenderedSet } from '@qfleet/qmail';
+import { heldPaths } from '../host-config/rendered';
 import { HostConfigService, type RevisionBatch, type RevisionPreview } from '../host-config/host-config.service';
 import type { Host } from '../generated/prisma/client';
 
@@ -40,6 +41,19 @@ export class RolloutPlanner {
     }
     const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups), opts, batch);
     return this.judge(preview, goal.change, (host.reportedFiles as Record<string, string> | null) ?? {});
+  }
+
+  /**
+   * The drifted files of a host that a change's revision would overwrite (host-config/rendered
+   * heldPaths), against the revision the host applied: from the batch read when that is the
+   * latest one, else read here.
+   */
+  async heldBy(host: Host, preview: RevisionPreview, batch?: RevisionBatch): Promise<string[]> {
+    const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
+    if (host.appliedRevision === 0 || !Object.keys(reported).length) return [];
+    const latest = batch?.latest.get(host.id);
+    const applied = latest?.revision === host.appliedRevision ? latest.rendered : (await this.config.renderingAt(host.id, host.appliedRevision));
+    return heldPaths((applied as unknown as RenderedSet | null) ?? null, preview.rendering, reported);
   }
 
   private judge(preview: RevisionPreview, change: Change | null, reported: Record<string, string> = {}): HostDecision {

@@ -12,6 +12,7 @@ import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import type { Host, Prisma, Rollout, RolloutHost } from '../generated/prisma/client';
 import type { RevisionToStore } from '../host-config/host-config.service';
+import { heldReason, type StoredRendering } from '../host-config/rendered';
 import { markRows, type RowMark } from './rollout-rows';
 import { RolloutPlanner, type HostGoal } from './rollout-planner';
 import { FAILED_STATES, OPEN_STATES, summaryOf, talliesOf } from './rollout-views';
@@ -204,12 +205,19 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       } else if (decision.outcome === 'unchanged') {
         // The host's document already has the change; it only has to be on the host.
         const revision = host.desiredRevision;
-        const state = host.appliedRevision >= revision ? 'unchanged' : reachable(host) ? 'applying' : 'offline';
-        marks.push({ hostId: host.id, ...sent, state, revision, previousRevision: revision, doneAt: state === 'unchanged' ? now : null });
-        if (state !== 'unchanged') nudge.push(host);
+        const latest = batch.latest.get(host.id);
+        const held = host.appliedRevision < revision && !rollout.overwriteDrift && latest ? await this.planner.heldBy(host, { ...decision.preview, rendering: latest.rendered as unknown as StoredRendering }, batch) : [];
+        const state = host.appliedRevision >= revision ? 'unchanged' : held.length ? 'held' : reachable(host) ? 'applying' : 'offline';
+        marks.push({ hostId: host.id, ...sent, state, revision, previousRevision: revision, error: held.length ? heldReason(held) : null, doneAt: state === 'unchanged' ? now : null });
+        if (state !== 'unchanged' && !held.length) nudge.push(host);
       } else if (decision.outcome === 'change') {
         this.config.admit(decision.preview, this.actorOf(rollout));
-        toStore.push({ host, own: decision.nextOwn, prepared: decision.preview, row, mark: { hostId: host.id, ...sent, state: reachable(host) ? 'applying' : 'offline' } });
+        // Drifted files this revision would overwrite: stored, but held until the operator decides
+        // (the dispatcher holds it by the same rule), unless the rollout overwrites on purpose.
+        const held = rollout.overwriteDrift ? [] : await this.planner.heldBy(host, decision.preview, batch);
+        const prepared = rollout.overwriteDrift ? { ...decision.preview, rendering: { ...decision.preview.rendering, overwriteDrift: true } } : decision.preview;
+        const state = held.length ? 'held' : reachable(host) ? 'applying' : 'offline';
+        toStore.push({ host, own: decision.nextOwn, prepared, row, mark: { hostId: host.id, ...sent, state, error: held.length ? heldReason(held) : null } });
       }
     }
     const action = rollout.kind === 'revert' ? 'rollout.revert' : 'rollout.apply';
@@ -230,7 +238,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     // A host deleted between the read and the store: no revision, so no record of one.
     const gone = toStore.filter((t) => !stored.has(t.host.id));
     if (gone.length) await markRows(this.prisma, rollout.id, gone.map((t) => ({ hostId: t.host.id, state: 'skipped', error: 'the host was deleted', doneAt: new Date() })));
-    for (const h of nudge) void (h.failedRevision === h.desiredRevision ? this.dispatcher.retry(h.id) : this.dispatcher.sync(h.id));
+    for (const h of nudge) void (h.failedRevision === h.desiredRevision ? this.dispatcher.retry(h.id) : this.dispatcher.sync(h.id, { force: rollout.overwriteDrift }));
   }
 
   /**

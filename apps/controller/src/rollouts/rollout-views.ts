@@ -4,8 +4,8 @@ import type { PrismaService } from '../database/prisma.service';
 
 /** Host states that count against `maxFailures`. */
 export const FAILED_STATES = ['failed', 'timeout'] as const;
-/** Host states that still wait for an ack: a late one moves them on. */
-export const OPEN_STATES = ['applying', 'offline', 'timeout'] as const;
+/** Host states that still wait for an ack: a late one moves them on (a held host's, once its drift is settled). */
+export const OPEN_STATES = ['applying', 'offline', 'timeout', 'held'] as const;
 
 /** How many hosts of a rollout are in one state in one batch: what a summary is made of. */
 export interface StateTally {
@@ -53,6 +53,7 @@ export function summaryOf(r: Rollout, tallies: StateTally[]): RolloutSummary {
     maxFailures: r.maxFailures,
     batchTimeoutSec: r.batchTimeoutSec,
     health: (r.health as HealthGate | null) ?? null,
+    overwriteDrift: r.overwriteDrift,
     batch: r.batch,
     batches: tallies.reduce((n, t) => Math.max(n, t.batch + 1), 0),
     counts,

@@ -11,6 +11,7 @@ import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
 import type { Host, Prisma, Rollout } from '../generated/prisma/client';
 import { HostConfigService } from '../host-config/host-config.service';
+import { heldReason } from '../host-config/rendered';
 import { RolloutPlanner, type HostGoal } from './rollout-planner';
 import { RolloutRunner } from './rollout-runner.service';
 import { FAILED_STATES, summaryOf, talliesOf, viewOf } from './rollout-views';
@@ -22,6 +23,7 @@ export interface RolloutOptions {
   dryRun: boolean;
   batchTimeoutSec: number;
   health?: HealthGate;
+  overwriteDrift?: boolean;
 }
 
 const FINISHED = ['halted', 'cancelled', 'completed'];
@@ -50,26 +52,27 @@ export class RolloutsService {
   async create(change: Change, options: RolloutOptions, actor: Actor): Promise<RolloutView | RolloutPreview> {
     if (!change.add && !change.remove && !change.set) throw new InvalidInput('change: give add, remove or set', [{ path: 'change', message: 'give add, remove or set' }]);
     const hosts = await hostsOfTarget(this.prisma, options.target);
-    if (options.dryRun) return this.preview(hosts, change, options.batchSize, actor);
+    if (options.dryRun) return this.preview(hosts, change, options, actor);
     return this.start({ kind: 'change', parentId: null, change, options, actor, hosts: hosts.map((h) => ({ host: h })) });
   }
 
   /** Per host: the file diff the change would make, or why the host would be left alone. Touches nothing. */
-  private async preview(hosts: Host[], change: Change, batchSize: number, actor: Actor): Promise<RolloutPreview> {
+  private async preview(hosts: Host[], change: Change, { batchSize, overwriteDrift }: Pick<RolloutOptions, 'batchSize' | 'overwriteDrift'>, actor: Actor): Promise<RolloutPreview> {
     const online = await this.fanout.connected(hosts.map((h) => h.id));
     const privileged: HostPrivileged[] = [];
     // One read for all hosts, one rendering and one diff per distinct document and file.
     const batch = await this.config.batch(hosts);
     const rows = await mapLimit(hosts, 10, async (host): Promise<RolloutPreviewHost> => {
       const decision = await this.planner.decide(host, { kind: 'change', change }, {}, batch);
+      const held = decision.outcome === 'change' && !overwriteDrift ? await this.planner.heldBy(host, decision.preview, batch) : [];
       if (decision.outcome === 'change') privileged.push({ name: host.name, nextOwn: decision.nextOwn, items: decision.preview.privileged });
       return {
         hostId: host.id,
         name: host.name,
         batch: 0,
         connected: online.has(host.id),
-        outcome: decision.outcome,
-        error: 'error' in decision ? decision.error : null,
+        outcome: held.length ? 'held' : decision.outcome,
+        error: held.length ? heldReason(held) : 'error' in decision ? decision.error : null,
         changes: decision.outcome === 'change' ? decision.preview.plan.changes : [],
         postSteps: decision.outcome === 'change' ? decision.preview.plan.postSteps : [],
         warnings: decision.preview?.warnings ?? [],
@@ -106,6 +109,7 @@ export class RolloutsService {
           maxFailures: options.maxFailures,
           batchTimeoutSec: options.batchTimeoutSec,
           health: (options.health ?? undefined) as Prisma.InputJsonValue | undefined,
+          overwriteDrift: options.overwriteDrift ?? false,
         },
       });
       await tx.rolloutHost.createMany({
@@ -131,6 +135,7 @@ export class RolloutsService {
             batchSize: options.batchSize,
             maxFailures: options.maxFailures,
             health: options.health,
+            ...(options.overwriteDrift ? { overwriteDrift: true } : {}),
             hosts: spec.hosts.map((h) => h.host.name),
             // The change's own program deliveries and assignments; each host's revision records what it brought there.
             ...(change && privilegedChanges({}, changeAsLayer(change)).length ? { privileged: privilegedChanges({}, changeAsLayer(change)).map((p) => ({ ...p, path: `change.add.${p.path}` })) } : {}),
@@ -258,7 +263,7 @@ export class RolloutsService {
   }
 
   private optionsOf(r: Rollout): Omit<RolloutOptions, 'dryRun'> {
-    return { target: r.target as FleetTarget, batchSize: r.batchSize, maxFailures: r.maxFailures, batchTimeoutSec: r.batchTimeoutSec, health: (r.health as HealthGate | null) ?? undefined };
+    return { target: r.target as FleetTarget, batchSize: r.batchSize, maxFailures: r.maxFailures, batchTimeoutSec: r.batchTimeoutSec, health: (r.health as HealthGate | null) ?? undefined, overwriteDrift: r.overwriteDrift };
   }
 
   private async finished(id: string, verb: string): Promise<Rollout> {

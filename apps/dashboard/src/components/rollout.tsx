@@ -1,13 +1,13 @@
 import type { FleetTarget, RolloutCounts, RolloutHostState, RolloutStatus } from '../api';
 
 /** The order a rollout's hosts are counted in: done, then failed, then still to come. */
-const STATE_ORDER: RolloutHostState[] = ['applied', 'unchanged', 'failed', 'timeout', 'reverted', 'skipped', 'applying', 'offline', 'pending'];
+const STATE_ORDER: RolloutHostState[] = ['applied', 'unchanged', 'failed', 'timeout', 'reverted', 'skipped', 'applying', 'offline', 'held', 'pending'];
 
 /** Bar segments: each host state falls into one. */
 const SEGMENTS: { className: string; states: RolloutHostState[] }[] = [
   { className: 'seg-done', states: ['applied', 'unchanged'] },
   { className: 'seg-failed', states: ['failed', 'timeout'] },
-  { className: 'seg-other', states: ['reverted', 'skipped'] },
+  { className: 'seg-other', states: ['reverted', 'skipped', 'held'] },
   { className: 'seg-busy', states: ['applying', 'offline'] },
 ];
 

@@ -112,6 +112,16 @@ function Preview({
       {result.unmodelled.length === 0 && (
         <p className="muted">none: every file found is modelled</p>
       )}
+      <h3>Files on the host</h3>
+      <ul className="paths" data-testid="import-files">
+        {result.files.map((f) => (
+          <li key={f.path} data-testid="import-file" data-path={f.path} data-action={f.action}>
+            <code>{f.path}</code> <strong>{f.action === 'keep' ? 'kept as it is' : f.action === 'write' ? 'written' : 'removed'}</strong>{' '}
+            <span className="muted">{f.action === 'keep' ? `until its field changes; then ${f.reason}` : f.reason}</span>
+          </li>
+        ))}
+      </ul>
+      {result.files.length === 0 && <p className="muted">every managed file is already exactly what qfleet writes</p>}
       <Messages title="Notes" items={result.notes} testId="import-notes" />
       <Messages
         title="Warnings"
@@ -120,8 +130,9 @@ function Preview({
         warn
       />
       <p className="muted small">
-        Importing replaces the host's document with this one as a new revision;
-        the agent then writes it back in qfleet's form.
+        Importing replaces the host's document with this one as a new revision.
+        A file that means what the document says keeps its bytes (comments, case)
+        and nothing is restarted; only the files listed as written change.
       </p>
       <div className="actions">
         <button

@@ -31,12 +31,13 @@ export function NewRollout() {
   const [maxQueueGrowth, setMaxQueueGrowth] = useState('');
   const [maxOldestAgeSec, setMaxOldestAgeSec] = useState('');
   const [onFail, setOnFail] = useState<'halt' | 'revert'>('halt');
+  const [overwriteDrift, setOverwriteDrift] = useState(false);
   const [preview, setPreview] = useState<{ key: string; request: RolloutRequest; result: RolloutPreview } | undefined>();
   const action = useAction();
   const [doing, setDoing] = useState<'preview' | 'start'>('preview');
 
   // The form as typed: a preview belongs to one such state.
-  const formKey = JSON.stringify([pickedGroups, pickedHosts, change, batchSize, maxFailures, batchTimeoutSec, gate, settleSeconds, maxQueueGrowth, maxOldestAgeSec, onFail]);
+  const formKey = JSON.stringify([pickedGroups, pickedHosts, change, batchSize, maxFailures, batchTimeoutSec, gate, settleSeconds, maxQueueGrowth, maxOldestAgeSec, onFail, overwriteDrift]);
   const fresh = preview !== undefined && preview.key === formKey;
   const targeted = targetedHosts(hosts.data ?? [], pickedGroups, pickedHosts);
   const hasTarget = pickedGroups.length + pickedHosts.length > 0;
@@ -54,6 +55,7 @@ export function NewRollout() {
       ...optional('batchSize', batchSize),
       ...optional('maxFailures', maxFailures),
       ...optional('batchTimeoutSec', batchTimeoutSec),
+      ...(overwriteDrift ? { overwriteDrift: true } : {}),
       ...(gate
         ? {
             health: {
@@ -167,6 +169,10 @@ export function NewRollout() {
               </label>
             </div>
             <p className="muted small">The rollout halts when more hosts than the max failures fail or time out.</p>
+            <label className="inline-label">
+              <input type="checkbox" checked={overwriteDrift} onChange={(e) => setOverwriteDrift(e.target.checked)} data-testid="rollout-overwrite-drift" />
+              overwrite files edited on the hosts (drift); otherwise such hosts are held until their drift is adopted or reverted
+            </label>
             <h3>Health gate</h3>
             <label className="inline-label">
               <input type="checkbox" checked={gate} onChange={(e) => setGate(e.target.checked)} data-testid="rollout-health" />
@@ -242,7 +248,7 @@ function targetedHosts(hosts: Host[], groups: string[], ids: string[]): number {
   return hosts.filter((h) => ids.includes(h.id) || h.groups.some((g) => groups.includes(g))).length;
 }
 
-const OUTCOME_CLASS: Record<RolloutPreviewHost['outcome'], string> = { change: 'good', unchanged: 'muted', skipped: 'warn', invalid: 'bad' };
+const OUTCOME_CLASS: Record<RolloutPreviewHost['outcome'], string> = { change: 'good', unchanged: 'muted', skipped: 'warn', invalid: 'bad', held: 'warn' };
 
 /** The dry run: per host its outcome and the file diffs the change would make. */
 function PreviewView({ preview, stale }: { preview: RolloutPreview; stale: boolean }) {
@@ -254,6 +260,7 @@ function PreviewView({ preview, stale }: { preview: RolloutPreview; stale: boole
         <span className="muted" data-testid="preview-summary">
           {preview.hosts.length} hosts in {preview.batches} {preview.batches === 1 ? 'batch' : 'batches'} · {count('change')} change · {count('unchanged')} unchanged
           {count('skipped') > 0 && <span className="warn"> · {count('skipped')} skipped</span>}
+          {count('held') > 0 && <span className="warn"> · {count('held')} held over drift</span>}
           {count('invalid') > 0 && <span className="bad"> · {count('invalid')} invalid</span>}
         </span>
       </div>

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Rollout" ADD COLUMN     "overwriteDrift" BOOLEAN NOT NULL DEFAULT false;
