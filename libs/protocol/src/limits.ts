@@ -50,3 +50,12 @@ export const MAX_SEARCH_TEXT_LENGTH = 1_000;
 
 /** RFC 5322 §2.1.1: a header line is at most 998 characters, its name less. */
 export const MAX_HEADER_NAME_LENGTH = 200;
+
+/** Mailboxes in every mailbox-statistics report, by size and by quota use (issue 14). */
+export const MAILBOX_STATS_TOP = 20;
+
+/**
+ * The most mailboxes one full mailbox-statistics list carries: at about 200 bytes each, well
+ * under the socket's payload limit. A host with more sends the largest this many.
+ */
+export const MAILBOX_STATS_LIST_MAX = 50_000;

@@ -19,3 +19,4 @@ export * from './mailbox';
 export * from './layering';
 export * from './privileged';
 export * from './safe-fs';
+export * from './mailbox-stats';
