@@ -57,8 +57,14 @@ export class MailboxStatsService implements OnModuleInit, OnModuleDestroy {
     // One row per host and minute: a later report of the same minute replaces an earlier one.
     this.pending.set(`${hostId} ${at}`, { hostId, at, mailboxes, messages, bytes, unread, withQuota, skipped, scanMs });
     while (this.pending.size > PENDING_MAX) this.pending.delete(this.pending.keys().next().value!);
-    if (this.pending.size >= FLUSH_AT) void this.flush();
-    else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    if (this.pending.size >= FLUSH_AT) void this.flush().catch(() => undefined);
+    else this.schedule(FLUSH_MS);
+  }
+
+  private schedule(ms: number): void {
+    // Unref'd: a pending batch never keeps the process up; shutdown flushes it (onModuleDestroy).
+    this.flushTimer ??= setTimeout(() => void this.flush().catch(() => undefined), ms);
+    this.flushTimer.unref();
   }
 
   /** Writes what is pending; what fails stays pending for the next attempt. Resolves once written. */
@@ -88,7 +94,7 @@ export class MailboxStatsService implements OnModuleInit, OnModuleDestroy {
       // Newer samples of the same host and minute (arrived meanwhile) win over the failed ones.
       for (const [k, v] of batch) if (!this.pending.has(k)) this.pending.set(k, v);
       this.logger.warn(`cannot store ${batch.size} mailbox samples (kept for a retry): ${(e as Error).message.split('\n').at(-1)}`);
-      this.flushTimer ??= setTimeout(() => void this.flush(), 5 * FLUSH_MS);
+      this.schedule(5 * FLUSH_MS);
       throw e;
     }
   }
