@@ -7,6 +7,7 @@ import { connectAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { testDatabases, type TestDatabase } from '../support/databases';
 import { waitFor, type Proc } from '../support/processes';
+import { launchBrowser } from '../support/browser';
 
 /**
  * Mailbox statistics (issue 14): real agents on qmail trees with Maildir and mbox mailboxes,
@@ -185,5 +186,31 @@ describe.each(testDatabases())('mailbox statistics on the %s database', (db: Tes
     expect(metrics).toContain(`qfleet_mailbox_bytes{host="mbox.example.net"} ${carol.bytes + dave.bytes}`);
     expect(metrics).toContain('qfleet_mailboxes{host="maildir.example.net"} 2');
     expect(metrics).not.toMatch(/qfleet_mailbox\w*\{[^}]*user=/);
+  });
+
+  it('shows the fleet card (totals, the largest, the fullest) leading to the host\'s mailbox figures', async () => {
+    if (db !== 'embedded') return; // the dashboard reads the same API on either database
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(ctl.url + '/');
+      await page.getByTestId('signin-token').fill(ADMIN_TOKEN);
+      await page.getByTestId('signin-submit').click();
+      const f = await fleet();
+      const messages = f.hosts.reduce((n: number, h: { messages: number }) => n + h.messages, 0);
+      const total = page.getByTestId('mailboxes-total');
+      await waitFor('the card to show the fleet total', async () => Number(await total.getAttribute('data-messages').catch(() => null)) === messages);
+      const largest = page.getByTestId('largest-mailbox-row');
+      expect(await largest.first().getAttribute('data-user')).toBe('dave');
+      expect(await largest.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-user')))).toEqual(f.largest.map((m: { user: string }) => m.user));
+      const quota = page.getByTestId('quota-row');
+      expect(await quota.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-user')))).toEqual(['alice']);
+      await quota.first().getByRole('link').click();
+      await page.waitForURL(`**/hosts/${mdHost.id}/mailboxes`);
+      const host = await hostFigures(mdHost.id);
+      await waitFor("the host's mailbox figures", async () => Number(await page.getByTestId('host-mailbox-totals').getAttribute('data-messages').catch(() => null)) === host.messages);
+    } finally {
+      await browser.close();
+    }
   });
 });
