@@ -12,6 +12,7 @@ import { DriftModule } from './drift/drift.module';
 import { ImportModule } from './import/import.module';
 import { QueueStatsModule, StatsModule } from './stats/stats.module';
 import { QueueModule } from './queue/queue.module';
+import { MailboxStatsModule, MailboxStatsStoreModule } from './mailbox-stats';
 import { MailboxesModule } from './mailboxes/mailboxes.module';
 import { TokensModule } from './tokens/tokens.module';
 import { GroupsModule } from './groups/groups.module';
@@ -23,7 +24,7 @@ import { ApiDocsController, OpenApiDocument } from './api-docs.controller';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 
 @Module({
-  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule, TokensModule, ActionsModule, GroupsModule, UiModule, RolloutsModule],
+  imports: [SettingsModule, QueueStatsModule, AuthModule, AuditModule, AgentsModule, HostsModule, HostConfigModule, DriftModule, ImportModule, StatsModule, QueueModule, MailboxesModule, TokensModule, ActionsModule, GroupsModule, UiModule, RolloutsModule, MailboxStatsStoreModule, MailboxStatsModule],
   controllers: [HealthController, ApiDocsController],
   providers: [OpenApiDocument, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
 })

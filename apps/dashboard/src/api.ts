@@ -1,6 +1,8 @@
 import type {
   ErrorBody,
   UpdateHost,
+  MailboxFleetStats,
+  MailboxHostStats,
   MailboxListResult,
   MailboxUsersResult,
   ParsedMessageView,
@@ -42,6 +44,7 @@ import type {
 } from '@qfleet/protocol';
 
 export type { ApplyResult, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, PrivilegedChange, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
+export type { MailboxFleetStats, MailboxHostStats };
 export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, RolloutKind, RolloutPreview, RolloutPreviewHost, RolloutStatus, RolloutSummary, RolloutView };
 /** The `/ui` namespace and its events (live rollout progress). */
 export { UI_NAMESPACE, UiEvent } from '@qfleet/protocol/ui';
@@ -259,6 +262,9 @@ export const api = {
   flushQueue: (id: string) => request<FlushResult>('POST', `${h(id)}/queue/flush`),
 
   mailboxUsers: (id: string) => request<MailboxUsersResult>('GET', `${h(id)}/mailboxes`),
+  /** mailbox statistics (issue 14): the fleet, and one host's figures over time */
+  mailboxFleetStats: (sinceSec: number, step: number, quotaOver = 0.9) => request<MailboxFleetStats>('GET', `/stats/mailboxes?since=${sinceSec}&step=${step}&quotaOver=${quotaOver}`),
+  mailboxHostStats: (id: string, sinceSec: number, step: number) => request<MailboxHostStats>('GET', `/stats/mailboxes/hosts/${encodeURIComponent(id)}?since=${sinceSec}&step=${step}`),
   listMailbox: (id: string, user: string, page: number) => request<MailboxListResult>('GET', `${mbox(id, user)}/messages?page=${page}`),
   searchMailbox: (id: string, user: string, page: number, search: MailSearch) => request<MailboxListResult>('POST', `${mbox(id, user)}/search`, { page, search }),
   readMail: (id: string, user: string, msgId: string) => request<MailboxRead>('GET', `${mbox(id, user)}/messages/${encodeURIComponent(msgId)}`),

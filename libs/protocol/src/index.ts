@@ -11,3 +11,4 @@ export * from './rollouts';
 export * from './limits';
 export * from './host-pattern';
 export * from './agent-install';
+export * from './mailbox-stats';

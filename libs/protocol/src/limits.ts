@@ -57,3 +57,11 @@ export const MAX_HEADER_NAME_LENGTH = 200;
  * sends a larger inventory in chunks of this size.
  */
 export const MAX_BULK_HOSTS = 1_000;
+/** Mailboxes in every mailbox-statistics report, by size and by quota use (issue 14). */
+export const MAILBOX_STATS_TOP = 20;
+
+/**
+ * The most mailboxes one full mailbox-statistics list carries: at about 200 bytes each, well
+ * under the socket's payload limit. A host with more sends the largest this many.
+ */
+export const MAILBOX_STATS_LIST_MAX = 50_000;

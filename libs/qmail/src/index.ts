@@ -20,3 +20,4 @@ export * from './mailbox';
 export * from './layering';
 export * from './privileged';
 export * from './safe-fs';
+export * from './mailbox-stats';

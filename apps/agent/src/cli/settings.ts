@@ -20,6 +20,8 @@ export interface AgentSettings {
   startCommand?: string[];
   reportIntervalSec: number;
   queueIntervalSec: number;
+  /** seconds between mailbox statistics (issue 14) */
+  mailboxIntervalSec: number;
   caFile?: string;
   fault?: string;
   /** Where users' mail is (QMAIL.md §6): `<home>/<maildirName>/` or `<home>/<mboxName>`, users from passwdFile. */
@@ -47,6 +49,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     .option('--start-command <command>', 'pidfile: the command that starts qmail-send, split on spaces, quotes kept together, no shell (QFLEET_START_COMMAND)', env['QFLEET_START_COMMAND'])
     .option('--report-interval <seconds>', 'seconds between reports (QFLEET_REPORT_INTERVAL)', positiveInt, positiveInt(env['QFLEET_REPORT_INTERVAL'] ?? '30'))
     .option('--queue-interval <seconds>', 'seconds between queue statistics (QFLEET_QUEUE_INTERVAL)', positiveInt, positiveInt(env['QFLEET_QUEUE_INTERVAL'] ?? '10'))
+    .option('--mailbox-interval <seconds>', 'seconds between mailbox statistics (QFLEET_MAILBOX_INTERVAL)', positiveInt, positiveInt(env['QFLEET_MAILBOX_INTERVAL'] ?? '300'))
     .option('--ca <file>', "CA certificate to verify the controller's TLS certificate (QFLEET_CA)", env['QFLEET_CA'])
     .option('--mailbox <format>', 'how qmail-local delivers to users: maildir or mbox (QFLEET_MAILBOX)', env['QFLEET_MAILBOX'] ?? 'maildir')
     .option('--maildir-name <name>', 'the Maildir in each home, as in ./Maildir/ (QFLEET_MAILDIR_NAME)', env['QFLEET_MAILDIR_NAME'] ?? 'Maildir')
@@ -68,6 +71,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     startCommand?: string;
     reportInterval: number;
     queueInterval: number;
+    mailboxInterval: number;
     ca?: string;
     mailbox: string;
     maildirName: string;
@@ -100,6 +104,7 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     startCommand,
     reportIntervalSec: o.reportInterval,
     queueIntervalSec: o.queueInterval,
+    mailboxIntervalSec: o.mailboxInterval,
     caFile: o.ca,
     fault: env['QFLEET_AGENT_FAULT'],
     mailbox: { format: o.mailbox, maildirName, mboxName, passwdFile: path.resolve(o.passwd) },

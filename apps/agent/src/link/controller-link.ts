@@ -9,6 +9,7 @@ import {
   ConfigApplySchema,
   EnrolledSchema,
   FilesReadSchema,
+  MailboxStatsEvent,
   isFatalRefusal,
   RefusedSchema,
   describeProblems,
@@ -25,6 +26,7 @@ import { readCredentials, writeCredentials } from '../state/credentials';
 import { collectHostFacts } from '../report/host-facts';
 import { readQmailFiles } from '../report/read-files';
 import { startQueueReporter } from '../report/queue-reporter';
+import { mailboxLocations, registerMailboxScanRequest, startMailboxReporter } from '../mailbox-stats';
 import { errorOf, registerRequestHandlers, type Answer } from '../requests';
 import { registerActionHandlers } from '../actions';
 
@@ -104,9 +106,20 @@ export async function runControllerLink(
     onError: (e) => log.warn({ err: e.message }, 'cannot read the queue'),
   });
 
+  const mailboxReporter = startMailboxReporter({
+    intervalSec: settings.mailboxIntervalSec,
+    locations: () => mailboxLocations(settings),
+    send: (stats) => {
+      if (socket.connected) socket.emit(MailboxStatsEvent, stats);
+    },
+    onError: (e) => log.warn({ err: e.message }, 'cannot read the mailboxes'),
+  });
+  registerMailboxScanRequest(socket, mailboxReporter.scan, (line) => log.warn(line));
+
   socket.on('connect', () => {
     log.info({ controller: settings.controller }, 'connected');
     queueReporter.now();
+    mailboxReporter.now();
     // Reports wait for an apply in progress, so they never describe a half-applied tree.
     applying = applying.then(() => sendReport(AgentEvent.hello)).catch((e) => log.error({ err: e }, 'hello failed'));
   });
@@ -219,12 +232,14 @@ export async function runControllerLink(
     closed = true;
     clearInterval(timer);
     queueReporter.stop();
+    mailboxReporter.stop();
     socket.close();
     resolveDone();
   };
   done.catch(() => {
     clearInterval(timer);
     queueReporter.stop();
+    mailboxReporter.stop();
   });
   return { close, done };
 }

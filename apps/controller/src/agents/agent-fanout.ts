@@ -7,6 +7,7 @@ import { AgentSessions } from './agent-sessions';
 
 const SYNC = 'qfleet:sync';
 const QUEUE = 'qfleet:queue';
+const MAILBOXES = 'qfleet:mailboxes';
 export const hostRoom = (hostId: string) => `host:${hostId}`;
 
 /**
@@ -28,16 +29,22 @@ export class AgentFanout {
   }
 
   /** Called once the `/agents` namespace exists; `onSync` runs when another replica asks. */
-  attach(namespace: Namespace, on: { sync(hostId: string, force: boolean): void; queueStats(hostId: string, stats: unknown): void }): void {
+  attach(namespace: Namespace, on: { sync(hostId: string, force: boolean): void; queueStats(hostId: string, stats: unknown): void; mailboxStats?(hostId: string, stats: unknown): void }): void {
     this.namespace = namespace;
     if (!this.shared) return;
     namespace.on(SYNC, (hostId: unknown, force: unknown) => typeof hostId === 'string' && on.sync(hostId, force === true));
     namespace.on(QUEUE, (hostId: unknown, stats: unknown) => typeof hostId === 'string' && on.queueStats(hostId, stats));
+    namespace.on(MAILBOXES, (hostId: unknown, stats: unknown) => typeof hostId === 'string' && on.mailboxStats?.(hostId, stats));
   }
 
   /** Hands an agent's queue figures to the other replicas: dashboards, /metrics and health gates read them anywhere. */
   shareQueueStats(hostId: string, stats: unknown): void {
     if (this.shared && this.namespace) this.namespace.serverSideEmit(QUEUE, hostId, stats);
+  }
+
+  /** Hands an agent's mailbox figures to the other replicas (issue 14). */
+  shareMailboxStats(hostId: string, stats: unknown): void {
+    if (this.shared && this.namespace) this.namespace.serverSideEmit(MAILBOXES, hostId, stats);
   }
 
   /** Asks the other replicas to send a host its newest revision (the one holding its agent will). */

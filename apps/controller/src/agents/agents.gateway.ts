@@ -9,6 +9,8 @@ import {
   EnrolledAckSchema,
   HelloSchema,
   QueueStatsSchema,
+  MailboxStatsEvent,
+  MailboxStatsSchema,
   MAX_SOCKET_PAYLOAD_BYTES,
   MAX_SOCKET_FRAME_BYTES,
   describeProblems,
@@ -22,6 +24,7 @@ import { AgentSessions } from './agent-sessions';
 import { AgentFanout, hostRoom } from './agent-fanout';
 import { ApplyDispatcher } from './apply-dispatcher.service';
 import { QueueStatsService } from '../stats/queue-stats.service';
+import { MailboxStatsService } from '../mailbox-stats/mailbox-stats.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import { UI_MAX_FRAME_BYTES, allowLargeFrames, limitFramesBeforeAuth, refuseRootNamespace } from '../sockets/socket-limits';
@@ -65,6 +68,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly prisma: PrismaService,
     private readonly queueStats: QueueStatsService,
     private readonly fanout: AgentFanout,
+    private readonly mailboxStats: MailboxStatsService,
   ) {
     this.events = new EventBudget(settings.agentEventsPerMinute);
   }
@@ -78,6 +82,10 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       queueStats: (hostId, stats) => {
         const parsed = parsePayload(QueueStatsSchema, stats);
         if (parsed.ok) this.queueStats.remember(hostId, parsed.value);
+      },
+      mailboxStats: (hostId, stats) => {
+        const parsed = parsePayload(MailboxStatsSchema, stats);
+        if (parsed.ok) this.mailboxStats.remember(hostId, parsed.value);
       },
     });
     namespace.use((socket, next) => {
@@ -130,6 +138,13 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       if (!parsed.ok) return this.refuse(socket, `invalid queue.stats: ${describeProblems(parsed.problems)}`);
       void this.queueStats.record(socket.data.hostId, parsed.value);
       this.fanout.shareQueueStats(socket.data.hostId, parsed.value);
+    });
+    socket.on(MailboxStatsEvent, async (payload: unknown) => {
+      if (!(await this.ready.get(socket))) return;
+      const parsed = parsePayload(MailboxStatsSchema, payload);
+      if (!parsed.ok) return this.refuse(socket, `invalid ${MailboxStatsEvent}: ${describeProblems(parsed.problems)}`);
+      this.mailboxStats.record(socket.data.hostId, parsed.value);
+      this.fanout.shareMailboxStats(socket.data.hostId, parsed.value);
     });
   }
 

@@ -5,6 +5,7 @@ import type { QueueStats } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
 import { AgentSessions } from '../agents/agent-sessions';
 import { QueueStatsService } from './queue-stats.service';
+import { MailboxMetrics, MailboxStatsService } from '../mailbox-stats';
 
 /** Per-host queue figures on the Prometheus page, from the latest agent report. */
 const QUEUE_GAUGES: { name: string; help: string; pick: (s: QueueStats) => number | null }[] = [
@@ -43,10 +44,13 @@ export class MetricsService {
     },
   });
 
+  private readonly mailboxMetrics = new MailboxMetrics(this.registry);
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly sessions: AgentSessions,
     private readonly queues: QueueStatsService,
+    private readonly mailboxes: MailboxStatsService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'qfleet_controller_' });
     this.loopDelay.enable();
@@ -67,6 +71,7 @@ export class MetricsService {
         if (v !== null) q.gauge.set(host, v);
       }
     }
+    this.mailboxMetrics.update(hosts.map((h) => ({ name: h.name, stats: this.mailboxes.latestFor(h.id) })));
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

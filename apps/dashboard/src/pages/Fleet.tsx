@@ -7,6 +7,7 @@ import { POLL_MS, usePolling } from '../hooks';
 import { AddHost } from './AddHost';
 import { DestinationsCard, QueueCell } from './FleetQueue';
 import { QueueIncident } from './QueueIncident';
+import { MailboxesCard } from './FleetMailboxes';
 
 export function Fleet() {
   const hosts = usePolling(api.listHosts, [], POLL_MS);
@@ -53,6 +54,7 @@ export function Fleet() {
         <div className="grid">
           <DestinationsCard />
           <QueueIncident hosts={list} />
+          <MailboxesCard />
         </div>
       )}
       <AddHost onCreated={hosts.refresh} />

@@ -11,6 +11,7 @@ import { DriftCard } from './DriftCard';
 import { PlanView } from './PlanView';
 import { HostMailboxes } from './HostMailboxes';
 import { HostQueue } from './HostQueue';
+import { HostMailboxStats } from './HostMailboxStats';
 import type { HostTab } from '../router';
 
 const TAB_LABELS: Record<HostTab, string> = { overview: 'Configuration', queue: 'Queue', mailboxes: 'Mailboxes' };
@@ -62,6 +63,7 @@ export function HostPage({ id, tab }: { id: string; tab: HostTab }) {
       </nav>
       <ErrorBox error={host.error} />
       {tab === 'queue' && <HostQueue hostId={id} connected={h?.connected} />}
+      {tab === 'mailboxes' && <HostMailboxStats hostId={id} />}
       {tab === 'mailboxes' && <HostMailboxes hostId={id} connected={h?.connected} />}
       {tab === 'overview' && h && (
         <div className="grid">
