@@ -257,7 +257,8 @@ export const api = {
   flushQueue: (id: string) => request<FlushResult>('POST', `${h(id)}/queue/flush`),
 
   mailboxUsers: (id: string) => request<MailboxUsersResult>('GET', `${h(id)}/mailboxes`),
-  listMailbox: (id: string, user: string, page: number) => request<MailboxListResult>('GET', `${mbox(id, user)}/messages?page=${page}`),
+  listMailbox: (id: string, user: string, page: number, q?: string) =>
+    request<MailboxListResult>('GET', `${mbox(id, user)}/messages?page=${page}${q ? `&q=${encodeURIComponent(q)}` : ''}`),
   searchMailbox: (id: string, user: string, page: number, search: MailSearch) => request<MailboxListResult>('POST', `${mbox(id, user)}/search`, { page, search }),
   readMail: (id: string, user: string, msgId: string) => request<MailboxRead>('GET', `${mbox(id, user)}/messages/${encodeURIComponent(msgId)}`),
   downloadMail: (id: string, user: string, msgId: string, part: 'raw' | number, fallbackName: string) =>
