@@ -63,6 +63,13 @@ describe('qmail fidelity through the API', () => {
     expect(patch.body.warnings.filter((w: { path: string }) => w.path.startsWith('aliases'))).toHaveLength(1);
   });
 
+  it("has the agent name an alias file a passwd user of its host takes first (qmail-getpw)", async () => {
+    const put = await ctl.api('PUT', `/api/hosts/${hostId}/config`, { aliases: [{ name: 'joe', destinations: [{ kind: 'forward', value: 'x@elsewhere.example' }] }] });
+    expect(put.status).toBe(200);
+    const line = await agent.waitForLine(/warning: alias\/\.qmail-joe is never read: passwd user joe takes joe first \(qmail-getpw\), through ([^\s"]+)/);
+    expect(line[1]).toBe(path.join(homes.dir, 'joe', '.qmail'));
+  });
+
   it('lists the mailboxes that exist, each with its format: a Maildir user, an mbox user, an ~alias delivery', async () => {
     const r = await ctl.api('GET', `/api/hosts/${hostId}/mailboxes`);
     expect(r.status).toBe(200);
