@@ -4,14 +4,14 @@
  * its CPU time (process.cpuUsage) and the longest event-loop stall while it ran.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { MailboxLocation } from '@qfleet/protocol';
+import type { MailboxScanTarget } from '@qfleet/protocol';
 import { MailboxStatsScanner } from '../apps/agent/src/mailbox-stats/scanner';
 import { summarize } from '../apps/agent/src/mailbox-stats/reporter';
 
 const scanner = new MailboxStatsScanner();
-let locations: MailboxLocation[] = [];
+let locations: MailboxScanTarget[] = [];
 
-process.on('message', async (msg: { locations?: MailboxLocation[]; scan?: true }) => {
+process.on('message', async (msg: { locations?: MailboxScanTarget[]; scan?: true }) => {
   if (msg.locations) {
     locations = msg.locations;
     process.send!({ ready: true });

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { forkTs } from './sim/fork-ts';
-import type { MailboxLocation } from '../libs/protocol/src';
+import type { MailboxScanTarget } from '../libs/protocol/src';
 
 const args = process.argv.slice(2);
 const size = args.includes('--full') ? { boxes: 10_000, messages: 1_000_000 } : args.includes('--small') ? { boxes: 200, messages: 10_000 } : { boxes: 1_000, messages: 100_000 };
@@ -26,7 +26,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const isMbox = (i: number) => i % 10 === 9;
 const HOUR_AGO = Math.floor(Date.now() / 1000) - 3600;
 
-function locations(): MailboxLocation[] {
+function locations(): MailboxScanTarget[] {
   return Array.from({ length: BOXES }, (_, i) => {
     const user = `u${String(i).padStart(5, '0')}`;
     return isMbox(i) ? { user, path: path.join(base, user, 'Mailbox'), format: 'mbox' as const } : { user, path: path.join(base, user, 'Maildir'), format: 'maildir' as const };

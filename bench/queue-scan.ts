@@ -82,7 +82,7 @@ async function main() {
   const formatMs = performance.now() - t1;
   const t2 = performance.now();
   queueSummary(scan, new Date());
-  const domains = queueHealthByDomain(scan);
+  const domains = queueHealthByDomain(scan, new Date());
   const summaryMs = performance.now() - t2;
   process.stdout.write(formatQstat(scan.counts));
   console.log(`scanQueue median: ${fmt(median(rates))} messages/s (${median(times).toFixed(0)} ms)`);

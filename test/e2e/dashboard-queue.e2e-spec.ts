@@ -111,15 +111,26 @@ describe('the dashboard queue and mailboxes', () => {
     expect(qmailSend.events().slice(eventsBefore)).toEqual(['term', 'start']);
   });
 
-  it('lists mailboxes, and searches a user’s messages', async () => {
+  it('lists mailboxes with their formats, and searches a user’s messages with the simple box and the advanced one', async () => {
     await page.getByTestId('host-tab-mailboxes').click();
     const joe = page.locator('[data-testid=mailbox-users] [data-testid=mailbox-user-row][data-user="joe"]');
     await expectText(joe, /Maildir\s*2/);
+    // ann's mbox beside joe's Maildir, each with its own format; root has no mailbox.
+    await expectText(page.locator('[data-testid=mailbox-user-row][data-user="ann"]'), /mbox\s*1/);
+    expect(await page.locator('[data-testid=mailbox-user-row][data-user="root"]').count()).toBe(0);
     await joe.click();
     const rows = page.locator('[data-testid=mailbox-messages] [data-testid=mailbox-message-row]');
     await waitFor('both of joe’s messages', async () => (await rows.count()) === 2);
     expect(await rows.first().textContent()).toContain('Weekly news'); // newest first
 
+    // The simple search box: text in From, Subject or To.
+    await page.getByTestId('mailbox-simple-search').fill('NEWS@list');
+    await page.getByTestId('mailbox-simple-search-run').click();
+    await waitFor('the simple search match', async () => (await rows.count()) === 1 && /Weekly news/.test((await rows.first().textContent()) ?? ''));
+    await page.getByTestId('mailbox-simple-search-clear').click();
+    await waitFor('both messages again', async () => (await rows.count()) === 2);
+
+    await page.getByTestId('mailbox-advanced-toggle').click();
     await page.getByTestId('mailbox-search-field').selectOption('subject');
     await page.getByTestId('mailbox-search-op').selectOption('contains');
     await page.getByTestId('mailbox-search-value').fill('budget');

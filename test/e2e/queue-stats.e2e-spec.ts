@@ -22,7 +22,8 @@ describe('queue statistics', () => {
 
   it('reports what qmail-qstat and qmail-qread would say, and follows the queue as it grows', async () => {
     const queue = new QueueFixture(path.join(qmail.home, 'queue'));
-    const hourAgo = new Date(Date.now() - 3600_000);
+    const start = Date.now();
+    const hourAgo = new Date(start - 3600_000);
     queue.add({ sender: 'a@example.com', recipients: [{ kind: 'remote', address: 'x@gmail.com' }, { kind: 'remote', address: 'y@gmail.com' }], queuedAt: hourAgo });
     queue.add({ sender: 'b@example.com', recipients: [{ kind: 'remote', address: 'z@gmail.com' }, { kind: 'local', address: 'joe@example.com', done: true }] });
     queue.add({ sender: '', recipients: [{ kind: 'local', address: 'postmaster@example.com' }], bouncing: true });
@@ -48,6 +49,9 @@ describe('queue statistics', () => {
 
     const domains = await ctl.api('GET', '/api/stats/domains');
     expect(domains.body[0]).toMatchObject({ domain: 'gmail.com', hosts: ['queue.example.net'], messages: 3, recipients: 4 });
+    // The remote mtimes are the queue times (qmail-send has not exited since): the next retry is
+    // qmail-send's schedule, at the earliest 400 s after the newest birth (QMAIL.md §4).
+    expect(Date.parse(domains.body[0].nextRetryAt)).toBeGreaterThanOrEqual(Math.floor(start / 1000) * 1000 + 400_000);
 
     const series = await ctl.api('GET', '/api/stats/queues?since=3600&step=60');
     expect(series.status).toBe(200);

@@ -46,6 +46,11 @@ export function makeMailHomes(): { dir: string; passwd: string; remove(): void }
   deliver('new/1700000000.1.mx', 1700000000, 'From: boss@example.com\nTo: joe@example.com\nSubject: Budget meeting\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n\nAt ten.\n');
   deliver('cur/1700000100.2.mx:2,S', 1700000100, 'From: news@list.example\nTo: joe@example.com\nSubject: Weekly news\nDate: Tue, 14 Nov 2023 22:15:00 +0000\n\nNothing new.\n');
   fs.mkdirSync(path.join(dir, 'ann'));
+  // ann reads mail in an mbox (QMAIL.md §6, mboxrd) while joe has a Maildir: one host, both formats.
+  fs.writeFileSync(
+    path.join(dir, 'ann', 'Mailbox'),
+    'From carol@example.org Wed Nov 15 09:00:00 2023\nFrom: carol@example.org\nTo: ann@example.com\nSubject: Holiday plans\nDate: Wed, 15 Nov 2023 09:00:00 +0000\n\nSee you in May.\n\n',
+  );
   // Homes belong to their users, as on a real host: the agent serves only files of the mailbox's
   // uid (issue 10). Not running as root, the users are given our own uid instead.
   const me = process.getuid?.() ?? 0;

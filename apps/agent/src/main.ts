@@ -45,6 +45,7 @@ async function main(): Promise<number> {
     stateDir: settings.stateDir,
     postSteps: createPostStepRunner({ qmailHome: settings.qmailHome, service, log: line }),
     log: line,
+    passwdFile: settings.mailbox.passwdFile,
     fault: settings.fault,
   };
 

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { hostsCommand } from './commands/hosts';
 import { configCommand } from './commands/config';
 import { queueCommand } from './commands/queue';
+import { mailboxesCommand } from './commands/mailboxes';
 import { actionsCommand } from './commands/actions';
 import { tokensCommand } from './commands/tokens';
 import { rolloutsCommand } from './commands/rollouts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   hostsCommand(program);
   configCommand(program);
   queueCommand(program);
+  mailboxesCommand(program);
   actionsCommand(program);
   tokensCommand(program);
   rolloutsCommand(program);

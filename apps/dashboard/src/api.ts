@@ -265,7 +265,8 @@ export const api = {
   /** mailbox statistics (issue 14): the fleet, and one host's figures over time */
   mailboxFleetStats: (sinceSec: number, step: number, quotaOver = 0.9) => request<MailboxFleetStats>('GET', `/stats/mailboxes?since=${sinceSec}&step=${step}&quotaOver=${quotaOver}`),
   mailboxHostStats: (id: string, sinceSec: number, step: number) => request<MailboxHostStats>('GET', `/stats/mailboxes/hosts/${encodeURIComponent(id)}?since=${sinceSec}&step=${step}`),
-  listMailbox: (id: string, user: string, page: number) => request<MailboxListResult>('GET', `${mbox(id, user)}/messages?page=${page}`),
+  listMailbox: (id: string, user: string, page: number, q?: string) =>
+    request<MailboxListResult>('GET', `${mbox(id, user)}/messages?page=${page}${q ? `&q=${encodeURIComponent(q)}` : ''}`),
   searchMailbox: (id: string, user: string, page: number, search: MailSearch) => request<MailboxListResult>('POST', `${mbox(id, user)}/search`, { page, search }),
   readMail: (id: string, user: string, msgId: string) => request<MailboxRead>('GET', `${mbox(id, user)}/messages/${encodeURIComponent(msgId)}`),
   downloadMail: (id: string, user: string, msgId: string, part: 'raw' | number, fallbackName: string) =>

@@ -14,7 +14,7 @@ const time = z.string().datetime().nullable();
 
 /** One user's mailbox as the agent's scanner sees it. */
 export const MailboxFiguresSchema = z.strictObject({
-  user: z.string().min(1).max(64),
+  user: z.string().min(1).max(300),
   format: z.enum(['maildir', 'mbox']),
   messages: count,
   bytes: z.number().min(0),
@@ -56,8 +56,11 @@ export type MailboxStats = z.infer<typeof MailboxStatsSchema>;
 export const MailboxScanRequestSchema = z.strictObject({ full: z.boolean().default(false) });
 export type MailboxScanRequestPayload = z.infer<typeof MailboxScanRequestSchema>;
 
-/** Where a mailbox is: the input of the agent's scanner (the fleet-wide mailbox discovery's output). */
-export interface MailboxLocation {
+/**
+ * What the agent's scanner reads: a discovered mailbox (`MailboxLocation`), named by its mailbox id
+ * (a user, or `alias+<ext>`), the same id the host's mailbox view takes.
+ */
+export interface MailboxScanTarget {
   user: string;
   path: string;
   format: 'maildir' | 'mbox';

@@ -37,7 +37,6 @@ export function answerSchema<T extends z.ZodType>(result: T) {
 }
 
 const messageId = z.number().int().min(1);
-const userName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be a user name');
 
 // ---- queue -------------------------------------------------------------------------------
 
@@ -147,10 +146,43 @@ export type QueueFindResult = z.infer<typeof QueueFindResultSchema>;
 
 // ---- mailboxes -----------------------------------------------------------------------------
 
+/**
+ * A mailbox's id in requests: the user for the mailbox in a home (`joe`), `<user>+<ext>` for a
+ * mailbox line of `~user/.qmail-<ext>` (`alias+sales`), `+<n>` added for its n-th (n ≥ 2).
+ */
+const mailboxId = z.string().regex(/^[A-Za-z0-9._:+-]{1,300}$/, 'must be a mailbox id (a user, or user+ext)');
+
+export const MAILBOX_FORMATS = ['maildir', 'mbox'] as const;
+export type MailboxFormat = (typeof MAILBOX_FORMATS)[number];
+
+/**
+ * Where one mailbox is, as the agent finds it (apps/agent/src/mailboxes/discover.ts):
+ * - `home`: the Maildir or mbox in a passwd user's home (qmail-getpw's users, QMAIL.md §2);
+ * - `assign`: the same in a users/assign entry's home;
+ * - `alias`: a Maildir or mbox line of a `.qmail-<ext>` file in ~alias (QMAIL.md §3).
+ */
+export interface MailboxLocation {
+  id: string;
+  /** the account deliveries run as, whose uid every file of the mailbox must have */
+  user: string;
+  uid: number;
+  home: string;
+  /** absolute; a Maildir's path without the trailing / */
+  path: string;
+  format: MailboxFormat;
+  source: 'home' | 'assign' | 'alias';
+  /** for `alias`: the `.qmail-<ext>` file that names it */
+  dotQmail?: string;
+}
+
 export const MailboxUserSchema = z.strictObject({
+  id: z.string(),
   user: z.string(),
   home: z.string(),
-  format: z.enum(['maildir', 'mbox']),
+  path: z.string(),
+  format: z.enum(MAILBOX_FORMATS),
+  source: z.enum(['home', 'assign', 'alias']),
+  dotQmail: z.string().optional(),
   exists: z.boolean(),
   size: z.number().int().min(0),
   count: z.number().int().min(0),
@@ -159,11 +191,13 @@ export const MailboxUsersResultSchema = z.strictObject({ users: z.array(MailboxU
 export type MailboxUsersResult = z.infer<typeof MailboxUsersResultSchema>;
 
 export const MailboxListRequestSchema = z.strictObject({
-  user: userName,
+  user: mailboxId,
   page: z.number().int().min(1).default(1),
   perPage: z.number().int().min(1).max(200).default(20),
   /** the mailbox search query of libs/qmail (MailSearchQuerySchema), checked by the agent */
   search: z.unknown().optional(),
+  /** the simple search: text found in From, Subject or To (libs/qmail simpleSearchQuery) */
+  q: z.string().min(1).max(MAX_SEARCH_TEXT_LENGTH).optional(),
 });
 export type MailboxListRequest = z.infer<typeof MailboxListRequestSchema>;
 
@@ -184,14 +218,14 @@ export const MailboxListResultSchema = z.strictObject({
 });
 export type MailboxListResult = z.infer<typeof MailboxListResultSchema>;
 
-export const MailboxReadRequestSchema = z.strictObject({ user: userName, id: z.string().min(1).max(200) });
+export const MailboxReadRequestSchema = z.strictObject({ user: mailboxId, id: z.string().min(1).max(200) });
 export const MailboxReadResultSchema = z.strictObject({ id: z.string(), parsed: ParsedMessageSchema });
 export const MailboxChunkRequestSchema = z.strictObject({
-  user: userName,
+  user: mailboxId,
   id: z.string().min(1).max(200),
   part: ChunkPartSchema,
   offset: z.number().int().min(0),
   length: z.number().int().min(1).max(CHUNK_MAX_BYTES),
 });
-export const MailboxDeleteRequestSchema = z.strictObject({ user: userName, ids: z.array(z.string().min(1).max(200)).min(1).max(DELETE_IDS_MAX) });
+export const MailboxDeleteRequestSchema = z.strictObject({ user: mailboxId, ids: z.array(z.string().min(1).max(200)).min(1).max(DELETE_IDS_MAX) });
 export const MailboxDeleteResultSchema = z.strictObject({ deleted: z.array(z.string()), missing: z.array(z.string()) });

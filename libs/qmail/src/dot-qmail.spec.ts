@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { AliasDestination } from '@qfleet/protocol';
 import { UnrenderableValue } from './control';
-import { destinationProblems, parseDotQmail, qmailExt, renderDotQmail } from './dot-qmail';
+import { destinationProblems, dotQmailMailboxes, parseDotQmail, qmailExt, renderDotQmail } from './dot-qmail';
 
 const autoreply = { subject: 'Away', body: 'Back on Monday.\n', periodSec: 3600 };
 const filter = { rules: [{ field: 'subject' as const, contains: 'invoice', action: 'forward' as const, to: 'billing@example.com' }], otherwise: { action: 'deliver' as const } };
@@ -136,5 +136,21 @@ describe('.qmail properties', () => {
         expect(meaning(out)).toEqual(before.entries);
       }),
     );
+  });
+});
+
+describe('dotQmailMailboxes', () => {
+  it('finds Maildir (ending in /) and mbox lines, relative or absolute, as qmail-local tells them apart', () => {
+    const content = '# sales\n./Maildirs/sales/\n&boss@example.com\n|/usr/bin/true\n/var/mail/sales  \n./Mailbox\nsales@elsewhere.example\n';
+    expect(dotQmailMailboxes(content)).toEqual([
+      { path: './Maildirs/sales', format: 'maildir' },
+      { path: '/var/mail/sales', format: 'mbox' },
+      { path: './Mailbox', format: 'mbox' },
+    ]);
+  });
+
+  it('finds none in a discard file or a forward', () => {
+    expect(dotQmailMailboxes('#\n')).toEqual([]);
+    expect(dotQmailMailboxes('&a@example.com\n')).toEqual([]);
   });
 });

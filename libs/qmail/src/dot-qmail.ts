@@ -190,3 +190,29 @@ export function parseDotQmail(content: string, companion: (path: string) => stri
   out.dropped.sort((a, b) => a.line - b.line);
   return out;
 }
+
+/** A mailbox line of a `.qmail` file: where qmail-local delivers, relative to the home unless absolute. */
+export interface DotQmailMailbox {
+  /** as written, without a Maildir's trailing / */
+  path: string;
+  format: 'maildir' | 'mbox';
+}
+
+/**
+ * The mailbox lines of a `.qmail` file, as qmail-local tells them apart (QMAIL.md §3): a line
+ * that starts with `/` or `.` is a mailbox, a Maildir when it ends in `/`, an mbox otherwise
+ * (trailing blanks stripped first); comments, programs and forwards are not mailboxes.
+ */
+export function dotQmailMailboxes(content: string): DotQmailMailbox[] {
+  const out: DotQmailMailbox[] = [];
+  for (const raw of content.split('\n')) {
+    const text = stripTrailing(raw, ' \t');
+    if (!text.startsWith('/') && !text.startsWith('.')) continue;
+    if (/[\r\0]/.test(text)) continue;
+    const maildir = text.endsWith('/');
+    const path = maildir ? text.replace(/\/+$/, '') : text;
+    if (path === '' || path === '.') continue;
+    out.push({ path, format: maildir ? 'maildir' : 'mbox' });
+  }
+  return out;
+}

@@ -12,6 +12,7 @@ export * from './assign';
 export * from './dot-qmail';
 export * from './aliases';
 export * from './alias-loops';
+export * from './alias-shadow';
 export * from './alias-import';
 export * from './import';
 export * from './file-meaning';

@@ -6,6 +6,7 @@ import { validateSmtpRoutes } from './smtproutes';
 import { validateAssignments } from './assign';
 import { validateAliases } from './aliases';
 import { findForwardingLoops } from './alias-loops';
+import { findShadowedAliases } from './alias-shadow';
 
 /**
  * What the controller checks beyond the schema before it stores a document (DESIGN.md "The
@@ -107,7 +108,7 @@ export function validateDocument(doc: HostDocument): DocumentProblems {
   const loops = findForwardingLoops(doc);
   // Concatenated, not push(...list): 100,000 problems as call arguments overflow the stack.
   const allErrors = errors.concat(vd.errors, validateSmtpRoutes(doc), assign.errors, validateAliases(doc), loops.errors);
-  const allWarnings = warnings.concat(vd.warnings, assign.warnings, loops.warnings);
+  const allWarnings = warnings.concat(vd.warnings, assign.warnings, loops.warnings, findShadowedAliases(doc));
 
   checkRelay(doc, allErrors, allWarnings);
   return { errors: allErrors, warnings: allWarnings };

@@ -11,6 +11,7 @@ import { undoPlan } from './roll-back';
 import { checkPaths, UnsafePath } from './safe-path';
 import { checkContents } from './content-check';
 import { StepError } from './step-error';
+import { passwdShadowedAliases } from './shadowed-aliases';
 
 // One apply at a time per state directory: two overlapping applies would share one journal.
 const queues = new Map<string, Promise<unknown>>();
@@ -65,6 +66,7 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
         throw StepError.wrap('record', err);
       });
       ctx.log(`revision ${rev} applied: nothing differed from disk`);
+      await logShadowedAliases(ctx, msg);
       return ack({ ok: true, changed: [], skipped: [] });
     }
     plan = await prepare(ctx.qmailHome, ctx.stateDir, rev, changes, steps);
@@ -101,7 +103,15 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
 
   await discardJournal(ctx.stateDir).catch((err) => ctx.log(`revision ${rev}: could not remove the journal: ${(err as Error).message}`));
   ctx.log(`revision ${rev} applied: ${changed.join(', ')}${steps.length ? `; post-steps ${steps.join(', ')}` : ''}${skipped.length ? ` (skipped ${skipped.join(', ')})` : ''}`);
+  await logShadowedAliases(ctx, msg);
   return ack({ ok: true, changed, skipped });
+}
+
+/** Aliases a passwd user of this host takes first: written, and never read by qmail (issue 12). */
+async function logShadowedAliases(ctx: ApplyContext, msg: ConfigApply): Promise<void> {
+  if (!ctx.passwdFile) return;
+  const lines = await passwdShadowedAliases(ctx.qmailHome, ctx.passwdFile, msg.files.map((f) => f.path)).catch((err: Error) => [`could not check the aliases against ${ctx.passwdFile}: ${err.message}`]);
+  for (const line of lines) ctx.log(`revision ${msg.revision}: warning: ${line}`);
 }
 
 function hashes(msg: ConfigApply): Record<string, string> {

@@ -51,10 +51,10 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): AgentSett
     .option('--queue-interval <seconds>', 'seconds between queue statistics (QFLEET_QUEUE_INTERVAL)', positiveInt, positiveInt(env['QFLEET_QUEUE_INTERVAL'] ?? '10'))
     .option('--mailbox-interval <seconds>', 'seconds between mailbox statistics (QFLEET_MAILBOX_INTERVAL)', positiveInt, positiveInt(env['QFLEET_MAILBOX_INTERVAL'] ?? '300'))
     .option('--ca <file>', "CA certificate to verify the controller's TLS certificate (QFLEET_CA)", env['QFLEET_CA'])
-    .option('--mailbox <format>', 'how qmail-local delivers to users: maildir or mbox (QFLEET_MAILBOX)', env['QFLEET_MAILBOX'] ?? 'maildir')
+    .option('--mailbox <format>', "qmail-start's default delivery, maildir or mbox: the mailbox shown for a home that has both (QFLEET_MAILBOX)", env['QFLEET_MAILBOX'] ?? 'maildir')
     .option('--maildir-name <name>', 'the Maildir in each home, as in ./Maildir/ (QFLEET_MAILDIR_NAME)', env['QFLEET_MAILDIR_NAME'] ?? 'Maildir')
     .option('--mbox-name <name>', 'the mbox in each home, as in ./Mailbox (QFLEET_MBOX_NAME)', env['QFLEET_MBOX_NAME'] ?? 'Mailbox')
-    .option('--passwd <file>', 'the passwd file listing mailbox users (QFLEET_PASSWD)', env['QFLEET_PASSWD'] ?? '/etc/passwd')
+    .option('--passwd <file>', 'the passwd file qmail-getpw reads, for the homes with mailboxes (QFLEET_PASSWD)', env['QFLEET_PASSWD'] ?? '/etc/passwd')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.parse(argv, { from: 'user' });

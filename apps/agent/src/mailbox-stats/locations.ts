@@ -1,15 +1,13 @@
-import type { MailboxLocation } from '@qfleet/protocol';
+import type { MailboxScanTarget } from '@qfleet/protocol';
 import type { AgentSettings } from '../cli/settings';
-import type { RequestContext } from '../requests';
-import { mailboxOwners, mailboxPath } from '../requests/mailbox';
+import { discoverMailboxes } from '../mailboxes/discover';
 
 /**
- * Which mailboxes to scan. The one place that asks the mailbox listing: today the owners of
- * apps/agent/src/requests/mailbox.ts with the host's one format; when discoverMailboxes
- * (issue 8, each user's own format) lands, this becomes `discoverMailboxes(settings)`.
+ * Which mailboxes to scan: every mailbox the host's mailbox view lists (users/assign and passwd
+ * homes, ~alias deliveries), each in its own format, named by the same id the view takes so a
+ * figure links to its mailbox.
  */
-export async function mailboxLocations(settings: Pick<AgentSettings, 'qmailHome' | 'mailbox'>): Promise<MailboxLocation[]> {
-  const ctx = { qmailHome: settings.qmailHome, mailbox: settings.mailbox } as RequestContext;
-  const owners = await mailboxOwners(ctx);
-  return owners.filter((o) => !o.refused).map((o) => ({ user: o.user, path: mailboxPath(ctx, o.home), format: settings.mailbox.format }));
+export async function mailboxLocations(settings: Pick<AgentSettings, 'qmailHome' | 'mailbox'>): Promise<MailboxScanTarget[]> {
+  const found = await discoverMailboxes({ qmailHome: settings.qmailHome, mailbox: settings.mailbox });
+  return found.map((m) => ({ user: m.id, path: m.path, format: m.format }));
 }

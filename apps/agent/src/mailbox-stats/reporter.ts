@@ -1,4 +1,4 @@
-import { MAILBOX_STATS_LIST_MAX, MAILBOX_STATS_TOP, quotaShare, type MailboxFigures, type MailboxLocation, type MailboxStats } from '@qfleet/protocol';
+import { MAILBOX_STATS_LIST_MAX, MAILBOX_STATS_TOP, quotaShare, type MailboxFigures, type MailboxScanTarget, type MailboxStats } from '@qfleet/protocol';
 import { MailboxStatsScanner, type ScanResult } from './scanner';
 
 const bySize = (a: MailboxFigures, b: MailboxFigures) => b.bytes - a.bytes || (a.user < b.user ? -1 : a.user > b.user ? 1 : 0);
@@ -35,7 +35,7 @@ export function summarize(scan: ScanResult, at: Date, full: boolean): MailboxSta
  */
 export function startMailboxReporter(opts: {
   intervalSec: number;
-  locations: () => Promise<MailboxLocation[]>;
+  locations: () => Promise<MailboxScanTarget[]>;
   send: (stats: MailboxStats) => void;
   onError: (e: Error) => void;
   scanner?: MailboxStatsScanner;

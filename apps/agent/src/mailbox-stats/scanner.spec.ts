@@ -1,7 +1,7 @@
 import { appendFile, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MailboxLocation } from '@qfleet/protocol';
+import type { MailboxScanTarget } from '@qfleet/protocol';
 import { MailboxStatsScanner } from './scanner';
 import { summarize } from './reporter';
 
@@ -13,7 +13,7 @@ let root: string;
 const past = new Date(Date.now() - 3600_000);
 const maildir = () => join(root, 'alice', 'Maildir');
 const mbox = () => join(root, 'bob', 'Mailbox');
-const locations = (): MailboxLocation[] => [
+const locations = (): MailboxScanTarget[] => [
   { user: 'alice', path: maildir(), format: 'maildir' },
   { user: 'bob', path: mbox(), format: 'mbox' },
   { user: 'carol', path: join(root, 'carol', 'Maildir'), format: 'maildir' },

@@ -2,7 +2,7 @@ import { constants, type Dirent, type Stats } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MboxStatsCounter, maildirNameSize, maildirNameTime, parseMaildirsize, type MaildirQuota } from '@qfleet/qmail';
-import type { MailboxFigures, MailboxLocation } from '@qfleet/protocol';
+import type { MailboxFigures, MailboxScanTarget } from '@qfleet/protocol';
 
 /**
  * Mailbox statistics for every mailbox of a host, cheap enough to run every few minutes on a
@@ -107,7 +107,7 @@ export class MailboxStatsScanner {
     return this.dirs.size + this.mboxes.size + this.quotas.size;
   }
 
-  async scan(locations: MailboxLocation[]): Promise<ScanResult> {
+  async scan(locations: MailboxScanTarget[]): Promise<ScanResult> {
     this.generation++;
     this.started = Date.now();
     this.counters = { dirReads: 0, dirHits: 0, fileStats: 0, mboxBytesRead: 0, mboxAppends: 0 };
@@ -134,7 +134,7 @@ export class MailboxStatsScanner {
   }
 
   /** A Maildir: null when it does not exist (a user with no mail yet). */
-  private async maildir(loc: MailboxLocation): Promise<MailboxFigures | null> {
+  private async maildir(loc: MailboxScanTarget): Promise<MailboxFigures | null> {
     const st = await lstat(loc.path).catch((e) => (isMissing(e) ? null : Promise.reject(e)));
     if (!st) return null;
     if (!st.isDirectory()) throw new Error(`${loc.path}: not a directory`);
@@ -243,7 +243,7 @@ export class MailboxStatsScanner {
   }
 
   /** An mbox: null when there is none. Opened without following a link. */
-  private async mbox(loc: MailboxLocation): Promise<MailboxFigures | null> {
+  private async mbox(loc: MailboxScanTarget): Promise<MailboxFigures | null> {
     let handle;
     try {
       handle = await open(loc.path, constants.O_RDONLY | constants.O_NOFOLLOW);

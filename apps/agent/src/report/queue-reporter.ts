@@ -18,7 +18,7 @@ export async function collectQueueStats(qmailHome: string, now = new Date()): Pr
   return {
     at: now.toISOString(),
     ...summary,
-    domains: queueHealthByDomain(scan)
+    domains: queueHealthByDomain(scan, now)
       .slice(0, TOP_DOMAINS)
       .map((d) => ({
         domain: d.domain,

@@ -67,14 +67,56 @@ async function rootSecret(content = 'root:SECRET-HASH:19000:0:99999:7:::\n'): Pr
 }
 
 describe('mailbox.users', () => {
-  it('lists passwd users from uid 100 and users/assign homes, once each, with size and count', async () => {
+  it('lists the mailboxes that exist (not every account), each with its format, size and count', async () => {
     const { users } = await mailboxUsers(testContext(root.dir));
-    expect(users.map((u) => u.user)).toEqual(['ann', 'joe', 'qmaild', 'sam']);
-    const joe = users.find((u) => u.user === 'joe')!;
-    expect(joe).toMatchObject({ home: homes('joe'), format: 'maildir', exists: true, count: 3 });
+    // ann, qmaild and sam have no Maildir or mbox yet; root and daemon never get mail.
+    expect(users.map((u) => u.id)).toEqual(['joe']);
+    const joe = users[0]!;
+    expect(joe).toMatchObject({ id: 'joe', user: 'joe', home: homes('joe'), path: join(homes('joe'), 'Maildir'), format: 'maildir', source: 'home', exists: true, count: 3 });
     expect(joe.size).toBeGreaterThan(300_000);
-    expect(users.find((u) => u.user === 'ann')).toEqual({ user: 'ann', home: homes('ann'), format: 'maildir', exists: false, size: 0, count: 0 });
-    expect(users.find((u) => u.user === 'sam')).toMatchObject({ home: homes('sam'), exists: false });
+  });
+
+  it('lists an mbox user beside a Maildir user, and a users/assign home, whatever --mailbox says', async () => {
+    await mkdir(homes('ann'), { recursive: true });
+    await writeFile(join(homes('ann'), 'Mailbox'), threeMessages());
+    await deliver(join(homes('sam'), 'Maildir'), '1700000005.1.mx', plainMessage({ from: 'x@example.com', to: 'sales-eu@example.com', subject: 'Order' }), new Date('2024-03-05T10:00:00Z'));
+    giveHomes();
+    const { users } = await mailboxUsers(testContext(root.dir));
+    expect(users.map((u) => [u.id, u.format, u.source, u.count])).toEqual([
+      ['ann', 'mbox', 'home', 3],
+      ['joe', 'maildir', 'home', 3],
+      ['sam', 'maildir', 'assign', 1],
+    ]);
+    expect((await listMailbox(testContext(root.dir), { user: 'ann', page: 1, perPage: 20 })).messages.map((m) => m.subject)).toEqual(['Third', 'Second', 'First']);
+  });
+});
+
+describe("the alias user's deliveries", () => {
+  it('lists, reads and deletes in a Maildir named by ~alias/.qmail-sales, files of the alias uid only', async () => {
+    const alias = join(root.dir, 'alias');
+    await deliver(join(alias, 'Maildirs/sales'), '1700000007.1.mx', plainMessage({ from: 'buyer@example.org', to: 'sales@example.com', subject: 'Quote' }), new Date('2024-03-07T10:00:00Z'));
+    await writeFile(join(alias, '.qmail-sales'), './Maildirs/sales/\n');
+    execFileSync('chown', ['-R', '7790:7790', alias]);
+    const ctx = testContext(root.dir);
+    const sales = (await mailboxUsers(ctx)).users.find((u) => u.id === 'alias+sales');
+    expect(sales).toMatchObject({ user: 'alias', source: 'alias', dotQmail: '.qmail-sales', format: 'maildir', count: 1 });
+    expect((await listMailbox(ctx, { user: 'alias+sales', page: 1, perPage: 20, q: 'quote' })).messages.map((m) => m.from)).toEqual(['buyer@example.org']);
+    expect(await deleteMailboxMessages(ctx, { user: 'alias+sales', ids: ['1700000007.1.mx'] })).toEqual({ deleted: ['1700000007.1.mx'], missing: [] });
+  });
+});
+
+describe('the simple search (q)', () => {
+  const ctx = () => testContext(root.dir);
+
+  it('finds the text in From, Subject or To, case-insensitively', async () => {
+    expect((await listMailbox(ctx(), { user: 'joe', page: 1, perPage: 20, q: 'invoice' })).messages.map((m) => m.subject)).toEqual(['Invoice 43', 'Invoice 42']);
+    expect((await listMailbox(ctx(), { user: 'joe', page: 1, perPage: 20, q: 'CAROL@' })).messages.map((m) => m.subject)).toEqual(['Invoice 43']);
+    expect((await listMailbox(ctx(), { user: 'joe', page: 1, perPage: 20, q: 'attached' })).total).toBe(0);
+  });
+
+  it('refuses q and search together', async () => {
+    const answer = await answerRequest(ctx(), AgentRequest.mailboxList, { user: 'joe', q: 'x', search: { criteria: [{ field: 'subject', op: 'contains', value: 'x' }] } });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringContaining('q:') } });
   });
 });
 
@@ -173,9 +215,9 @@ describe('mbox mailboxes', () => {
     expect((await readdir(homes('ann'))).filter((n) => n.includes('.qfleet-del'))).toEqual([]);
   });
 
-  it('treats a user without an mbox as an empty mailbox', async () => {
-    expect(await listMailbox(ctx(), { user: 'joe', page: 1, perPage: 20 })).toEqual({ total: 0, page: 1, perPage: 20, messages: [] });
-    expect(await deleteMailboxMessages(ctx(), { user: 'joe', ids: ['x'] })).toEqual({ deleted: [], missing: ['x'] });
+  it('answers not_found for a user with no mailbox at all', async () => {
+    expect(await answerRequest(ctx(), AgentRequest.mailboxList, { user: 'qmaild' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await answerRequest(ctx(), AgentRequest.mailboxDelete, { user: 'qmaild', ids: ['x'] })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 });
 
@@ -239,7 +281,7 @@ describe('a mailbox owner planting links (issue 10: the agent runs as root)', ()
       `=boss:boss:0:0:${rootHome}:::\n=dotty:dotty:3000:3000:${homes('joe')}/../../roothome:::\n.\n`,
     );
 
-    expect((await mailboxUsers(ctx())).users.map((u) => u.user)).toEqual(['ann', 'joe']);
+    expect((await mailboxUsers(ctx())).users.map((u) => u.user)).toEqual(['joe']);
     const boss = await answerRequest(ctx(), AgentRequest.mailboxList, { user: 'boss' });
     expect(boss).toMatchObject({ ok: false, error: { code: 'invalid', message: 'user: boss has uid 0: qmail never delivers as root, so its home is not served' } });
     const dotty = await answerRequest(ctx(), AgentRequest.mailboxChunk, { user: 'dotty', id: '1700000010.1.mx', part: 'raw', offset: 0, length: 100 });

@@ -1,13 +1,15 @@
-import { lstat, readFile, realpath } from 'node:fs/promises';
-import { basename, dirname, join, posix, sep } from 'node:path';
+import { lstat, realpath } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 import { z } from 'zod';
 import {
   describeProblems,
   parsePayload,
   type ChunkResult,
   type MailboxChunkRequestSchema,
+  type MailboxFormat,
   type MailboxListRequest,
   type MailboxListResult,
+  type MailboxLocation,
   type MailboxUsersResult,
 } from '@qfleet/protocol';
 import {
@@ -22,15 +24,16 @@ import {
   mboxStats,
   openRegularNoFollow,
   pageOf,
-  parseAssign,
   parseMessage,
   readMaildirMessage,
   readMboxMessage,
   searchMessages,
+  simpleSearchQuery,
   type MailSearchQuery,
   type OwnerCheck,
   type ParsedMessage,
 } from '@qfleet/qmail';
+import { discoverMailboxes, findMailbox } from '../mailboxes/discover';
 import { RequestFailure, type RequestContext } from './context';
 import { chunkOf, headerBlock, parseView } from './message-view';
 
@@ -41,118 +44,68 @@ import { chunkOf, headerBlock, parseView } from './message-view';
  */
 
 type MailboxUser = MailboxUsersResult['users'][number];
-interface Owner {
-  user: string;
-  home: string;
-  uid: number;
-  /** why this home is never listed or served */
-  refused?: string;
-}
-
-/**
- * qmail-lspawn never delivers as root (`if (!getuid()) _exit(QLX_ROOT)`), so a uid-0 "mailbox" is
- * root's files, not mail; a home like `/home/../root` would pass a prefix check and lead there.
- */
-function homeProblem(home: string, uid: number): string | undefined {
-  if (uid === 0) return 'has uid 0: qmail never delivers as root, so its home is not served';
-  if (!home.startsWith('/') || posix.normalize(home) !== home) return `has the home ${JSON.stringify(home)}, which is not a normalized absolute path`;
-  return undefined;
-}
-
-/** Users below this uid are system accounts; they are listed only when users/assign names them. */
-const FIRST_USER_UID = 100;
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
-
-async function readOptional(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if (isMissing(err)) return '';
-    throw err;
-  }
-}
-
-/**
- * Who has a mailbox: the homes of users/assign (QMAIL.md §2; they win, since qmail-lspawn looks
- * there before passwd), then the passwd users from uid 100 (root never gets mail delivered as root:
- * qmail-getpw refuses uid 0). One entry per user, sorted by name.
- */
-export async function mailboxOwners(ctx: RequestContext): Promise<Owner[]> {
-  const byUser = new Map<string, Owner>();
-  const assigned = parseAssign(await readOptional(join(ctx.qmailHome, 'users/assign'))).entries;
-  for (const a of assigned) if (!byUser.has(a.user)) byUser.set(a.user, { user: a.user, home: a.home, uid: a.uid, refused: homeProblem(a.home, a.uid) });
-  for (const line of (await readOptional(ctx.mailbox.passwdFile)).split('\n')) {
-    const f = line.split(':');
-    if (f.length < 7 || !f[0] || f[0].startsWith('#')) continue;
-    const uid = Number(f[2]);
-    if (!Number.isInteger(uid) || uid === 0 || uid < FIRST_USER_UID || byUser.has(f[0]) || !f[5]) continue;
-    byUser.set(f[0], { user: f[0], home: f[5], uid, refused: homeProblem(f[5], uid) });
-  }
-  return [...byUser.values()].sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
-}
-
-/** `<home>/Maildir/` or `<home>/Mailbox` (QMAIL.md §6, Webmin's mail_dir_qmail and mail_file). */
-export function mailboxPath(ctx: RequestContext, home: string): string {
-  return join(home, ctx.mailbox.format === 'maildir' ? ctx.mailbox.maildirName : ctx.mailbox.mboxName);
-}
-
 const inside = (root: string, p: string) => p === root || p.startsWith(root + sep);
 const realOrNull = (p: string) => realpath(p).catch(() => null);
 
-/** A mailbox as it is safe to open: its real path and the uid every file in it must belong to. */
+/** A mailbox as it is safe to open: its real path, its format and the uid every file in it must belong to. */
 interface Mailbox {
   path: string;
+  format: MailboxFormat;
   guard: OwnerCheck;
   exists: boolean;
 }
 
 /**
- * The user's mailbox, checked against the user's home: the home, the user owns it and anything in
- * it may be a link. The Maildir (and its cur/, new/, tmp/) or the mbox's directory must resolve
- * inside the real home; the files themselves are then opened with O_NOFOLLOW and must belong to
- * the user's uid (libs/qmail safe-fs), which also defeats hard links to other users' files.
+ * The mailbox, checked. A home's mailbox must resolve inside the real home (the user owns it and
+ * anything in it may be a link): the Maildir (and its cur/, new/, tmp/) or the mbox's directory.
+ * An alias delivery is named by a root-owned `.qmail-` file and may be anywhere; its Maildir's
+ * subdirectories must stay inside it. The files themselves are then opened with O_NOFOLLOW and
+ * must belong to the mailbox's uid (libs/qmail safe-fs), which also defeats hard links to other
+ * users' files.
  */
-async function checkedMailbox(ctx: RequestContext, owner: Owner): Promise<Mailbox> {
-  const guard = { uid: owner.uid };
-  const path = mailboxPath(ctx, owner.home);
-  const realHome = await realOrNull(owner.home);
-  const st = realHome ? await lstat(path).catch(() => null) : null;
-  if (!realHome || !st) return { path, guard, exists: false };
-  const outside = (p: string, real: string) => new RequestFailure('failed', `${p}: leads outside the home ${owner.home} of ${owner.user} (to ${real}); refused`);
-  if (ctx.mailbox.format === 'maildir') {
-    const real = (await realOrNull(path)) ?? path;
-    if (!inside(realHome, real)) throw outside(path, real);
+async function checkedMailbox(box: MailboxLocation): Promise<Mailbox> {
+  const guard = { uid: box.uid };
+  const root = box.source === 'alias' ? null : await realOrNull(box.home);
+  const st = await lstat(box.path).catch(() => null);
+  if ((box.source !== 'alias' && !root) || !st) return { path: box.path, format: box.format, guard, exists: false };
+  const outside = (p: string, real: string, within: string) => new RequestFailure('failed', `${p}: leads outside ${within} (to ${real}); refused`);
+  const home = `the home ${box.home} of ${box.user}`;
+  if (box.format === 'maildir') {
+    const real = (await realOrNull(box.path)) ?? box.path;
+    if (root && !inside(root, real)) throw outside(box.path, real, home);
     for (const sub of ['cur', 'new', 'tmp']) {
       const r = await realOrNull(join(real, sub));
-      if (r && !inside(realHome, r)) throw outside(join(path, sub), r);
+      if (r && !inside(root ?? real, r)) throw outside(join(box.path, sub), r, root ? home : box.path);
     }
-    return { path: real, guard, exists: (await lstat(real).catch(() => null))?.isDirectory() ?? false };
+    return { path: real, format: 'maildir', guard, exists: (await lstat(real).catch(() => null))?.isDirectory() ?? false };
   }
   // The mbox itself is opened with O_NOFOLLOW (a link is refused, never rewritten); its directory must be the home's.
-  const dir = (await realOrNull(dirname(path))) ?? dirname(path);
-  if (!inside(realHome, dir)) throw outside(dirname(path), dir);
-  return { path: join(dir, basename(path)), guard, exists: !st.isDirectory() };
+  const dir = (await realOrNull(dirname(box.path))) ?? dirname(box.path);
+  if (root && !inside(root, dir)) throw outside(dirname(box.path), dir, home);
+  return { path: join(dir, basename(box.path)), format: 'mbox', guard, exists: !st.isDirectory() };
 }
 
-/** mailbox.users: each user's mailbox with size and count as Webmin computes them (QMAIL.md §6). */
+/** mailbox.users: each mailbox that exists, its format detected, with size and count as Webmin computes them (QMAIL.md §6). */
 export async function mailboxUsers(ctx: RequestContext): Promise<MailboxUsersResult> {
   const users: MailboxUser[] = [];
-  for (const o of await mailboxOwners(ctx)) {
-    if (o.refused) continue;
-    const box = await checkedMailbox(ctx, o).catch(() => null);
+  for (const loc of await discoverMailboxes(ctx)) {
+    const box = await checkedMailbox(loc).catch(() => null);
     const exists = box?.exists ?? false;
-    const stats = box && exists ? await (ctx.mailbox.format === 'maildir' ? maildirStats(box.path, box.guard) : mboxStats(box.path, box.guard)).catch(() => null) : null;
-    users.push({ user: o.user, home: o.home, format: ctx.mailbox.format, exists: exists && stats !== null, size: stats?.size ?? 0, count: stats?.count ?? 0 });
+    const stats = box && exists ? await (box.format === 'maildir' ? maildirStats(box.path, box.guard) : mboxStats(box.path, box.guard)).catch(() => null) : null;
+    const u: MailboxUser = { id: loc.id, user: loc.user, home: loc.home, path: loc.path, format: loc.format, source: loc.source, exists: exists && stats !== null, size: stats?.size ?? 0, count: stats?.count ?? 0 };
+    if (loc.dotQmail) u.dotQmail = loc.dotQmail;
+    users.push(u);
   }
   return { users };
 }
 
-async function resolve(ctx: RequestContext, user: string): Promise<Mailbox> {
-  const owner = (await mailboxOwners(ctx)).find((o) => o.user === user);
-  if (!owner) throw new RequestFailure('not_found', `user: no user ${user} in ${ctx.mailbox.passwdFile} or users/assign`);
-  if (owner.refused) throw new RequestFailure('invalid', `user: ${user} ${owner.refused}`);
-  return checkedMailbox(ctx, owner);
+async function resolve(ctx: RequestContext, id: string): Promise<Mailbox> {
+  const found = await findMailbox(ctx, id);
+  if (!found) throw new RequestFailure('not_found', `user: no mailbox ${id} (no Maildir or mbox of that user, in ${ctx.mailbox.passwdFile}, users/assign or ~alias/.qmail-*)`);
+  if ('refused' in found) throw new RequestFailure('invalid', `user: ${id} ${found.refused}`);
+  return checkedMailbox(found);
 }
 
 function checkSearch(search: unknown): MailSearchQuery | undefined {
@@ -248,15 +201,16 @@ async function listMboxMessages({ path: file, guard, exists }: Mailbox, req: Mai
 
 /** mailbox.list: newest first, optionally searched as Webmin's Read User Mail searches (QMAIL.md §7), one page. */
 export async function listMailbox(ctx: RequestContext, req: MailboxListRequest): Promise<MailboxListResult> {
-  const query = checkSearch(req.search);
+  if (req.search !== undefined && req.q !== undefined) throw new RequestFailure('invalid', 'q: give the simple search (q) or the advanced one (search), not both');
+  const query = req.q !== undefined ? simpleSearchQuery(req.q) : checkSearch(req.search);
   const box = await resolve(ctx, req.user);
-  return ctx.mailbox.format === 'maildir' ? listMaildirMessages(box, req, query) : listMboxMessages(box, req, query);
+  return box.format === 'maildir' ? listMaildirMessages(box, req, query) : listMboxMessages(box, req, query);
 }
 
 async function readRaw(ctx: RequestContext, user: string, id: string): Promise<Buffer> {
-  const { path, guard } = await resolve(ctx, user);
+  const { path, guard, format } = await resolve(ctx, user);
   try {
-    return ctx.mailbox.format === 'maildir' ? await readMaildirMessage(path, id, { guard }) : await readMboxMessage(path, id, guard);
+    return format === 'maildir' ? await readMaildirMessage(path, id, { guard }) : await readMboxMessage(path, id, guard);
   } catch (err) {
     if (err instanceof MessageNotFound || isMissing(err)) throw new RequestFailure('not_found', `id: ${user} has no message ${id}`);
     throw err;
@@ -275,10 +229,10 @@ export async function mailboxChunk(ctx: RequestContext, req: z.infer<typeof Mail
 
 /** mailbox.delete: Maildir files unlinked; an mbox rewritten in place under qmail-local's flock (QMAIL.md §6). */
 export async function deleteMailboxMessages(ctx: RequestContext, req: { user: string; ids: string[] }): Promise<{ deleted: string[]; missing: string[] }> {
-  const { path, guard, exists } = await resolve(ctx, req.user);
+  const { path, guard, exists, format } = await resolve(ctx, req.user);
   return ctx.serialize(async () => {
     const result =
-      ctx.mailbox.format === 'maildir'
+      format === 'maildir'
         ? await deleteMaildirMessages(path, req.ids, { guard })
         : exists
           ? await deleteMboxMessages(path, req.ids, { guard })

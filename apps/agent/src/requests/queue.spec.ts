@@ -57,7 +57,30 @@ describe('queue.list', () => {
       { kind: 'local', address: 'joe@localhost', done: true },
       { kind: 'remote', address: 'carol@example.net', done: false },
     ]);
-    expect(bob.nextRetryAt.remote).toBe('2024-03-15T09:00:00.000Z');
+    // The remote mtime is the birth (qmail-send has not exited since): the retry is qmail-send's
+    // schedule, birth + n² with n a multiple of 20, and after the moment of the listing.
+    const before = Date.now();
+    const retry = Date.parse((await list()).messages[0]!.nextRetryAt.remote!);
+    const n = Math.sqrt((retry - Date.parse(bob.queuedAt)) / 1000);
+    expect(Number.isInteger(n) && n % 20 === 0).toBe(true);
+    expect(retry).toBeGreaterThan(before);
+  });
+
+  it('shows the retry time qmail-send wrote on exit while it is still ahead', async () => {
+    const queuedAt = new Date(Date.now() - 1000_000);
+    const written = new Date(Date.now() + 3600_000);
+    const id = queue.add({
+      sender: 'dave@example.com',
+      recipients: [{ kind: 'remote', address: 'x@example.org' }, { kind: 'local', address: 'joe@localhost' }],
+      body: plainMessage({ from: 'dave@example.com', to: 'x@example.org', subject: 'later' }),
+      queuedAt,
+      nextRetry: { remote: written, local: queuedAt },
+    });
+    const m = (await list()).messages.find((x) => x.id === id)!;
+    expect(Math.abs(Date.parse(m.nextRetryAt.remote!) - written.getTime())).toBeLessThan(1000);
+    // The local file still has the birth as its mtime: the local schedule (multiples of 10) applies.
+    const n = Math.sqrt((Date.parse(m.nextRetryAt.local!) - Math.floor(queuedAt.getTime() / 1000) * 1000) / 1000);
+    expect(Number.isInteger(n) && n % 10 === 0).toBe(true);
   });
 
   it('sorts by sender (case-insensitive), first recipient and size, either way', async () => {

@@ -11,7 +11,7 @@ import {
   type QueueMessageSummary,
   type QueueReadResult,
 } from '@qfleet/protocol';
-import { pageOf, parseInfo, parseMessage, parseRecipients, scanQueue, type QueuedMessage } from '@qfleet/qmail';
+import { nextRetries, pageOf, parseInfo, parseMessage, parseRecipients, scanQueue, type QueuedMessage } from '@qfleet/qmail';
 import { RequestFailure, type RequestContext } from './context';
 import { chunkOf, fileChunk, headerBlock, parseView } from './message-view';
 
@@ -31,10 +31,12 @@ export const splitPath = (dir: string, id: number, split: number) => join(dir, S
 /** Queue files hold bytes (read as latin1 by libs/qmail); clients send UTF-8, so that is how they are shown. */
 const display = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
 
-export function summarize(m: QueuedMessage): QueueMessageSummary {
+/** The next retries are qmail-send's schedule where the on-disk mtimes are stale (QMAIL.md §4). */
+export function summarize(m: QueuedMessage, now = new Date()): QueueMessageSummary {
+  const retries = nextRetries(m, now);
   const nextRetryAt: QueueMessageSummary['nextRetryAt'] = {};
-  if (m.nextRetryAt.local) nextRetryAt.local = m.nextRetryAt.local.toISOString();
-  if (m.nextRetryAt.remote) nextRetryAt.remote = m.nextRetryAt.remote.toISOString();
+  if (retries.local) nextRetryAt.local = retries.local.toISOString();
+  if (retries.remote) nextRetryAt.remote = retries.remote.toISOString();
   return {
     id: m.id,
     queuedAt: m.queuedAt.toISOString(),
@@ -101,6 +103,7 @@ const SORT_KEYS: Record<QueueListRequest['sort'], (m: QueuedMessage) => number |
 
 /** queue.list: Webmin sorts by id, from or the first recipient (QMAIL.md §7); we add date and size. */
 export async function listQueue(ctx: RequestContext, req: QueueListRequest): Promise<QueueListResult> {
+  const now = new Date();
   const key = SORT_KEYS[req.sort];
   const sign = req.order === 'asc' ? 1 : -1;
   const sorted = (await scan(ctx)).sort((a, b) => {
@@ -109,7 +112,7 @@ export async function listQueue(ctx: RequestContext, req: QueueListRequest): Pro
     return (ka < kb ? -1 : ka > kb ? 1 : a.id - b.id) * sign;
   });
   const page = pageOf(sorted, req.page, req.perPage);
-  return { total: page.total, page: page.page, perPage: page.perPage, messages: page.items.map(summarize) };
+  return { total: page.total, page: page.page, perPage: page.perPage, messages: page.items.map((m) => summarize(m, now)) };
 }
 
 async function messFile(ctx: RequestContext, id: number): Promise<{ message: QueuedMessage; file: string }> {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentRequest } from '@qfleet/protocol';
@@ -33,7 +34,7 @@ describe('registerRequestHandlers', () => {
     const ctx = testContext(root.dir);
     const socket = socketStandIn();
     registerRequestHandlers(socket as never, ctx);
-    expect(await socket.ask(AgentRequest.mailboxList, { user: '../etc' })).toEqual({ ok: false, error: { code: 'invalid', message: 'user: must be a user name' } });
+    expect(await socket.ask(AgentRequest.mailboxList, { user: '../etc' })).toEqual({ ok: false, error: { code: 'invalid', message: 'user: must be a mailbox id (a user, or user+ext)' } });
     socket.listeners.get(AgentRequest.mailboxUsers)!({});
     expect(ctx.lines).toEqual(['mailbox.users arrived without an acknowledgement callback; ignored']);
   });
@@ -41,6 +42,8 @@ describe('registerRequestHandlers', () => {
   it('runs mailbox.delete through serialize, so it waits for a config apply in progress', async () => {
     await mkdir(join(root.dir, 'home/joe/Maildir/new'), { recursive: true });
     await writeFile(join(root.dir, 'passwd'), `joe:x:1001:1001::${join(root.dir, 'home/joe')}:/bin/sh\n`);
+    // qmail-getpw delivers only to a home its user owns (QMAIL.md §2).
+    execFileSync('chown', ['-R', '1001:1001', join(root.dir, 'home/joe')]);
     const ctx = testContext(root.dir);
     const order: string[] = [];
     let releaseApply!: () => void;

@@ -25,7 +25,7 @@ const FIELD_LABELS: Record<SearchCriterion['field'], string> = {
   size: 'Size (bytes)',
 };
 
-/** Users' mailboxes on the host (Webmin's "Read User Mail", QMAIL.md §7). */
+/** The host's mailboxes, each Maildir or mbox (Webmin's "Read User Mail", QMAIL.md §7). */
 export function HostMailboxes({ hostId, connected }: { hostId: string; connected: boolean | undefined }) {
   const users = usePolling(() => api.mailboxUsers(hostId), [hostId]);
   const [user, setUser] = useState<string | undefined>();
@@ -35,21 +35,21 @@ export function HostMailboxes({ hostId, connected }: { hostId: string; connected
         <h2>Mailboxes</h2>
         {connected === false && <p className="warning-box">The agent is not connected: mailboxes cannot be read until it is back.</p>}
         <ErrorBox error={users.error} />
-        {users.data && users.data.users.length === 0 && <p className="muted">No users with a home directory.</p>}
+        {users.data && users.data.users.length === 0 && <p className="muted">No mailbox: no home with a Maildir or mbox, and no Maildir or mbox named in ~alias.</p>}
         {users.data && users.data.users.length > 0 && (
           <table className="compact" data-testid="mailbox-users">
             <thead>
               <tr>
-                <th>User</th>
+                <th>Mailbox</th>
                 <th>Format</th>
                 <th className="num">Messages</th>
                 <th className="num">Size</th>
-                <th>Home</th>
+                <th>Path</th>
               </tr>
             </thead>
             <tbody>
               {users.data.users.map((u) => (
-                <UserRow key={u.user} u={u} open={u.user === user} onOpen={() => setUser(u.user === user ? undefined : u.user)} />
+                <UserRow key={u.id} u={u} open={u.id === user} onOpen={() => setUser(u.id === user ? undefined : u.id)} />
               ))}
             </tbody>
           </table>
@@ -62,17 +62,22 @@ export function HostMailboxes({ hostId, connected }: { hostId: string; connected
 
 function UserRow({ u, open, onOpen }: { u: MailboxUser; open: boolean; onOpen: () => void }) {
   return (
-    <tr data-testid="mailbox-user-row" data-user={u.user} className={`clickable ${open ? 'open' : ''}`} onClick={onOpen}>
+    <tr data-testid="mailbox-user-row" data-user={u.id} data-format={u.format} className={`clickable ${open ? 'open' : ''}`} onClick={onOpen}>
       <td>
         <button type="button" className="linkish">
-          {u.user}
+          {u.id}
         </button>
+        {u.source === 'alias' && <span className="muted"> · {u.dotQmail}</span>}
+        {u.source === 'assign' && <span className="muted"> · users/assign</span>}
       </td>
       <td>{u.format === 'maildir' ? 'Maildir' : 'mbox'}</td>
       <td className="num">{u.exists ? u.count : <span className="muted">none</span>}</td>
       <td className="num">{u.exists ? bytes(u.size) : ''}</td>
       <td>
-        <code className="muted">{u.home}</code>
+        <code className="muted">
+          {u.path}
+          {u.format === 'maildir' ? '/' : ''}
+        </code>
       </td>
     </tr>
   );
@@ -83,10 +88,13 @@ const emptyRow = (): SearchCriterion => ({ field: 'subject', op: 'contains', val
 /** One user's messages, newest first, or those a search matched; read and delete. */
 function Mailbox({ hostId, user, onChanged }: { hostId: string; user: string; onChanged: () => void }) {
   const [page, setPage] = useState(1);
+  // Either the simple search (text in From, Subject or To) or the advanced one, never both.
   const [search, setSearch] = useState<MailSearch | undefined>();
+  const [text, setText] = useState<string | undefined>();
+  const [advanced, setAdvanced] = useState(false);
   const list = usePolling(
-    () => (search ? api.searchMailbox(hostId, user, page, search) : api.listMailbox(hostId, user, page)),
-    [hostId, user, page, search],
+    () => (search ? api.searchMailbox(hostId, user, page, search) : api.listMailbox(hostId, user, page, text)),
+    [hostId, user, page, search, text],
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState(false);
@@ -114,6 +122,14 @@ function Mailbox({ hostId, user, onChanged }: { hostId: string; user: string; on
   };
   const runSearch = (s: MailSearch | undefined) => {
     setSearch(s);
+    setText(undefined);
+    setPage(1);
+    setSelected(new Set());
+    setMessage(undefined);
+  };
+  const runText = (t: string | undefined) => {
+    setText(t);
+    setSearch(undefined);
     setPage(1);
     setSelected(new Set());
     setMessage(undefined);
@@ -128,7 +144,7 @@ function Mailbox({ hostId, user, onChanged }: { hostId: string; user: string; on
             {list.data && (
               <span className="muted">
                 {' '}
-                · {list.data.total} {search ? 'matching' : 'messages'}
+                · {list.data.total} {search || text ? 'matching' : 'messages'}
               </span>
             )}
           </h2>
@@ -136,7 +152,8 @@ function Mailbox({ hostId, user, onChanged }: { hostId: string; user: string; on
             Delete selected{selected.size > 0 ? ` (${selected.size})` : ''}
           </button>
         </div>
-        <SearchBuilder active={search !== undefined} onSearch={runSearch} />
+        <SimpleSearch active={text !== undefined} onSearch={runText} advanced={advanced} onAdvanced={() => setAdvanced(!advanced)} />
+        {advanced && <SearchBuilder active={search !== undefined} onSearch={runSearch} />}
         {confirming && (
           <ConfirmBox confirmLabel={`Delete ${selected.size} messages`} busy={action.busy} onConfirm={remove} onCancel={() => setConfirming(false)} testId="mailbox-delete-confirm">
             Delete {selected.size} message{selected.size === 1 ? '' : 's'} from {user}'s mailbox? They are removed from the disk, not moved to a trash folder.
@@ -144,7 +161,7 @@ function Mailbox({ hostId, user, onChanged }: { hostId: string; user: string; on
         )}
         <ErrorBox error={action.error ?? list.error} />
         {message && <p className="message good">{message}</p>}
-        {messages && messages.length === 0 && <p className="muted">{search ? 'No message matches.' : 'The mailbox is empty.'}</p>}
+        {messages && messages.length === 0 && <p className="muted">{search || text ? 'No message matches.' : 'The mailbox is empty.'}</p>}
         {messages && messages.length > 0 && (
           <table className="compact" data-testid="mailbox-messages">
             <thead>
@@ -183,6 +200,41 @@ function Mailbox({ hostId, user, onChanged }: { hostId: string; user: string; on
       </section>
       {openId && <MailMessage key={openId} hostId={hostId} user={user} msgId={openId} onClose={() => setOpenId(undefined)} />}
     </>
+  );
+}
+
+/** Webmin's search box: the text in From, Subject or To, literal and case-insensitive; `from: text` looks in one field. */
+function SimpleSearch({ active, onSearch, advanced, onAdvanced }: { active: boolean; onSearch: (t: string | undefined) => void; advanced: boolean; onAdvanced: () => void }) {
+  const [value, setValue] = useState('');
+  return (
+    <form
+      className="simple-search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (value.trim()) onSearch(value.trim());
+      }}
+    >
+      <input value={value} onChange={(e) => setValue(e.target.value)} placeholder="Search From, Subject and To" aria-label="search" data-testid="mailbox-simple-search" />
+      <button type="submit" className="primary small-button" disabled={!value.trim()} data-testid="mailbox-simple-search-run">
+        Search
+      </button>
+      {active && (
+        <button
+          type="button"
+          className="small-button"
+          onClick={() => {
+            setValue('');
+            onSearch(undefined);
+          }}
+          data-testid="mailbox-simple-search-clear"
+        >
+          Show all
+        </button>
+      )}
+      <button type="button" className="linkish" onClick={onAdvanced} data-testid="mailbox-advanced-toggle">
+        {advanced ? 'Hide advanced search' : 'Advanced search'}
+      </button>
+    </form>
   );
 }
 

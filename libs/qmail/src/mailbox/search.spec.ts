@@ -1,6 +1,6 @@
 import { ZodError } from 'zod';
 import { parseMessage } from './message';
-import { pageOf, searchMessages, type MailSearchCriterion, type SearchableMessage } from './search';
+import { pageOf, searchMessages, simpleSearchQuery, type MailSearchCriterion, type SearchableMessage } from './search';
 
 const ann = [
   'From: =?utf-8?q?Ann_M=C3=BCller?= <ann@example.com>',
@@ -113,5 +113,29 @@ describe('pageOf', () => {
     expect(pageOf(list, 9).page).toBe(3);
     expect(pageOf([], 1)).toMatchObject({ items: [], page: 1, pages: 1, total: 0 });
     expect(pageOf(list, 2, 10).items).toEqual(list.slice(10, 20));
+  });
+});
+
+describe('simpleSearchQuery (the search box)', () => {
+  const simple = (text: string) => searchMessages(messages, simpleSearchQuery(text)).map((m) => m.name);
+
+  it('finds the text in From, Subject or To, case-insensitively, decoded names included', () => {
+    expect(simple('müller')).toEqual(['ann']);
+    expect(simple('LUNCH')).toEqual(['dan']);
+    expect(simple('eve@example')).toEqual(['dan']);
+    expect(simple('example.org')).toEqual(['ann', 'dan']);
+  });
+
+  it('does not look in Cc or the body unless asked with field: text', () => {
+    expect(simple('carol')).toEqual([]);
+    expect(simple('pizza')).toEqual([]);
+    expect(simple('cc: carol')).toEqual(['ann']);
+    expect(simple('Body:pizza')).toEqual(['dan']);
+    expect(simple('subject: report')).toEqual(['ann']);
+  });
+
+  it('takes regex characters literally', () => {
+    expect(simple('lunch?')).toEqual(['dan']);
+    expect(simple('.*')).toEqual([]);
   });
 });

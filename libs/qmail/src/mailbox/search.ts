@@ -130,6 +130,22 @@ export function searchMessages<T extends SearchableMessage>(messages: readonly T
   return messages.filter((m) => matchesChecked(m, q));
 }
 
+/** The fields the simple search looks in, as Webmin's search box does (QMAIL.md §7). */
+export const SIMPLE_SEARCH_FIELDS = ['from', 'subject', 'to'] as const;
+const SIMPLE_FIELD_PREFIX = /^(from|subject|to|cc|body)\s*:\s*(\S.*)$/i;
+
+/**
+ * The simple search box (Webmin's Read User Mail, QMAIL.md §7): the text, literal and
+ * case-insensitive, found in From, Subject or To; `field: text` (from, subject, to, cc, body)
+ * looks in that field only. Whatever the text, this is a valid query.
+ */
+export function simpleSearchQuery(text: string): MailSearchQuery {
+  const trimmed = text.trim();
+  const one = SIMPLE_FIELD_PREFIX.exec(trimmed);
+  if (one) return { criteria: [{ field: one[1]!.toLowerCase() as MailSearchCriterion['field'], op: 'contains', value: one[2]! }], join: 'and' };
+  return { criteria: SIMPLE_SEARCH_FIELDS.map((field) => ({ field, op: 'contains' as const, value: trimmed })), join: 'or' };
+}
+
 export interface Page<T> {
   items: T[];
   /** 1-based, clamped to the pages there are. */

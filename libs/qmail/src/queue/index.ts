@@ -3,3 +3,4 @@ export { parseInfo, parseRecipients } from './records';
 export { formatQread, formatQstat } from './format';
 export { scanQueue } from './scan';
 export * from './summary';
+export { CHANSKIP, nextRetries, nextRetry, scheduledRetry } from './retry';

@@ -45,7 +45,8 @@ describe('queueSummary', () => {
 
 describe('queueHealthByDomain', () => {
   it('groups pending remote recipients by lowercased domain, busiest first', () => {
-    expect(queueHealthByDomain(scan)).toEqual([
+    // Before every written retry time: the mtimes qmail-send wrote on exit are the schedule.
+    expect(queueHealthByDomain(scan, t('2024-01-01T00:25:00Z'))).toEqual([
       {
         domain: 'slow.example',
         messages: 2,
@@ -61,5 +62,21 @@ describe('queueHealthByDomain', () => {
         oldestQueuedAt: t('2024-01-01T00:20:00Z'),
       },
     ]);
+  });
+
+  it("takes qmail-send's schedule where the remote mtime is stale (at the birth or past)", () => {
+    const stale: QueueScan = {
+      ...scan,
+      messages: [
+        // mtime = birth: qmail-send has not exited since it preprocessed the message.
+        m(1, '2024-01-01T00:00:00Z', [remote('b@slow.example')], '2024-01-01T00:00:00Z'),
+        // mtime in the past.
+        m(2, '2024-01-01T00:10:00Z', [remote('d@slow.example')], '2024-01-01T00:30:00Z'),
+      ],
+    };
+    const now = t('2024-01-01T00:40:00Z');
+    // #1: age 2400 s, √ ≈ 49, next multiple of 20 is 60: birth + 3600 s. #2: age 1800 s, √ ≈ 42.4 → 60: 00:10 + 3600 s.
+    expect(queueHealthByDomain(stale, now)[0]?.nextRetryAt).toEqual(t('2024-01-01T01:00:00Z'));
+    expect(queueHealthByDomain({ ...stale, messages: [stale.messages[1]!] }, now)[0]?.nextRetryAt).toEqual(t('2024-01-01T01:10:00Z'));
   });
 });

@@ -1,4 +1,5 @@
 import { lowerAscii } from '../control';
+import { nextRetry } from './retry';
 import type { QueueScan } from './types';
 
 /** The figures an operator watches (QMAIL.md §8): size, backlog and age of the queue. */
@@ -23,7 +24,7 @@ export interface DomainHealth {
   messages: number;
   /** Pending recipients at this domain, across messages. */
   recipients: number;
-  /** The earliest `remote` file mtime among those messages (QMAIL.md §4: next retry). */
+  /** The earliest next remote retry among those messages (QMAIL.md §4; see `nextRetry`). */
   nextRetryAt?: Date;
   oldestQueuedAt: Date;
 }
@@ -48,7 +49,7 @@ function domainOf(address: string): string {
 }
 
 /** Where the remote backlog is, biggest first (ties by domain name). */
-export function queueHealthByDomain(scan: QueueScan): DomainHealth[] {
+export function queueHealthByDomain(scan: QueueScan, now: Date): DomainHealth[] {
   const byDomain = new Map<string, DomainHealth>();
   for (const m of scan.messages) {
     const seen = new Set<string>();
@@ -65,7 +66,8 @@ export function queueHealthByDomain(scan: QueueScan): DomainHealth[] {
       seen.add(domain);
       h.messages++;
       if (m.queuedAt < h.oldestQueuedAt) h.oldestQueuedAt = m.queuedAt;
-      const retry = m.nextRetryAt.remote;
+      const onDisk = m.nextRetryAt.remote;
+      const retry = onDisk && nextRetry(m.queuedAt, onDisk, 'remote', now);
       if (retry && (!h.nextRetryAt || retry < h.nextRetryAt)) h.nextRetryAt = retry;
     }
   }
