@@ -5,6 +5,9 @@ import type { Settings } from '../settings/settings';
 import { hashToken, newToken } from './secrets';
 import type { Actor, Role } from './roles';
 
+/** The name of the token that QFLEET_ADMIN_TOKEN holds. */
+export const ENV_ADMIN_TOKEN_NAME = 'QFLEET_ADMIN_TOKEN';
+
 @Injectable()
 export class TokensService implements OnApplicationBootstrap {
   private readonly logger = new Logger('auth');
@@ -23,8 +26,10 @@ export class TokensService implements OnApplicationBootstrap {
       const tokenHash = hashToken(this.settings.adminToken);
       await this.prisma.apiToken.upsert({
         where: { tokenHash },
-        create: { name: 'admin (QFLEET_ADMIN_TOKEN)', role: 'admin', tokenHash },
-        update: {},
+        // Named once: the audit adds the role, "QFLEET_ADMIN_TOKEN (admin)". A row from an older
+        // version, named "admin (QFLEET_ADMIN_TOKEN)", takes the new name.
+        create: { name: ENV_ADMIN_TOKEN_NAME, role: 'admin', tokenHash },
+        update: { name: ENV_ADMIN_TOKEN_NAME },
       });
       return;
     }
