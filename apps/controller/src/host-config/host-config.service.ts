@@ -105,7 +105,9 @@ export class HostConfigService {
   private async dryRun(host: Host, document: Layer, actor: Actor): Promise<ConfigDryRunView> {
     const p = await this.preview(host, () => document);
     this.admit(p, actor);
-    const unmanaged = Object.keys(p.own).filter((k) => !(k in p.nextOwn));
+    const unmanaged = Object.keys(p.own)
+      .filter((k) => !(k in p.nextOwn))
+      .sort();
     return { dryRun: true, revision: p.revision, warnings: p.warnings, privileged: p.privileged, unmanaged, changes: p.plan.changes, postSteps: p.plan.postSteps };
   }
 
