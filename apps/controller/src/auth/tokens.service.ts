@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
@@ -10,7 +10,9 @@ export const ENV_ADMIN_TOKEN_NAME = 'QFLEET_ADMIN_TOKEN';
 
 @Injectable()
 export class TokensService implements OnApplicationBootstrap {
-  private readonly logger = new Logger('auth');
+
+  /** The admin token generated at this, the first, start: printed by `serve` after everything else, once. */
+  generatedAdminToken: string | undefined;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -37,7 +39,7 @@ export class TokensService implements OnApplicationBootstrap {
     if (admins > 0) return;
     const token = newToken('qft');
     await this.prisma.apiToken.create({ data: { name: 'first admin', role: 'admin', tokenHash: hashToken(token) } });
-    this.logger.warn(`first start: an admin API token was generated; it is shown only this once:\n\n    ${token}\n`);
+    this.generatedAdminToken = token;
   }
 
   async authenticate(token: string): Promise<Actor | null> {
