@@ -4,6 +4,7 @@ import path from 'node:path';
 import { TestController } from '../support/controller';
 import { testDatabases } from '../support/databases';
 import { runCli } from '../support/cli';
+import { CONTROLLER_MAIN, spawnNode, waitFor } from '../support/processes';
 
 /**
  * What an operator meets when changing a host's document (issue 12, points 6, 7, 8, 9a, 10):
@@ -128,5 +129,28 @@ describe.each(testDatabases())('the document as an operator changes it, on the %
     expect(missing).toMatchObject({ status: 404, body: { message: 'no host with the id or name "nowhere.example.net"' } });
     // Names are looked up only for a caller the guard let through.
     expect((await ctl.api('GET', '/api/hosts/nowhere.example.net', undefined, null)).status).toBe(401);
+  });
+});
+
+describe('the first start of a controller', () => {
+  it('prints no log lines at the default level, then its address, then the admin token framed, last', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-first-'));
+    const proc = spawnNode(CONTROLLER_MAIN, [], { PORT: '0', HOST: '127.0.0.1', QFLEET_DATA_DIR: dataDir, NO_COLOR: '1' }, 'first-start');
+    try {
+      const url = (await proc.waitForLine(/listening on (https?:\/\/localhost:\d+)/, 120_000))[1].replace('localhost', '127.0.0.1');
+      await proc.waitForLine(/^\+-+\+$/);
+      await waitFor('the frame to close', () => proc.output.filter((l) => /^\+-+\+$/.test(l)).length === 2);
+      const lines = proc.output;
+      expect(lines.filter((l) => /\bLOG\b/.test(l))).toEqual([]);
+      expect(lines[0]).toMatch(/^qfleet-controller: listening on /);
+      const token = /^\| {5}(qft_\S+) +\|$/.exec(lines.find((l) => /^\| {5}qft_/.test(l)) ?? '')?.[1];
+      expect(token).toBeDefined();
+      expect(lines.at(-1)).toMatch(/^\+-+\+$/);
+      const res = await fetch(`${url}/api/hosts`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+    } finally {
+      await proc.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

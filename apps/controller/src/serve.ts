@@ -20,6 +20,8 @@ export async function serve(): Promise<void> {
     0,
     ['error', 'warn', 'log', 'debug', 'verbose'].indexOf(settings.logLevel) + 1,
   );
+  // Before anything logs: the database's lines come before Nest's app exists.
+  Logger.overrideLogger([...logLevels]);
   const httpsOptions = settings.tls ? readTls(settings.tls) : undefined;
   const db = await openAndMigrate(settings);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(db), { bodyParser: false, logger: [...logLevels], abortOnError: false, httpsOptions });
