@@ -5,9 +5,10 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { writeMailboxes, writeQueue } = require('./demo-mail');
 
 const ROOT = path.resolve(__dirname, '..');
-const DEMO = path.join(ROOT, 'var', 'demo');
+const DEMO = process.env.QFLEET_DEMO_DIR ? path.resolve(process.env.QFLEET_DEMO_DIR) : path.join(ROOT, 'var', 'demo');
 const PORT = process.env.PORT || '3000';
 const TOKEN = process.env.QFLEET_ADMIN_TOKEN || 'demo-admin-token-change-me';
 const URL_ = `http://127.0.0.1:${PORT}`;
@@ -70,7 +71,10 @@ async function main() {
     const home = path.join(DEMO, name, 'qmail');
     const stateDir = path.join(DEMO, name, 'agent-state');
     makeTree(home);
-    const args = ['--controller', URL_, '--qmail-home', home, '--state-dir', stateDir, '--report-interval', '5'];
+    // A real queue and users with mail, so the Queue and Mailboxes tabs show something (first run only).
+    writeQueue(home, name);
+    const passwd = writeMailboxes(path.join(DEMO, name), name);
+    const args = ['--controller', URL_, '--qmail-home', home, '--state-dir', stateDir, '--report-interval', '5', '--passwd', passwd];
     if (!existing.some((h) => h.name === name)) {
       const host = await api('POST', '/api/hosts', { name, groups: ['demo'] });
       await api('PUT', `/api/hosts/${host.id}/config`, {
@@ -85,7 +89,7 @@ async function main() {
   }
   process.stdout.write(
     `\nqfleet demo is running:\n  dashboard  ${URL_}/  (sign in with the token ${TOKEN})\n  API docs   ${URL_}/api/docs\n` +
-      `  qmail trees ${DEMO}/<host>/qmail/control/\n\nTry: curl -H 'Authorization: Bearer ${TOKEN}' ${URL_}/api/hosts\nCtrl-C stops everything.\n\n`,
+      `  qmail trees ${DEMO}/<host>/qmail/control/ (and queue/, users' Maildirs in ${DEMO}/<host>/home/)\n\nTry: curl -H 'Authorization: Bearer ${TOKEN}' ${URL_}/api/hosts\nCtrl-C stops everything.\n\n`,
   );
 }
 

@@ -52,7 +52,7 @@ describe.each(testDatabases())('the qfleet CLI against a real controller on the 
 
   it('sets the document from a file and from standard input, and gets it back by name or id', async () => {
     const doc = { locals: ['example.com', 'one.example'], rcpthosts: ['example.com'], databytes: 20000000 };
-    const set = await qfleet(['config', 'set', 'mx1.example.net', file('doc.json', doc)]);
+    const set = await qfleet(['config', 'set', 'mx1.example.net', file('doc.json', doc), '--yes']);
     expect(set).toMatchObject({ code: 0, stderr: '' });
     expect(set.stdout).toMatch(/^mx1\.example\.net: saved as revision 1$/m);
 
@@ -60,7 +60,7 @@ describe.each(testDatabases())('the qfleet CLI against a real controller on the 
     expect(get.code).toBe(0);
     expect(JSON.parse(get.stdout)).toEqual(doc);
 
-    const fromStdin = await qfleet(['config', 'set', 'mx1.example.net', '-'], { input: JSON.stringify({ ...doc, databytes: 10000000 }) });
+    const fromStdin = await qfleet(['config', 'set', 'mx1.example.net', '-', '--yes'], { input: JSON.stringify({ ...doc, databytes: 10000000 }) });
     expect(fromStdin.stdout).toContain('saved as revision 2');
     const id = (await ctl.api('GET', '/api/hosts')).body[0].id;
     const byId = await qfleet(['--json', 'config', 'get', id]);

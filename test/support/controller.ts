@@ -31,6 +31,8 @@ export class TestController {
       QFLEET_ADMIN_TOKEN: ADMIN_TOKEN,
       QFLEET_APPLY_TIMEOUT_MS: '20000',
       NO_COLOR: '1',
+      // Tests wait for lines logged at `log` (enrolments, rate limits); a real start defaults to warn.
+      QFLEET_LOG_LEVEL: 'log',
       ...(pg ? { DATABASE_URL: pg.url } : {}),
       ...extraEnv,
     };

@@ -11,6 +11,7 @@ import { loadSettings } from './settings/settings';
 import { openAndMigrate } from './database/prisma.service';
 import { RedisIoAdapter } from './scale-out/redis-io.adapter';
 import { OpenApiDocument } from './api-docs.controller';
+import { TokensService } from './auth/tokens.service';
 
 /** Starts the controller: REST API under /api, socket.io, and the dashboard at /. */
 export async function serve(): Promise<void> {
@@ -19,6 +20,8 @@ export async function serve(): Promise<void> {
     0,
     ['error', 'warn', 'log', 'debug', 'verbose'].indexOf(settings.logLevel) + 1,
   );
+  // Before anything logs: the database's lines come before Nest's app exists.
+  Logger.overrideLogger([...logLevels]);
   const httpsOptions = settings.tls ? readTls(settings.tls) : undefined;
   const db = await openAndMigrate(settings);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(db), { bodyParser: false, logger: [...logLevels], abortOnError: false, httpsOptions });
@@ -46,7 +49,25 @@ export async function serve(): Promise<void> {
   const addr = app.getHttpServer().address();
   const port = typeof addr === 'object' && addr ? addr.port : settings.port;
   const docs = settings.apiDocs ? 'docs /api/docs' : 'OpenAPI /api/openapi.json';
-  new Logger('controller').log(`listening on ${httpsOptions ? 'https' : 'http'}://localhost:${port} (dashboard /, API /api, ${docs})`);
+  // Printed whatever the log level: the one line a start must show, and last, the admin token.
+  process.stdout.write(`qfleet-controller: listening on ${httpsOptions ? 'https' : 'http'}://localhost:${port} (dashboard /, API /api, ${docs})\n`);
+  const token = app.get(TokensService).generatedAdminToken;
+  if (token) process.stdout.write(framedToken(token));
+}
+
+/** The first start's admin token, framed, so that it stands out of whatever was printed before. */
+export function framedToken(token: string): string {
+  const lines = [
+    'First start: an admin API token was generated. It is shown only this once:',
+    '',
+    `    ${token}`,
+    '',
+    'Sign in to the dashboard with it, or: export QFLEET_TOKEN=<the token>',
+    'Set QFLEET_ADMIN_TOKEN to choose the admin token yourself.',
+  ];
+  const width = Math.max(...lines.map((l) => l.length));
+  const rule = `+${'-'.repeat(width + 2)}+`;
+  return `\n${rule}\n${lines.map((l) => `| ${l.padEnd(width)} |`).join('\n')}\n${rule}\n\n`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { HostDocumentSchema } from './document';
 import { ConfigApplySchema, HelloSchema } from './agent-events';
-import { describeProblems, issuePath, parsePayload } from './validation';
+import { describeProblems, issuePath, parseFields, parsePayload } from './validation';
 
 describe('payload validation', () => {
   it('names a field by its path, arrays in brackets', () => {
@@ -33,5 +33,24 @@ describe('payload validation', () => {
     const apply = parsePayload(ConfigApplySchema, { revision: 1, files: [{ path: '/etc/passwd', content: '', mode: 0o644 }], removes: [], postSteps: [] });
     expect(apply.ok).toBe(false);
     if (!apply.ok) expect(apply.problems[0].path).toBe('files[0].path');
+  });
+});
+
+describe('parseFields', () => {
+  it('answers the valid rest of a payload beside the problems of its refused fields', () => {
+    const r = parseFields(HostDocumentSchema, { databytes: -5, locals: ['a b'], rcpthosts: null, lokals: [], me: 'mx.example' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => p.path).sort()).toEqual(['', 'databytes']);
+    expect(r.rest).toEqual({ locals: ['a b'], rcpthosts: null, me: 'mx.example' });
+  });
+
+  it('has no rest for a payload that is not an object', () => {
+    const r = parseFields(HostDocumentSchema, ['x']);
+    expect(r).toMatchObject({ ok: false, rest: null });
+  });
+
+  it('passes a valid payload through', () => {
+    expect(parseFields(HostDocumentSchema, { databytes: 5 })).toEqual({ ok: true, value: { databytes: 5 } });
   });
 });

@@ -33,3 +33,27 @@ export function parsePayload<T>(schema: z.ZodType<T>, payload: unknown): Parsed<
 export function describeProblems(problems: FieldProblem[]): string {
   return problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ');
 }
+
+export type ParsedFields<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[]; rest: T | null };
+
+/**
+ * Parses an object payload field by field: when fields are refused, `rest` is the payload
+ * without them (parsed), so the checks that come after the schema can run on what is valid
+ * and every problem is reported in one answer, not one stage at a time. `rest` is null when
+ * the payload is not an object, or what remains still fails (it never should).
+ */
+export function parseFields<T>(schema: z.ZodType<T>, payload: unknown): ParsedFields<T> {
+  const r = schema.safeParse(payload);
+  if (r.success) return { ok: true, value: r.data };
+  const problems = fieldProblems(r.error);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { ok: false, problems, rest: null };
+  const refused = new Set<string>();
+  for (const issue of r.error.issues) {
+    if (issue.path.length) refused.add(String(issue.path[0]));
+    else if (issue.code === 'unrecognized_keys') issue.keys.forEach((k) => refused.add(k));
+    else return { ok: false, problems, rest: null };
+  }
+  const remaining = Object.fromEntries(Object.entries(payload).filter(([k]) => !refused.has(k)));
+  const again = schema.safeParse(remaining);
+  return { ok: false, problems, rest: again.success ? again.data : null };
+}

@@ -79,6 +79,20 @@ export interface WriteResult {
   privileged: PrivilegedChange[];
 }
 
+/** `PUT|PATCH …/config?dryRun=true`: what the write would do, nothing stored or sent. */
+export interface ConfigDryRunView {
+  dryRun: true;
+  /** the latest revision now; a real write would store the next */
+  revision: number;
+  warnings: FieldProblem[];
+  privileged: PrivilegedChange[];
+  /** fields the document manages now that the new one leaves out: their files are left as they are, no longer managed */
+  unmanaged: string[];
+  /** the file-level diff against the files the host last reported, and the post-steps */
+  changes: PlannedChange[];
+  postSteps: PostStep[];
+}
+
 export interface PlannedChange {
   path: string;
   action: 'create' | 'modify' | 'remove';

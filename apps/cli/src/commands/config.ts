@@ -4,8 +4,9 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { ConfigView, PlanView, WriteResult } from '@qfleet/protocol';
+import type { ConfigDryRunView, ConfigView, PlanView, WriteResult } from '@qfleet/protocol';
 import { createTwoFilesPatch } from 'diff';
+import stringify from 'safe-stable-stringify';
 import { UsageError } from '../client';
 import { Context } from '../context';
 import { json, privilegedLines } from '../output';
@@ -41,6 +42,56 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/**
+ * Shows what saving `doc` would do, asks, then saves (`config set` and `config edit` alike):
+ * the document's diff, the fields it stops managing, the files the host would get and the
+ * post-steps, from the controller's dry run (which refuses a bad document before anything is
+ * shown). Without --yes the question needs a terminal on standard input; a document read
+ * from standard input leaves none to ask on. Answers true when it saved.
+ */
+async function reviewAndSave(ctx: Context, host: { id: string; name: string }, current: ConfigView, doc: Record<string, unknown>, opts: { yes?: boolean; docFromStdin?: boolean; label: string }): Promise<boolean> {
+  // Keys sorted on both sides: the stored document comes back in the database's key order.
+  const before = `${stableJson(current.document)}\n`;
+  const after = `${stableJson(doc)}\n`;
+  if (after === before) {
+    ctx.say(`${host.name}: no changes`);
+    return false;
+  }
+  const plan = await ctx.api.request<ConfigDryRunView>('PUT', `/api/hosts/${host.id}/config?dryRun=true`, doc);
+  const out = ctx.options.json ? process.stderr : process.stdout;
+  out.write(createTwoFilesPatch(`${host.name} revision ${current.revision}`, `${host.name} ${opts.label}`, before, after, undefined, undefined, { context: 3 }));
+  out.write(`${planLines(plan).join('\n')}\n`);
+  if (!opts.yes) {
+    if (opts.docFromStdin) throw new UsageError('not saving: the document came from standard input, so there is no terminal to ask on; review the plan above and pass --yes to save');
+    if (!process.stdin.isTTY) throw new UsageError('not saving: standard input is not a terminal to ask on; pass --yes to save without asking');
+    if (!(await confirm('Save? [y/N] '))) {
+      ctx.say('not saved');
+      return false;
+    }
+  }
+  printWrite(ctx, host.name, await ctx.api.request<WriteResult>('PUT', `/api/hosts/${host.id}/config`, doc));
+  return true;
+}
+
+function stableJson(value: unknown): string {
+  return stringify(value, null, 2) ?? '';
+}
+
+function planLines(plan: ConfigDryRunView): string[] {
+  return [
+    ...(plan.unmanaged.length ? [`no longer managed (their files are left as they are): ${plan.unmanaged.join(', ')}`] : []),
+    ...(plan.changes.length ? ['files on the host:', ...plan.changes.map((c) => `  ${c.action} ${c.path}`)] : ['no file changes on the host']),
+    plan.postSteps.length ? `then: ${plan.postSteps.map(describeStep).join(', ')}` : 'no post-steps',
+    ...privilegedLines(plan.privileged),
+    ...plan.warnings.map((w) => `warning: ${w.path ? `${w.path}: ` : ''}${w.message}`),
+  ];
+}
+
+/** A post-step as the operator knows it: qmail's program, or what qmail-send is sent. */
+function describeStep(step: string): string {
+  return step === 'hup' ? 'HUP to qmail-send' : step === 'restart' ? 'restart of qmail-send' : step;
+}
+
 /** Runs $EDITOR (default vi) on a file, through the shell so that `EDITOR="code -w"` works. */
 function runEditor(file: string): void {
   const editor = process.env['VISUAL'] || process.env['EDITOR'] || 'vi';
@@ -64,10 +115,11 @@ export function configCommand(program: Command): void {
 
   config
     .command('set')
-    .description('replace the document with a JSON file (- reads standard input)')
+    .description('replace the whole document with a JSON file (- reads standard input): shows the diff, the fields no longer managed and the post-steps, then asks')
     .argument('<host>', 'id or name')
     .argument('<file>', 'a JSON file, or - for standard input')
-    .action(async (arg: string, file: string, _: unknown, cmd: Command) => {
+    .option('-y, --yes', 'save without asking (needed when the document comes from standard input or there is no terminal)')
+    .action(async (arg: string, file: string, opts: { yes?: boolean }, cmd: Command) => {
       const ctx = Context.of(cmd);
       let text: string;
       try {
@@ -76,8 +128,9 @@ export function configCommand(program: Command): void {
         throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       const doc = parseDocument(text, file === '-' ? 'standard input' : file);
-      const { host, answer } = await ctx.onHost<WriteResult>(arg, 'PUT', '/config', doc);
-      printWrite(ctx, host.name, answer);
+      const host = await ctx.host(arg);
+      const current = await ctx.api.get<ConfigView>(`/api/hosts/${host.id}/config`);
+      await reviewAndSave(ctx, host, current, doc, { yes: opts.yes, docFromStdin: file === '-', label: file === '-' ? 'from standard input' : file });
     });
 
   config
@@ -89,7 +142,7 @@ export function configCommand(program: Command): void {
       const ctx = Context.of(cmd);
       const host = await ctx.host(arg);
       const current = await ctx.api.get<ConfigView>(`/api/hosts/${host.id}/config`);
-      const before = `${json(current.document)}\n`;
+      const before = `${stableJson(current.document)}\n`;
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-edit-'));
       const file = path.join(dir, `${host.name}.json`);
       fs.writeFileSync(file, before);
@@ -98,21 +151,9 @@ export function configCommand(program: Command): void {
         runEditor(file);
         const after = fs.readFileSync(file, 'utf8');
         const doc = parseDocument(after, 'the edited document');
-        const normalized = `${json(doc)}\n`;
-        if (normalized === before) {
-          ctx.say(`${host.name}: no changes`);
-          return;
-        }
-        (ctx.options.json ? process.stderr : process.stdout).write(createTwoFilesPatch(`${host.name} revision ${current.revision}`, `${host.name} edited`, before, normalized, undefined, undefined, { context: 3 }));
-        if (!opts.yes) {
-          if (!process.stdin.isTTY) throw new UsageError('not saving: standard input is not a terminal to ask on; pass --yes to save without asking');
-          if (!(await confirm('Save? [y/N] '))) {
-            ctx.say('not saved');
-            return;
-          }
-        }
+        // Kept while the controller may refuse it, so the edit is not lost.
         keep = true;
-        printWrite(ctx, host.name, await ctx.api.request<WriteResult>('PUT', `/api/hosts/${host.id}/config`, doc));
+        await reviewAndSave(ctx, host, current, doc, { yes: opts.yes, label: 'edited' });
         keep = false;
       } finally {
         if (keep) process.stderr.write(`qfleet: your edit is kept in ${file}\n`);

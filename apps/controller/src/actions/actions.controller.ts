@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ActionSchema } from '@qfleet/protocol';
@@ -6,6 +6,7 @@ import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { ActionsService } from './actions.service';
+import { HostRef } from '../hosts/host-ref.pipe';
 
 const ActionBody = z.strictObject({ action: ActionSchema });
 
@@ -18,7 +19,7 @@ export class ActionsController {
 
   @Get('service')
   @ApiOperation({ summary: 'Whether qmail-send runs, since when, its pid, and the service backend’s own words' })
-  state(@Param('id', ParseUUIDPipe) id: string) {
+  state(@Param('id', HostRef) id: string) {
     return this.actions.state(id);
   }
 
@@ -26,7 +27,7 @@ export class ActionsController {
   @HttpCode(200)
   @RequireRole('operator')
   @ApiOperation({ summary: 'start | stop | restart | reload (HUP) | flush (qmail-tcpok, ALRM); answers once it took effect; audited' })
-  run(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(ActionBody)) body: z.infer<typeof ActionBody>, @CurrentActor() actor: Actor) {
+  run(@Param('id', HostRef) id: string, @Body(new ZodBody(ActionBody)) body: z.infer<typeof ActionBody>, @CurrentActor() actor: Actor) {
     return this.actions.run(id, body.action, actor);
   }
 }

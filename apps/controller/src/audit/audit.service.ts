@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
-import type { Actor } from '../auth/roles';
+import { actorLabel, type Actor } from '../auth/roles';
 import type { Prisma } from '../generated/prisma/client';
 
 /** Who changed what, when, with the diff (DESIGN.md "How a change reaches a host", 1). */
@@ -12,7 +12,7 @@ export class AuditService {
     entry: { actor: Actor | string; action: string; target: string; diff?: unknown },
     tx: Prisma.TransactionClient = this.prisma,
   ) {
-    const actor = typeof entry.actor === 'string' ? entry.actor : `${entry.actor.name} (${entry.actor.role})`;
+    const actor = actorLabel(entry.actor);
     return tx.auditEntry.create({
       data: { actor, action: entry.action, target: entry.target, diff: (entry.diff ?? undefined) as Prisma.InputJsonValue | undefined },
     });
@@ -22,7 +22,7 @@ export class AuditService {
   recordMany(entries: { actor: Actor | string; action: string; target: string; diff?: unknown }[], tx: Prisma.TransactionClient = this.prisma) {
     return tx.auditEntry.createMany({
       data: entries.map((entry) => ({
-        actor: typeof entry.actor === 'string' ? entry.actor : `${entry.actor.name} (${entry.actor.role})`,
+        actor: actorLabel(entry.actor),
         action: entry.action,
         target: entry.target,
         diff: (entry.diff ?? undefined) as Prisma.InputJsonValue | undefined,

@@ -20,3 +20,8 @@ export interface Actor {
   name: string;
   role: Role;
 }
+
+/** How the audit log and the revisions name who did something: the token's name, then its role. */
+export function actorLabel(actor: Actor | string): string {
+  return typeof actor === 'string' ? actor : `${actor.name} (${actor.role})`;
+}

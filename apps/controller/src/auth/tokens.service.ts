@@ -1,13 +1,18 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import { hashToken, newToken } from './secrets';
 import type { Actor, Role } from './roles';
 
+/** The name of the token that QFLEET_ADMIN_TOKEN holds. */
+export const ENV_ADMIN_TOKEN_NAME = 'QFLEET_ADMIN_TOKEN';
+
 @Injectable()
 export class TokensService implements OnApplicationBootstrap {
-  private readonly logger = new Logger('auth');
+
+  /** The admin token generated at this, the first, start: printed by `serve` after everything else, once. */
+  generatedAdminToken: string | undefined;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -23,8 +28,10 @@ export class TokensService implements OnApplicationBootstrap {
       const tokenHash = hashToken(this.settings.adminToken);
       await this.prisma.apiToken.upsert({
         where: { tokenHash },
-        create: { name: 'admin (QFLEET_ADMIN_TOKEN)', role: 'admin', tokenHash },
-        update: {},
+        // Named once: the audit adds the role, "QFLEET_ADMIN_TOKEN (admin)". A row from an older
+        // version, named "admin (QFLEET_ADMIN_TOKEN)", takes the new name.
+        create: { name: ENV_ADMIN_TOKEN_NAME, role: 'admin', tokenHash },
+        update: { name: ENV_ADMIN_TOKEN_NAME },
       });
       return;
     }
@@ -32,7 +39,7 @@ export class TokensService implements OnApplicationBootstrap {
     if (admins > 0) return;
     const token = newToken('qft');
     await this.prisma.apiToken.create({ data: { name: 'first admin', role: 'admin', tokenHash: hashToken(token) } });
-    this.logger.warn(`first start: an admin API token was generated; it is shown only this once:\n\n    ${token}\n`);
+    this.generatedAdminToken = token;
   }
 
   async authenticate(token: string): Promise<Actor | null> {

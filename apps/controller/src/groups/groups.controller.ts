@@ -1,15 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { describeProblems, parsePayload } from '@qfleet/protocol';
-import { LayerSchema, type Layer } from '@qfleet/qmail';
+import { LayerSchema } from '@qfleet/qmail';
 import { ZodBody } from '../errors/zod-body.pipe';
-import { InvalidInput } from '../errors/errors';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { GroupsService } from './groups.service';
 
 const GroupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'must be letters, digits, _ . -');
+const documentSchema = z.toJSONSchema(LayerSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 const CreateGroup = z.strictObject({ name: GroupName });
 
 @ApiTags('groups')
@@ -49,18 +48,23 @@ export class GroupsController {
 
   @Put(':name/config')
   @RequireRole('operator')
-  @ApiOperation({ summary: "Replace the group's document; every member gets a new revision" })
-  putConfig(@Param('name') name: string, @Body(new ZodBody(LayerSchema)) doc: Layer, @CurrentActor() actor: Actor) {
+  @ApiOperation({
+    summary: "Replace the group's document; every member gets a new revision",
+    description: 'The host document\'s shape, plus `remove`: absent = the group says nothing, `null` = managed and removed, `[]` = empty file. Domains are stored lowercase. A 400 names every refused field at once.',
+  })
+  @ApiBody({ schema: documentSchema })
+  // Parsed in the service, field by field, so that qmail's checks of the valid fields answer in the same 400.
+  putConfig(@Param('name') name: string, @Body() doc: unknown, @CurrentActor() actor: Actor) {
     return this.groups.putConfig(name, doc, actor);
   }
 
   @Patch(':name/config')
   @RequireRole('operator')
+  @ApiOperation({
+    summary: "JSON merge patch (RFC 7386) of the group's document; every member gets a new revision",
+    description: 'A `null` member deletes the field from the group\'s document: the group no longer says anything about it. To have the group remove a file, PUT its document with the field set to `null`.',
+  })
   patchConfig(@Param('name') name: string, @Body(new ZodBody(z.record(z.string(), z.unknown()))) patch: Record<string, unknown>, @CurrentActor() actor: Actor) {
-    return this.groups.patchConfig(name, patch, actor, (doc) => {
-      const r = parsePayload(LayerSchema, doc);
-      if (!r.ok) throw new InvalidInput(`invalid configuration: ${describeProblems(r.problems)}`, r.problems);
-      return r.value;
-    });
+    return this.groups.patchConfig(name, patch, actor);
   }
 }

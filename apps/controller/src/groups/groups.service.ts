@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { FieldProblem, HostDocument } from '@qfleet/protocol';
-import { privilegedChanges, validateDocument, type Layer } from '@qfleet/qmail';
+import { describeProblems, parseFields, type FieldProblem, type HostDocument } from '@qfleet/protocol';
+import { LayerSchema, normaliseLayer, privilegedChanges, validateDocument } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { HostConfigService, type RevisionToStore } from '../host-config/host-config.service';
@@ -50,13 +50,16 @@ export class GroupsService {
     await this.audit.record({ actor, action: 'group.delete', target: `group:${name}` });
   }
 
-  async putConfig(name: string, document: Layer, actor: Actor) {
+  /** A group's document as the API received it: the schema's problems and qmail's, for the fields the schema accepts, in one 400. */
+  async putConfig(name: string, payload: unknown, actor: Actor) {
     const g = await this.get(name);
+    const parsed = parseFields(LayerSchema, payload);
+    const given = parsed.ok ? parsed.value : parsed.rest;
+    const document = given && normaliseLayer(given);
+    const { remove: _remove, ...entries } = document ?? {};
     // A group need not be complete on its own, but what it says must be valid where it is said.
-    const { remove: _remove, ...entries } = document;
-    const { errors } = validateDocument(entries);
-    const own = errors.filter((e) => !/rcpthosts/.test(e.path));
-    if (own.length) throw new InvalidInput(`invalid configuration: ${own.map((e) => `${e.path}: ${e.message}`).join('; ')}`, own);
+    const problems = (parsed.ok ? [] : parsed.problems).concat(document ? validateDocument(entries).errors.filter((e) => !/rcpthosts/.test(e.path)) : []);
+    if (problems.length || !document) throw new InvalidInput(`invalid configuration: ${describeProblems(problems)}`, problems);
     // Every member runs what the group says: checked on the group's own document, before any host.
     const privileged = privilegedChanges(g.document, entries);
     this.policy.check(actor, privileged, `group ${name}`);
@@ -94,8 +97,9 @@ export class GroupsService {
     });
   }
 
-  async patchConfig(name: string, patch: unknown, actor: Actor, parse: (doc: unknown) => Layer) {
+  /** RFC 7386: a `null` in the patch deletes the member, so the group no longer says anything about that field. */
+  async patchConfig(name: string, patch: unknown, actor: Actor) {
     const g = await this.get(name);
-    return this.putConfig(name, parse(mergePatch(g.document, patch)), actor);
+    return this.putConfig(name, mergePatch(g.document, patch), actor);
   }
 }

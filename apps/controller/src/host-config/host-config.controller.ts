@@ -1,12 +1,14 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { LayerSchema, type Layer } from '@qfleet/qmail';
+import { Body, Controller, Get, Param, Patch, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { LayerSchema } from '@qfleet/qmail';
 import { z } from 'zod';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { HostConfigService } from './host-config.service';
+import { HostRef } from '../hosts/host-ref.pipe';
 
+const DryRunQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
 const documentSchema = z.toJSONSchema(LayerSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 
 @ApiTags('config')
@@ -17,35 +19,46 @@ export class HostConfigController {
 
   @Get('config')
   @ApiOperation({ summary: "The host's own desired-state document and its revision" })
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', HostRef) id: string) {
     return this.config.get(id);
   }
 
   @Put('config')
   @RequireRole('operator')
-  @ApiOperation({ summary: 'Replace the document: absent = unmanaged, null = managed and removed' })
+  @ApiOperation({
+    summary: 'Replace the document',
+    description:
+      'The whole document: a field that is absent is not managed (its file is left as it is), `null` means managed and removed (the file is deleted, qmail\'s default applies), `[]` is an empty file. Domains are stored lowercase. A 400 names every refused field at once. `?dryRun=true` answers what the write would do (file changes, post-steps, fields no longer managed) and stores nothing.',
+  })
+  @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'] })
   @ApiBody({ schema: documentSchema })
-  put(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(LayerSchema)) doc: Layer, @CurrentActor() actor: Actor) {
-    return this.config.put(id, doc, actor);
+  // Parsed in the service, field by field, so that qmail's checks of the valid fields answer in the same 400.
+  put(@Param('id', HostRef) id: string, @Query(new ZodBody(DryRunQuery)) q: z.infer<typeof DryRunQuery>, @Body() doc: unknown, @CurrentActor() actor: Actor) {
+    return this.config.putInput(id, doc, actor, 'config.put', { dryRun: q.dryRun === 'true' });
   }
 
   @Patch('config')
   @RequireRole('operator')
-  @ApiOperation({ summary: 'JSON merge patch (RFC 7386) of the document' })
+  @ApiOperation({
+    summary: 'JSON merge patch (RFC 7386) of the document',
+    description:
+      'Members of the patch replace the document\'s; a `null` member deletes the field from the document, so it is no longer managed and its file is left as it is. To remove a file (managed and removed), PUT the document with the field set to `null`. `?dryRun=true` as for PUT.',
+  })
+  @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'] })
   @ApiBody({ schema: { type: 'object' } })
-  patch(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(z.record(z.string(), z.unknown()))) patch: Record<string, unknown>, @CurrentActor() actor: Actor) {
-    return this.config.patch(id, patch, actor);
+  patch(@Param('id', HostRef) id: string, @Query(new ZodBody(DryRunQuery)) q: z.infer<typeof DryRunQuery>, @Body(new ZodBody(z.record(z.string(), z.unknown()))) patch: Record<string, unknown>, @CurrentActor() actor: Actor) {
+    return this.config.patch(id, patch, actor, { dryRun: q.dryRun === 'true' });
   }
 
   @Get('effective')
   @ApiOperation({ summary: "The host's groups in order, then its own document, merged; origin says where each entry comes from" })
-  effective(@Param('id', ParseUUIDPipe) id: string) {
+  effective(@Param('id', HostRef) id: string) {
     return this.config.effective(id);
   }
 
   @Get('plan')
   @ApiOperation({ summary: 'The file-level diff that the next apply would make' })
-  plan(@Param('id', ParseUUIDPipe) id: string) {
+  plan(@Param('id', HostRef) id: string) {
     return this.config.plan(id);
   }
 }

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { describeProblems, parsePayload, type HostDocument, type PrivilegedChange, type WriteResult } from '@qfleet/protocol';
-import { LayerSchema, locatePrivileged, mergeLayers, privilegedChanges, type Layer, type RenderedSet } from '@qfleet/qmail';
+import { describeProblems, parseFields, type ConfigDryRunView, type HostDocument, type PrivilegedChange, type WriteResult } from '@qfleet/protocol';
+import { LayerSchema, locatePrivileged, mergeLayers, normaliseLayer, privilegedChanges, type Layer, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
 import { InvalidInput, NotFound } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
-import { boundedPatch } from './bounded-diff';
-import type { Actor } from '../auth/roles';
+import { documentDiff } from './bounded-diff';
+import { actorLabel, type Actor } from '../auth/roles';
 import type { Host, HostConfig, Prisma } from '../generated/prisma/client';
 import type { FieldProblem } from '@qfleet/protocol';
 import { mergePatch } from './merge-patch';
@@ -100,6 +100,35 @@ export class HostConfigService {
   }
 
   /**
+   * A document as the API received it, checked whole: the schema's problems and, for the
+   * fields the schema accepts, qmail's (validateDocument), in one 400 (issue 12, point 6).
+   */
+  async putInput(hostId: string, payload: unknown, actor: Actor, action = 'config.put', opts: { dryRun?: boolean } = {}): Promise<WriteResult | ConfigDryRunView> {
+    const host = await this.requireHost(hostId);
+    const parsed = parseFields(LayerSchema, payload);
+    if (parsed.ok) return opts.dryRun ? this.dryRun(host, parsed.value, actor) : this.storeRevision(host, parsed.value, actor, action);
+    let problems = parsed.problems;
+    if (parsed.rest) {
+      const { errors } = this.prepare(await this.groupLayersOf(host.groups), parsed.rest, await this.latest(hostId));
+      problems = problems.concat(errors);
+    }
+    throw new InvalidInput(`invalid configuration: ${describeProblems(problems)}`, problems);
+  }
+
+  /**
+   * What a write of this document would do, refused as the write would be, nothing stored:
+   * `qfleet config set` shows it before it asks (issue 12, point 7).
+   */
+  private async dryRun(host: Host, document: Layer, actor: Actor): Promise<ConfigDryRunView> {
+    const p = await this.preview(host, () => document);
+    this.admit(p, actor);
+    const unmanaged = Object.keys(p.own)
+      .filter((k) => !(k in p.nextOwn))
+      .sort();
+    return { dryRun: true, revision: p.revision, warnings: p.warnings, privileged: p.privileged, unmanaged, changes: p.plan.changes, postSteps: p.plan.postSteps };
+  }
+
+  /**
    * A new revision from the host's latest own document, after its groups or their
    * documents changed (the effective document is what gets rendered).
    */
@@ -129,7 +158,7 @@ export class HostConfigService {
       ? [batch.latest.get(host.id) ?? null, host.groups.filter((g) => batch.groups.has(g)).map((g) => batch.groups.get(g)!)]
       : await Promise.all([this.latest(host.id), this.groupLayersOf(host.groups)]);
     const own = (latest?.document as Layer) ?? {};
-    const nextOwn = next(own, groupLayers);
+    const nextOwn = normaliseLayer(next(own, groupLayers));
     const prepared = this.prepare(groupLayers, nextOwn, latest, batch?.memo, opts);
     const { errors, rendering } = prepared;
     const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
@@ -178,7 +207,8 @@ export class HostConfigService {
   }
 
   /** The effective document of a new own document, checked and rendered against the latest revision. */
-  private prepare(groupLayers: Layer[], own: Layer, previous: HostConfig | null, memo = new RenderMemo(), opts: RevisionOptions = {}): PreparedRevision {
+  private prepare(groupLayers: Layer[], ownAsGiven: Layer, previous: HostConfig | null, memo = new RenderMemo(), opts: RevisionOptions = {}): PreparedRevision {
+    const own = normaliseLayer(ownAsGiven);
     const { document: effective } = mergeLayers([...groupLayers.map((document) => ({ source: 'group', document })), { source: 'host', document: own }]);
     const { errors, warnings, rendered } = memo.check(effective);
     const before = (previous?.rendered as unknown as StoredRendering) ?? EMPTY_RENDERING;
@@ -235,14 +265,14 @@ export class HostConfigService {
     const { effective, errors, warnings, rendering, privileged, previous } = ready;
     if (errors.length) throw new InvalidInput(`invalid configuration: ${describeProblems(errors)}`, errors);
     this.policy.check(actor, privileged);
-    const by = typeof actor === 'string' ? actor : `${actor.name} (${actor.role})`;
+    const by = actorLabel(actor);
     const revision = await this.prisma.$transaction(async (tx) => {
       const updated = await tx.host.update({ where: { id: hostId }, data: { desiredRevision: { increment: 1 } } });
       await tx.hostConfig.create({
         data: {
           hostId,
           revision: updated.desiredRevision,
-          document: own as Prisma.InputJsonValue,
+          document: normaliseLayer(own) as Prisma.InputJsonValue,
           effective: effective as Prisma.InputJsonValue,
           rendered: rendering as unknown as Prisma.InputJsonValue,
           createdBy: by,
@@ -285,7 +315,7 @@ export class HostConfigService {
     alongside?: (tx: Prisma.TransactionClient, stored: Map<string, { revision: number; previous: number }>) => Promise<unknown>,
     memo = new RenderMemo(),
   ): Promise<Map<string, WriteResult>> {
-    const by = typeof actor === 'string' ? actor : `${actor.name} (${actor.role})`;
+    const by = actorLabel(actor);
     const results = new Map<string, WriteResult>();
     for (let i = 0; i < items.length; i += STORE_CHUNK) {
       const chunk = items.slice(i, i + STORE_CHUNK);
@@ -301,7 +331,7 @@ export class HostConfigService {
             data: kept.map(({ host, own, prepared }) => ({
               hostId: host.id,
               revision: revisionOf.get(host.id)!,
-              document: own as Prisma.InputJsonValue,
+              document: normaliseLayer(own) as Prisma.InputJsonValue,
               effective: prepared.effective as Prisma.InputJsonValue,
               rendered: prepared.rendering as unknown as Prisma.InputJsonValue,
               createdBy: by,
@@ -332,11 +362,10 @@ export class HostConfigService {
     return results;
   }
 
-  async patch(hostId: string, patch: unknown, actor: Actor): Promise<WriteResult> {
+  /** RFC 7386: a `null` in the patch deletes the member, so the field is no longer managed (its file is left as it is). */
+  async patch(hostId: string, patch: unknown, actor: Actor, opts: { dryRun?: boolean } = {}): Promise<WriteResult | ConfigDryRunView> {
     const { document } = await this.get(hostId);
-    const parsed = parsePayload(LayerSchema, mergePatch(document, patch));
-    if (!parsed.ok) throw new InvalidInput(`invalid configuration: ${describeProblems(parsed.problems)}`, parsed.problems);
-    return this.put(hostId, parsed.value, actor);
+    return this.putInput(hostId, mergePatch(document, patch), actor, 'config.patch', opts);
   }
 
   async plan(hostId: string): Promise<Plan & { desiredRevision: number; appliedRevision: number; reportedAt: Date | null; privileged: PrivilegedChange[] }> {
@@ -370,8 +399,4 @@ function previousEffective(row: HostConfig | null): HostDocument {
 /** Privileged items of an effective document, named in the own document that holds them, else as `effective.…`. */
 function privilegedIn(before: HostDocument, effective: HostDocument, own: HostDocument): PrivilegedChange[] {
   return privilegedChanges(before, effective).map((item) => ({ ...item, path: locatePrivileged(item, effective, own) ?? `effective.${item.path}` }));
-}
-
-function documentDiff(before: unknown, after: unknown): string {
-  return boundedPatch('before', 'after', JSON.stringify(before ?? {}, null, 2) + '\n', JSON.stringify(after, null, 2) + '\n', 2);
 }

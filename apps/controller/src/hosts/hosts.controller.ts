@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { BulkCreateHostsSchema, CreateHostSchema, MAX_BULK_HOSTS, UpdateHostSchema, type BulkCreateHosts, type CreateHost, type UpdateHost } from '@qfleet/protocol';
@@ -7,6 +7,7 @@ import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { HostsService } from './hosts.service';
 import { HostOnboardingService } from './host-onboarding.service';
+import { HostRef } from './host-ref.pipe';
 
 @ApiTags('hosts')
 @ApiBearerAuth()
@@ -40,7 +41,7 @@ export class HostsController {
   }
 
   @Get(':id')
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', HostRef) id: string) {
     return this.hosts.get(id);
   }
 
@@ -48,7 +49,7 @@ export class HostsController {
   @RequireRole('operator')
   @ApiOperation({ summary: "Change a host's groups or drift policy (report | enforce)" })
   @ApiBody({ schema: z.toJSONSchema(UpdateHostSchema) as Record<string, unknown> })
-  update(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(UpdateHostSchema)) body: UpdateHost, @CurrentActor() actor: Actor) {
+  update(@Param('id', HostRef) id: string, @Body(new ZodBody(UpdateHostSchema)) body: UpdateHost, @CurrentActor() actor: Actor) {
     return this.hosts.update(id, body, actor);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { MAILBOX_STATS_TOP, MailboxScanRequest, MailboxStatsSchema, type MailboxFleetStats, type MailboxHostStats, type MailboxStats } from '@qfleet/protocol';
@@ -6,6 +6,7 @@ import { ZodBody } from '../errors/zod-body.pipe';
 import { NotFound } from '../errors/errors';
 import { PrismaService } from '../database/prisma.service';
 import { AgentRequests } from '../agents/agent-requests.service';
+import { HostRef } from '../hosts/host-ref.pipe';
 import { MailboxStatsService } from './mailbox-stats.service';
 
 const since = z.string().max(40).optional();
@@ -62,7 +63,7 @@ export class MailboxStatsController {
 
   @Get('hosts/:id')
   @ApiOperation({ summary: "One host's latest mailbox figures (largest and fullest mailboxes) and its totals over time" })
-  async host(@Param('id', ParseUUIDPipe) id: string, @Query(new ZodBody(HostQuery)) q: z.infer<typeof HostQuery>): Promise<MailboxHostStats> {
+  async host(@Param('id', HostRef) id: string, @Query(new ZodBody(HostQuery)) q: z.infer<typeof HostQuery>): Promise<MailboxHostStats> {
     const host = await this.prisma.host.findUnique({ where: { id }, select: { id: true, name: true } });
     if (!host) throw new NotFound(`no host ${id}`);
     const { step, points } = await this.stats.series(sinceMs(q.since), q.step, id);
@@ -72,7 +73,7 @@ export class MailboxStatsController {
   @Post('hosts/:id/scan')
   @HttpCode(200)
   @ApiOperation({ summary: "Asks the host's agent to scan its mailboxes now; with {full: true} the answer lists every mailbox" })
-  async scan(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(ScanBody)) body: z.infer<typeof ScanBody>): Promise<MailboxStats> {
+  async scan(@Param('id', HostRef) id: string, @Body(new ZodBody(ScanBody)) body: z.infer<typeof ScanBody>): Promise<MailboxStats> {
     const host = await this.prisma.host.findUnique({ where: { id }, select: { id: true } });
     if (!host) throw new NotFound(`no host ${id}`);
     const stats = await this.agents.ask(id, MailboxScanRequest, { full: body.full }, MailboxStatsSchema, SCAN_TIMEOUT_MS);

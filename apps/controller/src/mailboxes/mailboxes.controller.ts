@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { InvalidInput } from '../errors/errors';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { MailboxesService } from './mailboxes.service';
+import { HostRef } from '../hosts/host-ref.pipe';
 
 const ListQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
@@ -39,13 +40,13 @@ export class MailboxesController {
 
   @Get()
   @ApiOperation({ summary: 'The mailboxes that exist (users/assign and passwd homes, ~alias deliveries), each with its format, size and message count' })
-  users(@Param('id', ParseUUIDPipe) id: string) {
+  users(@Param('id', HostRef) id: string) {
     return this.mailboxes.users(id);
   }
 
   @Get(':user/messages')
   @ApiOperation({ summary: 'Messages newest first, 20 a page; `q` is the simple search (From, Subject, To), `search` a JSON query' })
-  list(@Param('id', ParseUUIDPipe) id: string, @Param('user') user: string, @Query(new ZodBody(ListQuery)) q: z.infer<typeof ListQuery>) {
+  list(@Param('id', HostRef) id: string, @Param('user') user: string, @Query(new ZodBody(ListQuery)) q: z.infer<typeof ListQuery>) {
     let search: unknown;
     if (q.search) {
       try {
@@ -61,35 +62,35 @@ export class MailboxesController {
   @Post(':user/search')
   @HttpCode(200)
   @ApiOperation({ summary: 'Search: `q` (text in From, Subject or To), or `search`: From, Subject, To, Cc, Date, body, header, whole message, size; AND or OR' })
-  search(@Param('id', ParseUUIDPipe) id: string, @Param('user') user: string, @Body(new ZodBody(SearchBody)) body: z.infer<typeof SearchBody>) {
+  search(@Param('id', HostRef) id: string, @Param('user') user: string, @Body(new ZodBody(SearchBody)) body: z.infer<typeof SearchBody>) {
     return this.mailboxes.list(id, { user, page: body.page, perPage: body.perPage, ...(body.q === undefined ? {} : { q: body.q }), search: body.search });
   }
 
   @Post(':user/messages/delete')
   @HttpCode(200)
   @RequireRole('operator')
-  deleteMany(@Param('id', ParseUUIDPipe) id: string, @Param('user') user: string, @Body(new ZodBody(DeleteBody)) body: z.infer<typeof DeleteBody>, @CurrentActor() actor: Actor) {
+  deleteMany(@Param('id', HostRef) id: string, @Param('user') user: string, @Body(new ZodBody(DeleteBody)) body: z.infer<typeof DeleteBody>, @CurrentActor() actor: Actor) {
     return this.mailboxes.delete(id, user, body.ids, actor);
   }
 
   @Get(':user/messages/:msgId')
-  read(@Param('id', ParseUUIDPipe) id: string, @Param('user') user: string, @Param('msgId') msgId: string) {
+  read(@Param('id', HostRef) id: string, @Param('user') user: string, @Param('msgId') msgId: string) {
     return this.mailboxes.read(id, user, msgId);
   }
 
   @Get(':user/messages/:msgId/raw')
-  raw(@Param('id', ParseUUIDPipe) id: string, @Param('user') user: string, @Param('msgId') msgId: string, @Res() res: Response) {
+  raw(@Param('id', HostRef) id: string, @Param('user') user: string, @Param('msgId') msgId: string, @Res() res: Response) {
     return this.mailboxes.download(id, user, msgId, 'raw', res);
   }
 
   @Get(':user/messages/:msgId/attachments/:index')
-  attachment(@Param('id', ParseUUIDPipe) id: string, @Param('user') user: string, @Param('msgId') msgId: string, @Param('index', ParseIntPipe) index: number, @Res() res: Response) {
+  attachment(@Param('id', HostRef) id: string, @Param('user') user: string, @Param('msgId') msgId: string, @Param('index', ParseIntPipe) index: number, @Res() res: Response) {
     return this.mailboxes.download(id, user, msgId, index, res);
   }
 
   @Delete(':user/messages/:msgId')
   @RequireRole('operator')
-  deleteOne(@Param('id', ParseUUIDPipe) id: string, @Param('user') user: string, @Param('msgId') msgId: string, @CurrentActor() actor: Actor) {
+  deleteOne(@Param('id', HostRef) id: string, @Param('user') user: string, @Param('msgId') msgId: string, @CurrentActor() actor: Actor) {
     return this.mailboxes.delete(id, user, [msgId], actor);
   }
 }

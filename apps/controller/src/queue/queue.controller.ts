@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -7,6 +7,7 @@ import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { QueueService } from './queue.service';
+import { HostRef } from '../hosts/host-ref.pipe';
 
 const ListQuery = z.object({
   page: z.coerce.number().int().min(1).default(1),
@@ -25,7 +26,7 @@ export class QueueController {
 
   @Get()
   @ApiOperation({ summary: 'Queued messages with all recipients; page, perPage (20), sort date|sender|recipient|size, order' })
-  list(@Param('id', ParseUUIDPipe) id: string, @Query(new ZodBody(ListQuery)) q: z.infer<typeof ListQuery>) {
+  list(@Param('id', HostRef) id: string, @Query(new ZodBody(ListQuery)) q: z.infer<typeof ListQuery>) {
     return this.queue.list(id, q);
   }
 
@@ -33,7 +34,7 @@ export class QueueController {
   @HttpCode(200)
   @RequireRole('operator')
   @ApiOperation({ summary: 'Delete messages safely: qmail-send is stopped, every file removed, qmail-send started' })
-  deleteMany(@Param('id', ParseUUIDPipe) id: string, @Body(new ZodBody(DeleteBody)) body: z.infer<typeof DeleteBody>, @CurrentActor() actor: Actor) {
+  deleteMany(@Param('id', HostRef) id: string, @Body(new ZodBody(DeleteBody)) body: z.infer<typeof DeleteBody>, @CurrentActor() actor: Actor) {
     return this.queue.delete(id, body.ids, actor);
   }
 
@@ -41,31 +42,31 @@ export class QueueController {
   @HttpCode(200)
   @RequireRole('operator')
   @ApiOperation({ summary: 'Retry the whole queue now (qmail-tcpok, then ALRM)' })
-  flush(@Param('id', ParseUUIDPipe) id: string, @CurrentActor() actor: Actor) {
+  flush(@Param('id', HostRef) id: string, @CurrentActor() actor: Actor) {
     return this.queue.flush(id, actor);
   }
 
   @Get(':msgId')
   @ApiOperation({ summary: 'One queued message parsed: headers, text, HTML, attachments' })
-  read(@Param('id', ParseUUIDPipe) id: string, @Param('msgId', ParseIntPipe) msgId: number) {
+  read(@Param('id', HostRef) id: string, @Param('msgId', ParseIntPipe) msgId: number) {
     return this.queue.read(id, msgId);
   }
 
   @Get(':msgId/raw')
   @ApiOperation({ summary: 'The message file as queued, streamed' })
-  raw(@Param('id', ParseUUIDPipe) id: string, @Param('msgId', ParseIntPipe) msgId: number, @Res() res: Response) {
+  raw(@Param('id', HostRef) id: string, @Param('msgId', ParseIntPipe) msgId: number, @Res() res: Response) {
     return this.queue.download(id, msgId, 'raw', res);
   }
 
   @Get(':msgId/attachments/:index')
   @ApiOperation({ summary: 'One attachment, streamed' })
-  attachment(@Param('id', ParseUUIDPipe) id: string, @Param('msgId', ParseIntPipe) msgId: number, @Param('index', ParseIntPipe) index: number, @Res() res: Response) {
+  attachment(@Param('id', HostRef) id: string, @Param('msgId', ParseIntPipe) msgId: number, @Param('index', ParseIntPipe) index: number, @Res() res: Response) {
     return this.queue.download(id, msgId, index, res);
   }
 
   @Delete(':msgId')
   @RequireRole('operator')
-  deleteOne(@Param('id', ParseUUIDPipe) id: string, @Param('msgId', ParseIntPipe) msgId: number, @CurrentActor() actor: Actor) {
+  deleteOne(@Param('id', HostRef) id: string, @Param('msgId', ParseIntPipe) msgId: number, @CurrentActor() actor: Actor) {
     return this.queue.delete(id, [msgId], actor);
   }
 }

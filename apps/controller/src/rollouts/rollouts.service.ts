@@ -8,7 +8,7 @@ import { hostsOfTarget } from '../hosts/fleet-target';
 import { mapLimit } from '../hosts/map-limit';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
-import type { Actor } from '../auth/roles';
+import { actorLabel, type Actor } from '../auth/roles';
 import type { Host, Prisma, Rollout } from '../generated/prisma/client';
 import { HostConfigService } from '../host-config/host-config.service';
 import { heldReason } from '../host-config/rendered';
@@ -34,7 +34,7 @@ interface HostPrivileged {
   nextOwn: Layer;
   items: PrivilegedChange[];
 }
-const actorName = (actor: Actor) => `${actor.name} (${actor.role})`;
+const actorName = (actor: Actor) => actorLabel(actor);
 
 /** Rollouts as the API sees them: create (or dry-run), read, steer, retry and revert. */
 @Injectable()

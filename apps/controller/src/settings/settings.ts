@@ -40,7 +40,8 @@ const SettingsSchema = z.object({
   // HTTPS and WSS: PEM files of the server's private key and certificate (chain), both or neither.
   QFLEET_TLS_KEY: z.string().min(1).optional(),
   QFLEET_TLS_CERT: z.string().min(1).optional(),
-  QFLEET_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  // warn: a start prints its address and, the first time, the admin token, not Nest's route table (issue 12).
+  QFLEET_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('warn'),
   // Program deliveries operators may write (issue 10, hole 5): absolute paths, comma-separated.
   QFLEET_PROGRAM_ALLOWLIST: z
     .string()

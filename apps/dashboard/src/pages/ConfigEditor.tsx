@@ -71,8 +71,9 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
           {dirty && <strong className="warn"> · unsaved changes</strong>}
         </span>
       </div>
-      <p className="muted small">
-        Absent field = not managed · <code>null</code> = managed and removed (qmail default) · <code>[]</code> = empty file
+      <p className="muted small" data-testid="config-semantics">
+        Saving replaces the whole document. Absent field = not managed (its file is left as it is) · <code>null</code> = managed and removed (the file is
+        deleted, qmail&apos;s default applies) · <code>[]</code> = empty file · domains are stored lowercase. Every refused field is listed at once.
       </p>
       <textarea
         className="editor"

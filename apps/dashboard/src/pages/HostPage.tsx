@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { api, type Host } from '../api';
+import { useEffect, useState } from 'react';
+import { api, type ApiError, type Host } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
 import { ConnectedDot, QmailState, revisionState } from '../components/status';
@@ -16,7 +16,32 @@ import type { HostTab } from '../router';
 
 const TAB_LABELS: Record<HostTab, string> = { overview: 'Configuration', queue: 'Queue', mailboxes: 'Mailboxes' };
 
-export function HostPage({ id, tab }: { id: string; tab: HostTab }) {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `/hosts/:ref` takes a host's id or its name, as the CLI does (the API's host paths take
+ * both): a name is resolved to the id once, and the page works on the id, which the audit's
+ * target and the live events carry. The URL keeps the name it was given.
+ */
+export function HostPage({ id: ref, tab }: { id: string; tab: HostTab }) {
+  const [resolved, setResolved] = useState<{ id?: string; error?: ApiError }>(() => (UUID.test(ref) ? { id: ref } : {}));
+  useEffect(() => {
+    if (UUID.test(ref)) return;
+    let live = true;
+    api.getHost(ref).then(
+      (h) => live && setResolved({ id: h.id }),
+      (e: ApiError) => live && setResolved({ error: e }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [ref]);
+  if (resolved.error) return <ErrorBox error={resolved.error} />;
+  if (!resolved.id) return <p className="muted" data-testid="host-resolving">Looking up {ref}…</p>;
+  return <HostView id={resolved.id} urlRef={ref} tab={tab} />;
+}
+
+function HostView({ id, urlRef, tab }: { id: string; urlRef: string; tab: HostTab }) {
   const host = usePolling(() => api.getHost(id), [id], POLL_MS);
   const plan = usePolling(() => api.getPlan(id), [id], POLL_MS);
   const audit = usePolling(() => api.audit(`host:${id}`), [id], POLL_MS);
@@ -55,7 +80,7 @@ export function HostPage({ id, tab }: { id: string; tab: HostTab }) {
       </section>
       <nav className="tabs" data-testid="host-tabs">
         {(Object.keys(TAB_LABELS) as HostTab[]).map((t) => (
-          <Link key={t} to={t === 'overview' ? `/hosts/${id}` : `/hosts/${id}/${t}`} className={t === tab ? 'active' : ''} testId={`host-tab-${t}`}>
+          <Link key={t} to={t === 'overview' ? `/hosts/${encodeURIComponent(urlRef)}` : `/hosts/${encodeURIComponent(urlRef)}/${t}`} className={t === tab ? 'active' : ''} testId={`host-tab-${t}`}>
             {TAB_LABELS[t]}
             {t === 'queue' && h?.queue ? <span className="count">{h.queue.messages}</span> : null}
           </Link>
