@@ -32,6 +32,6 @@ describe('prisma/migrations', () => {
     expect(first.length).toBeGreaterThan(0);
     expect(await applyMigrations(engine, migrationsDir)).toEqual([]);
     const tables = await pglite.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
-    expect(tables.rows.map((r) => r.tablename)).toEqual(['ApiToken', 'AuditEntry', 'Group', 'Host', 'HostConfig', 'QueueSample', 'Rollout', 'RolloutHost', '_prisma_migrations']);
+    expect(tables.rows.map((r) => r.tablename)).toEqual(['ApiToken', 'AuditEntry', 'Group', 'Host', 'HostConfig', 'MailboxSample', 'QueueSample', 'Rollout', 'RolloutHost', '_prisma_migrations']);
   });
 });
