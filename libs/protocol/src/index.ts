@@ -10,3 +10,4 @@ export * from './views';
 export * from './rollouts';
 export * from './limits';
 export * from './host-pattern';
+export * from './backoff';
