@@ -2,29 +2,19 @@
  * ingest (issue 11): N agents reporting on the real cadence (queue.stats every 10 s, a report
  * every 30 s) for a bounded time, on the controller and on the floor: CPU as a share of one
  * core and RSS, from /proc, and the API's latency meanwhile (GET /api/hosts, GET
- * /api/stats/queues, each every 2 s). `--hosts N` (default 1,000; `--full`: 10,000), `--seconds S`
- * (default 60; the issue's figure is 120), `--pg` or QFLEET_BENCH_PG_URL for PostgreSQL.
+ * /api/stats/queues, each every 2 s), and the controller's write queues (/metrics) at the end.
+ * `--hosts N` (default 1,000; `--full`: 10,000), `--seconds S` (default 60; the issue's figure
+ * is 120), `--pg` or QFLEET_BENCH_PG_URL for PostgreSQL.
  * Goals: 10,000 agents: controller CPU ≤ 2× the floor's; GET /api/hosts (one page) < 50 ms.
  */
 import { performance } from 'node:perf_hooks';
-import { TestController } from '../test/support/controller';
-import type { TestDatabase } from '../test/support/databases';
 import { waitFor } from '../test/support/processes';
-import { Floor } from './floor/floor';
-import { SimFleet } from './sim/fleet';
 import { createSimHosts, listHosts } from './sim/hosts';
-import { cpuMeter, openFilesLimit, percentile, rssMiB } from './sim/proc';
+import { cpuMeter, percentile, rssMiB } from './sim/proc';
+import { benchArgs, figure, floorAgents, header, onController, onFloor, runBench } from './sim/run';
 
-const args = process.argv.slice(2);
-const option = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const N = args.includes('--full') ? 10_000 : Number(option('hosts') ?? process.env['BENCH_INGEST_HOSTS'] ?? 1000);
+const { n: N, db: DB, option } = benchArgs('ingest', { hosts: 1000, full: 10_000 });
 const SECONDS = Number(option('seconds') ?? process.env['BENCH_INGEST_SECONDS'] ?? 60);
-const PG_URL = process.env['QFLEET_BENCH_PG_URL'] ?? (args.includes('--pg') ? process.env['QFLEET_TEST_PG_URL'] : undefined);
-if (PG_URL) process.env['QFLEET_TEST_PG_URL'] = PG_URL;
-const DB: TestDatabase = PG_URL ? 'postgres' : 'embedded';
 const TIMEOUT_MS = 600_000;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
@@ -40,38 +30,35 @@ async function sample(untilMs: number, probe: () => Promise<void>): Promise<numb
   return out;
 }
 
-async function floorIngest(): Promise<number> {
-  const floor = await Floor.start();
-  const fleet = await SimFleet.start({ url: floor.url, agents: Array.from({ length: N }, (_, i) => ({ name: `floor${i}`, token: 'floor-token-0123456789abcdef' })) });
-  try {
+/** The write-queue lines of /metrics (depth and drops). */
+function writeQueues(metrics: string): string {
+  const lines = metrics.split('\n').filter((l) => /^qfleet_write_queue_(depth|dropped_total)\{/.test(l));
+  return lines.length ? lines.map((l) => l.replace(/^qfleet_write_queue_/, '')).join(', ') : 'no write-queue figures in /metrics';
+}
+
+async function main() {
+  header(`ingest: ${N} agents for ${SECONDS} s, ${DB}`);
+  const floorCpu = await onFloor({ agents: floorAgents(N) }, async (floor, fleet) => {
     await fleet.until(`${N} agents connected to the floor`, (c) => c.connected === N, TIMEOUT_MS);
     const cpu = cpuMeter([floor.pid]);
     const before = (await floor.status()).received;
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     const use = cpu.stop();
     const after = (await floor.status()).received;
-    console.log(
+    figure(
       `[floor] ${N} agents for ${SECONDS} s: CPU ${use.percentOfCore.toFixed(1)}% of a core, RSS ${rssMiB(floor.pid)?.toFixed(0)} MiB; received ${after.queueStats - before.queueStats} queue.stats, ${after.report - before.report} reports`,
     );
     return use.percentOfCore;
-  } finally {
-    await fleet.close();
-    await floor.stop();
-  }
-}
+  });
 
-async function main() {
-  console.log(`ingest: ${N} agents for ${SECONDS} s, ${DB}; open files limit ${openFilesLimit()}; ${new Date().toISOString()}`);
-  const floorCpu = await floorIngest();
-  const ctl = await TestController.start(DB, { QFLEET_RATE_LIMIT_TOKEN: '10000000' });
-  const pid = ctl.proc.child.pid!;
-  let fleet: SimFleet | undefined;
-  try {
+  await onController(DB, { QFLEET_RATE_LIMIT_TOKEN: '10000000' }, async (ctl, sims) => {
+    const pid = ctl.proc.child.pid!;
     const specs = await createSimHosts(ctl, N);
-    fleet = await SimFleet.start({ url: ctl.url, agents: specs });
+    const fleet = await sims.start({ agents: specs });
     await fleet.until('every agent enrolled', (c) => c.enrolled === N && c.connected === N, TIMEOUT_MS);
     await waitFor('every host connected', async () => (await listHosts(ctl)).filter((h) => h.connected).length === N, TIMEOUT_MS);
     const drops0 = fleet.counts.disconnects;
+    const rss0 = rssMiB(pid);
     const cpu = cpuMeter([pid]);
     const until = Date.now() + SECONDS * 1000;
     const [hosts, queues] = await Promise.all([
@@ -81,20 +68,12 @@ async function main() {
     const use = cpu.stop();
     const ratio = use.percentOfCore / floorCpu;
     const p = (xs: number[]) => `p50 ${ms(percentile(xs, 50))}, p99 ${ms(percentile(xs, 99))}`;
-    console.log(
-      `[${DB}] ${N} agents for ${SECONDS} s: controller CPU ${use.percentOfCore.toFixed(1)}% of a core, ${ratio.toFixed(1)}× the floor's ${floorCpu.toFixed(1)}% (goal ≤ 2× at 10,000: ${N < 10_000 ? `not judged at ${N}` : ratio <= 2 ? 'met' : 'NOT MET'}); RSS ${rssMiB(pid)?.toFixed(0)} MiB; ` +
-        `GET /api/hosts ${p(hosts)} (goal < 50 ms at 10,000: ${N < 10_000 ? `not judged at ${N}` : percentile(hosts, 50) < 50 ? 'met' : 'NOT MET'}); GET /api/stats/queues ${p(queues)}; ${fleet.counts.disconnects - drops0} drops`,
+    const metrics = await ctl.api<string>('GET', '/metrics');
+    figure(
+      `[${DB}] ${N} agents for ${SECONDS} s: controller CPU ${use.percentOfCore.toFixed(1)}% of a core, ${ratio.toFixed(1)}× the floor's ${floorCpu.toFixed(1)}% (goal ≤ 2× at 10,000: ${N < 10_000 ? `not judged at ${N}` : ratio <= 2 ? 'met' : 'NOT MET'}); RSS ${rss0?.toFixed(0)} → ${rssMiB(pid)?.toFixed(0)} MiB; ` +
+        `GET /api/hosts ${p(hosts)} (goal < 50 ms at 10,000: ${N < 10_000 ? `not judged at ${N}` : percentile(hosts, 50) < 50 ? 'met' : 'NOT MET'}); GET /api/stats/queues ${p(queues)}; ${fleet.counts.disconnects - drops0} drops; write queues: ${writeQueues(String(metrics.body))}`,
     );
-  } finally {
-    await fleet?.close();
-    await ctl.stop();
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBench(main);

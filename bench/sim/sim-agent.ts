@@ -24,6 +24,7 @@ import {
   describeProblems,
   isFatalRefusal,
   parsePayload,
+  reconnectDelay,
   type ApplyAck,
   type EnrolledAck,
   type Hello,
@@ -66,6 +67,9 @@ export class SimAgent {
   private everConnected = false;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
+  /** handshakes refused in a row, as the real agent counts them for its backoff */
+  private refusals = 0;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(
     readonly spec: SimAgentSpec,
@@ -97,6 +101,7 @@ export class SimAgent {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     for (const t of this.timers) clearInterval(t);
     this.socket.close();
   }
@@ -137,6 +142,7 @@ export class SimAgent {
   private wire(): void {
     const s = this.socket;
     s.on('connect', () => {
+      this.refusals = 0;
       this.on.connected(!this.everConnected);
       this.everConnected = true;
       this.emit(AgentEvent.queueStats, this.queueStats());
@@ -146,7 +152,11 @@ export class SimAgent {
       const fatal = isFatalRefusal(err.message);
       this.on.connectError(fatal, err.message);
       if (fatal) return s.close();
-      if (!s.active && !this.closed) s.connect();
+      // Refused for now (busy, at its cap): the real agent's backoff, exponential with full jitter.
+      if (!s.active && !this.closed) {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.closed || s.connect(), reconnectDelay(++this.refusals));
+      }
     });
     s.on('disconnect', (reason) => {
       this.on.disconnected(reason);

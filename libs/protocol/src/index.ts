@@ -12,3 +12,4 @@ export * from './limits';
 export * from './host-pattern';
 export * from './agent-install';
 export * from './mailbox-stats';
+export * from './backoff';

@@ -15,6 +15,7 @@ import {
   describeProblems,
   oversizePayload,
   parsePayload,
+  reconnectDelay,
   type ApplyAck,
   type EnrolledAck,
   type FilesReadAnswer,
@@ -38,7 +39,9 @@ const STORE_RETRY_MS = 5_000;
 /**
  * The agent's one connection to the controller: authenticate (enrol once, then the stored
  * secret), say hello, apply revisions one at a time, report on a timer. socket.io-client
- * reconnects with exponential backoff by itself; this only re-reads the credentials.
+ * reconnects by itself after a lost connection; a handshake the controller refused (busy, at
+ * its cap) is retried here, after an exponential backoff with full jitter, so a refused fleet
+ * does not come back in lockstep.
  */
 export async function runControllerLink(
   settings: AgentSettings,
@@ -52,6 +55,9 @@ export async function runControllerLink(
   let secretRefusal: string | undefined;
   let storeFailed = false;
   let closed = false;
+  /** handshakes refused in a row; the backoff grows with them */
+  let refusals = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
   if (creds) log.info({ hostId: creds.hostId }, 'using the stored host secret');
 
   const socket: Socket = io(`${settings.controller}${AGENT_NAMESPACE}`, {
@@ -117,6 +123,7 @@ export async function runControllerLink(
   registerMailboxScanRequest(socket, mailboxReporter.scan, (line) => log.warn(line));
 
   socket.on('connect', () => {
+    refusals = 0;
     log.info({ controller: settings.controller }, 'connected');
     queueReporter.now();
     mailboxReporter.now();
@@ -143,8 +150,17 @@ export async function runControllerLink(
     // The transport's own reason (say, an untrusted TLS certificate) is in `description`.
     const cause = (err as { description?: { message?: string; error?: { message?: string } } }).description;
     const why = cause?.error?.message ?? cause?.message;
-    log.warn({ err: err.message, ...(why ? { cause: why } : {}) }, why && /certificate|self.signed|CA/i.test(why) ? "the controller's TLS certificate is not trusted (give its CA with --ca); retrying" : 'cannot reach the controller; retrying');
-    if (!socket.active) socket.connect();
+    // Still active: the transport failed and socket.io-client retries with its own backoff.
+    if (socket.active) {
+      log.warn({ err: err.message, ...(why ? { cause: why } : {}) }, why && /certificate|self.signed|CA/i.test(why) ? "the controller's TLS certificate is not trusted (give its CA with --ca); retrying" : 'cannot reach the controller; retrying');
+      return;
+    }
+    // The controller answered and refused (busy, at its cap, cannot authenticate now): try
+    // again later, at a random point of a window that doubles with each refusal.
+    const delayMs = reconnectDelay(++refusals);
+    log.warn({ err: err.message, retryInMs: delayMs }, 'the controller refused the connection for now; retrying');
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => closed || socket.connect(), delayMs);
   });
 
   socket.on('disconnect', (reason) => {
@@ -230,6 +246,7 @@ export async function runControllerLink(
 
   const close = () => {
     closed = true;
+    clearTimeout(retryTimer);
     clearInterval(timer);
     queueReporter.stop();
     mailboxReporter.stop();

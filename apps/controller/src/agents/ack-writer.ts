@@ -1,14 +1,18 @@
+import { Injectable, Logger } from '@nestjs/common';
 import type { ApplyAck } from '@qfleet/protocol';
-import type { PrismaService } from '../database/prisma.service';
+import { PrismaService } from '../database/prisma.service';
 
 /** Acks gathered for this long (or this many) go to the database in one statement. */
 const FLUSH_MS = 50;
 const FLUSH_AT = 200;
+/** How long an ack is tried again while the database cannot store it. */
+export const ACK_STORE_RETRY_MS = 60_000;
 
 interface Pending {
   hostId: string;
   ack: ApplyAck;
   at: string;
+  deadline: number;
   done: () => void;
   failed: (e: unknown) => void;
 }
@@ -18,19 +22,61 @@ interface Pending {
  * 1,000 acks within a second, and one UPDATE per ack was a database round trip each. A caller
  * waits for the write that holds its ack, so nothing reads a host's applied revision before it
  * is stored (the dispatcher's next send to the host depends on it).
+ *
+ * An ack is sent once, and a failed revision is known only from it (reports carry the applied
+ * revision, not the failed one): while the database is away (a PostgreSQL restart) a batch is
+ * tried again, up to ACK_STORE_RETRY_MS per ack, before its callers hear the error.
  */
+@Injectable()
 export class AckWriter {
+  private readonly logger = new Logger('apply');
   private pending: Pending[] = [];
   private timer?: NodeJS.Timeout;
+  private writing = false;
+  private failures = 0;
+  /** Per host, settles once its ack being written or waiting is stored or given up on. */
+  private readonly unsettled = new Map<string, Promise<void>>();
 
   constructor(private readonly prisma: PrismaService) {}
 
   record(hostId: string, ack: ApplyAck): Promise<void> {
-    return new Promise((done, failed) => {
-      this.pending.push({ hostId, ack, at: new Date().toISOString(), done, failed });
-      if (this.pending.length >= FLUSH_AT) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    const written = new Promise<void>((done, failed) => {
+      this.pending.push({ hostId, ack, at: new Date().toISOString(), deadline: Date.now() + ACK_STORE_RETRY_MS, done, failed });
+      this.schedule();
     });
+    const settled = written.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.unsettled.set(hostId, settled);
+    void settled.then(() => {
+      if (this.unsettled.get(hostId) === settled) this.unsettled.delete(hostId);
+    });
+    return written;
+  }
+
+  /**
+   * Resolves once no ack of these hosts waits to be written: a report written after this
+   * cannot show an applied revision whose lastApply is not stored yet.
+   */
+  async settled(hostIds: Iterable<string>): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const id of hostIds) {
+      const w = this.unsettled.get(id);
+      if (w) waits.push(w);
+    }
+    if (waits.length) await Promise.all(waits);
+  }
+
+  /** Acks waiting or being written (the write queue's depth in /metrics). */
+  get queued(): number {
+    return this.unsettled.size;
+  }
+
+  private schedule(delayMs = FLUSH_MS): void {
+    if (this.writing) return; // the write in progress schedules the next
+    if (this.pending.length >= FLUSH_AT && !this.failures) return void this.flush();
+    this.timer ??= setTimeout(() => void this.flush(), delayMs);
   }
 
   private async flush(): Promise<void> {
@@ -39,9 +85,11 @@ export class AckWriter {
     const batch = this.pending;
     this.pending = [];
     if (!batch.length) return;
+    this.writing = true;
     // One apply is in flight per host, so a batch names a host once; were it twice, the last wins.
     const byHost = new Map(batch.map((p) => [p.hostId, p]));
     const rows = [...byHost.values()].map((p) => ({ id: p.hostId, ok: p.ack.ok, revision: p.ack.revision, lastApply: { ...p.ack, at: p.at } }));
+    let retryIn = FLUSH_MS;
     try {
       await this.prisma.$executeRawUnsafe(
         `UPDATE "Host" AS h SET
@@ -53,9 +101,23 @@ export class AckWriter {
          WHERE h."id" = x.id`,
         JSON.stringify(rows),
       );
+      if (this.failures) this.logger.log(`acknowledgements are stored again after ${this.failures} failed attempt(s)`);
+      this.failures = 0;
       for (const p of batch) p.done();
     } catch (e) {
-      for (const p of batch) p.failed(e);
+      this.failures++;
+      const now = Date.now();
+      const again = batch.filter((p) => p.deadline > now);
+      for (const p of batch) if (p.deadline <= now) p.failed(e);
+      // Older first, so a host's newer ack (were there one) still wins in the next batch.
+      this.pending = [...again, ...this.pending];
+      retryIn = Math.min(250 * this.failures, 2000);
+      this.logger.warn(
+        `cannot store ${batch.length} acknowledgement(s) (attempt ${this.failures}): ${(e as Error).message.split('\n').at(-1)}; ${again.length ? `trying again in ${retryIn} ms` : 'given up'}`,
+      );
+    } finally {
+      this.writing = false;
+      if (this.pending.length) this.schedule(retryIn);
     }
   }
 }

@@ -2,6 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AgentRefusal } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
 import { hashToken, newToken } from '../auth/secrets';
+import type { Host } from '../generated/prisma/client';
+
+/** Handshakes arriving within this long share one lookup of their secrets. */
+const LOOKUP_BATCH_MS = 5;
 
 /** `newSecret`: an enrolment in progress; the secret is committed only once the agent acks it. */
 export type AgentIdentity = { hostId: string; hostName: string; newSecret?: string };
@@ -18,11 +22,43 @@ export type AgentAuthResult = { ok: true; identity: AgentIdentity } | { ok: fals
 export class AgentAuthService {
   private readonly logger = new Logger('agents');
 
+  private lookups = new Map<string, { resolve: (h: Host | null) => void; reject: (e: unknown) => void }[]>();
+  private lookupTimer?: NodeJS.Timeout;
+
   constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * The host holding this secret. A connect storm (thousands of agents after a controller
+   * restart) made one query per handshake; handshakes a few milliseconds apart share one.
+   */
+  private bySecret(secretHash: string): Promise<Host | null> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.lookups.get(secretHash);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.lookups.set(secretHash, [{ resolve, reject }]);
+      this.lookupTimer ??= setTimeout(() => void this.lookUp(), LOOKUP_BATCH_MS);
+    });
+  }
+
+  private async lookUp(): Promise<void> {
+    this.lookupTimer = undefined;
+    const batch = this.lookups;
+    this.lookups = new Map();
+    try {
+      const hashes = [...batch.keys()];
+      const byHash = new Map<string | null, Host>();
+      for (let i = 0; i < hashes.length; i += 1000) {
+        for (const h of await this.prisma.host.findMany({ where: { secretHash: { in: hashes.slice(i, i + 1000) } } })) byHash.set(h.secretHash, h);
+      }
+      for (const [hash, waiters] of batch) for (const w of waiters) w.resolve(byHash.get(hash) ?? null);
+    } catch (e) {
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(e);
+    }
+  }
 
   async authenticate(token: string): Promise<AgentAuthResult> {
     const tokenHash = hashToken(token);
-    const known = await this.prisma.host.findUnique({ where: { secretHash: tokenHash } });
+    const known = await this.bySecret(tokenHash);
     if (known) {
       if (known.revokedAt) return { ok: false, reason: `${AgentRefusal.revoked} at ${known.revokedAt.toISOString()}; an admin must issue a new enrol token (qfleet hosts enroll ${known.name})` };
       return { ok: true, identity: { hostId: known.id, hostName: known.name } };

@@ -17,12 +17,12 @@ import {
   parsePayload,
   type Hello,
 } from '@qfleet/protocol';
-import { PrismaService } from '../database/prisma.service';
-import type { Prisma } from '../generated/prisma/client';
 import { AgentAuthService, type AgentIdentity } from './agent-auth.service';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout, hostRoom } from './agent-fanout';
 import { ApplyDispatcher } from './apply-dispatcher.service';
+import { ReportWriter } from './report-writer';
+import { Admission, agentCapFrom, openFilesLimit, reserveFor } from './admission';
 import { QueueStatsService } from '../stats/queue-stats.service';
 import { MailboxStatsService } from '../mailbox-stats/mailbox-stats.service';
 import { SETTINGS } from '../settings/settings.module';
@@ -57,6 +57,7 @@ const ENROL_ACK_TIMEOUT_MS = 30_000;
 export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('agents');
   private readonly events: EventBudget;
+  private readonly admission: Admission;
   /** Resolves true once a socket is its host's (at once, or after an enrolment's ack). */
   private readonly ready = new WeakMap<Socket, Promise<boolean>>();
 
@@ -65,12 +66,17 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly auth: AgentAuthService,
     private readonly sessions: AgentSessions,
     private readonly dispatcher: ApplyDispatcher,
-    private readonly prisma: PrismaService,
+    private readonly reports: ReportWriter,
     private readonly queueStats: QueueStatsService,
     private readonly fanout: AgentFanout,
     private readonly mailboxStats: MailboxStatsService,
   ) {
     this.events = new EventBudget(settings.agentEventsPerMinute);
+    const limit = openFilesLimit();
+    const cap = settings.maxAgents ?? agentCapFrom(limit);
+    this.admission = new Admission(cap, settings.agentAdmitPerSecond, (line) => this.logger.warn(line));
+    const why = settings.maxAgents !== undefined ? 'QFLEET_MAX_AGENTS' : limit === null ? 'no open-files limit known' : `open-files limit ${limit}, ${reserveFor(limit)} kept for the database, the API and files`;
+    this.logger.log(`agents: at most ${cap === Infinity ? 'unlimited' : cap} connected (${why}), admitted at ${settings.agentAdmitPerSecond} a second (QFLEET_AGENT_ADMIT_PER_SECOND)`);
   }
 
   afterInit(namespace: Namespace): void {
@@ -87,6 +93,12 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
         const parsed = parsePayload(MailboxStatsSchema, stats);
         if (parsed.ok) this.mailboxStats.remember(hostId, parsed.value);
       },
+    });
+    // Before authentication, which costs a database lookup: the cap on open agent connections
+    // (each an open file; the engine counts this one too), then the admission rate.
+    namespace.use((_socket, next) => {
+      const why = this.admission.refusal(namespace.server.engine.clientsCount);
+      next(why ? new Error(why) : undefined);
     });
     namespace.use((socket, next) => {
       const parsed = parsePayload(AgentAuthSchema, socket.handshake.auth);
@@ -136,7 +148,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       if (!(await this.ready.get(socket))) return;
       const parsed = parsePayload(QueueStatsSchema, payload);
       if (!parsed.ok) return this.refuse(socket, `invalid queue.stats: ${describeProblems(parsed.problems)}`);
-      void this.queueStats.record(socket.data.hostId, parsed.value);
+      this.queueStats.record(socket.data.hostId, parsed.value);
       this.fanout.shareQueueStats(socket.data.hostId, parsed.value);
     });
     socket.on(MailboxStatsEvent, async (payload: unknown) => {
@@ -153,7 +165,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     if (!hostId) return;
     this.sessions.detach(hostId, socket);
     this.logger.log(`host ${hostName} disconnected`);
-    void this.prisma.host.update({ where: { id: hostId }, data: { lastSeen: new Date() } }).catch(() => undefined);
+    this.reports.seen(hostId);
   }
 
   /**
@@ -191,9 +203,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   }
 
   /**
-   * A report that cannot be stored (the database restarting) is dropped with a warning: the
-   * agent sends the same facts again at its next report, so nothing is lost, and an unhandled
-   * rejection here would take the whole controller down.
+   * A report that cannot be stored (the database restarting) is dropped (ReportWriter warns
+   * once): the agent sends the same facts again at its next report, so nothing is lost, and an
+   * unhandled rejection here would take the whole controller down.
    */
   private handleReport(socket: AgentSocket, payload: unknown, kind: 'hello' | 'report'): void {
     this.onReport(socket, payload, kind).catch((e: Error) => this.logger.warn(`host ${socket.data.hostName}: ${kind} not stored: ${e.message.split('\n').at(-1)}`));
@@ -204,19 +216,10 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const parsed = parsePayload(HelloSchema, payload);
     if (!parsed.ok) return this.refuse(socket, `invalid ${kind}: ${describeProblems(parsed.problems)}`);
     const hello: Hello = parsed.value;
-    const { hostId } = socket.data;
-    // The row as updated is what afterReport decides on: no second read per report.
-    const host = await this.prisma.host.update({
-      where: { id: hostId },
-      data: {
-        lastSeen: new Date(),
-        agentVersion: hello.agentVersion,
-        appliedRevision: hello.appliedRevision,
-        qmail: hello.qmail as Prisma.InputJsonValue,
-        reportedFiles: hello.files as Prisma.InputJsonValue,
-      },
-    });
-    await this.dispatcher.afterReport(host);
+    // Written in a batch with other hosts' reports; the row as written is what afterReport
+    // decides on (null: not stored now, the agent says it again at its next report).
+    const host = await this.reports.report(socket.data.hostId, hello);
+    if (host) await this.dispatcher.afterReport(host);
   }
 
   private refuse(socket: AgentSocket, message: string): void {

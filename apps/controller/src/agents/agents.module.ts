@@ -5,9 +5,11 @@ import { AgentsGateway } from './agents.gateway';
 import { ApplyDispatcher } from './apply-dispatcher.service';
 import { AgentRequests } from './agent-requests.service';
 import { AgentFanout } from './agent-fanout';
+import { AckWriter } from './ack-writer';
+import { ReportWriter } from './report-writer';
 
 @Module({
-  providers: [AgentAuthService, AgentSessions, AgentFanout, ApplyDispatcher, AgentRequests, AgentsGateway],
-  exports: [AgentSessions, AgentFanout, ApplyDispatcher, AgentRequests],
+  providers: [AgentAuthService, AgentSessions, AgentFanout, AckWriter, ReportWriter, ApplyDispatcher, AgentRequests, AgentsGateway],
+  exports: [AgentSessions, AgentFanout, ApplyDispatcher, AgentRequests, AckWriter, ReportWriter],
 })
 export class AgentsModule {}

@@ -12,9 +12,6 @@ import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
 import { AckWriter } from './ack-writer';
 
-/** How long an ack is tried again while the database cannot store it. */
-const ACK_STORE_RETRY_MS = 60_000;
-
 /**
  * Makes a connected host converge on its newest revision (DESIGN.md "How a change reaches
  * a host", 3–4). Desired state converges; nothing is queued per message: at most one apply
@@ -29,15 +26,14 @@ export class ApplyDispatcher {
   private readonly heldLogged = new Map<string, number>();
   /** 'host' (hostId) whenever a host's applied or failed revision may have moved: an ack, a hello, a report. */
   readonly progress = new EventEmitter();
-  private readonly acks: AckWriter;
 
   constructor(
     private readonly prisma: PrismaService,
     private readonly sessions: AgentSessions,
     private readonly fanout: AgentFanout,
+    private readonly acks: AckWriter,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {
-    this.acks = new AckWriter(prisma);
     // One listener per rollout runner and per waiting request: more than the default ten is normal.
     this.progress.setMaxListeners(0);
   }
@@ -135,6 +131,9 @@ export class ApplyDispatcher {
   async afterReport(host: Host): Promise<void> {
     const hostId = host.id;
     this.progress.emit('host', hostId);
+    // Nothing to send (the common report): no further read, no apply slot taken.
+    if (host.desiredRevision === 0 || host.failedRevision === host.desiredRevision) return;
+    if (host.appliedRevision === host.desiredRevision && host.driftPolicy !== 'enforce') return;
     let force = false;
     if (host.driftPolicy === 'enforce' && host.appliedRevision === host.desiredRevision && host.desiredRevision > 0) {
       const config = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId, revision: host.appliedRevision } } });
@@ -233,23 +232,9 @@ export class ApplyDispatcher {
     });
   }
 
-  /**
-   * Stores the ack, trying again while the database is away (a PostgreSQL restart): the ack
-   * is sent once, and a failed revision is known only from it (reports carry the applied
-   * revision, not the failed one), so it is not given up on at the first error.
-   */
+  /** Stores the ack (the writer tries again while the database is away), then says so. */
   private async recordAck(hostId: string, name: string, ack: ApplyAck): Promise<void> {
-    const deadline = Date.now() + ACK_STORE_RETRY_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.acks.record(hostId, ack);
-        break;
-      } catch (e) {
-        if (Date.now() >= deadline) throw e;
-        this.logger.warn(`host ${name}: cannot store the acknowledgement of revision ${ack.revision} (attempt ${attempt}): ${(e as Error).message.split('\n').at(-1)}; trying again`);
-        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
-      }
-    }
+    await this.acks.record(hostId, ack);
     if (ack.ok) {
       this.logger.log(`host ${name}: revision ${ack.revision} applied in ${ack.ms} ms, changed ${ack.changed.length} file(s)${ack.skipped.length ? `, skipped ${ack.skipped.join(', ')}` : ''}`);
     } else {

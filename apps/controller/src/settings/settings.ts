@@ -27,6 +27,10 @@ const SettingsSchema = z.object({
   QFLEET_APPLY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   // Events one agent may send per minute (hello, report, queue.stats…); more and it is refused.
   QFLEET_AGENT_EVENTS_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  // Agents connected at once at most; unset: derived from the open-files limit (agents/admission.ts).
+  QFLEET_MAX_AGENTS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
+  // Agent handshakes admitted per second (a token bucket); over it an agent is told to retry later.
+  QFLEET_AGENT_ADMIT_PER_SECOND: z.coerce.number().positive().default(500),
   // REST requests per minute: per API token, and per client address for requests without a
   // valid token (public routes, missing or unknown tokens). Over it: 429 with Retry-After.
   QFLEET_RATE_LIMIT_TOKEN: z.coerce.number().int().positive().default(6000),
@@ -65,6 +69,9 @@ export interface Settings {
   /** who may write program deliveries and assignments besides admins */
   privileged: { programAllowlist: string[]; operatorAssignments: boolean };
   agentEventsPerMinute: number;
+  /** undefined: derived from the open-files limit */
+  maxAgents?: number;
+  agentAdmitPerSecond: number;
   rateLimitToken: number;
   rateLimitAnonymous: number;
   metricsPort?: number;
@@ -94,6 +101,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     logLevel: s.QFLEET_LOG_LEVEL,
     privileged: { programAllowlist: s.QFLEET_PROGRAM_ALLOWLIST, operatorAssignments: s.QFLEET_OPERATOR_ASSIGNMENTS },
     agentEventsPerMinute: s.QFLEET_AGENT_EVENTS_PER_MINUTE,
+    maxAgents: s.QFLEET_MAX_AGENTS,
+    agentAdmitPerSecond: s.QFLEET_AGENT_ADMIT_PER_SECOND,
     rateLimitToken: s.QFLEET_RATE_LIMIT_TOKEN,
     rateLimitAnonymous: s.QFLEET_RATE_LIMIT_ANONYMOUS,
     metricsPort: s.QFLEET_METRICS_PORT,

@@ -1,9 +1,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Injectable } from '@nestjs/common';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueStats } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
 import { AgentSessions } from '../agents/agent-sessions';
+import { AckWriter } from '../agents/ack-writer';
+import { ReportWriter } from '../agents/report-writer';
 import { QueueStatsService } from './queue-stats.service';
 import { MailboxMetrics, MailboxStatsService } from '../mailbox-stats';
 
@@ -46,11 +48,37 @@ export class MetricsService {
 
   private readonly mailboxMetrics = new MailboxMetrics(this.registry);
 
+  /** Writes waiting for the database: bounded, so a slow database shows here, not in the heap. */
+  private readonly writeQueue = new Gauge({
+    name: 'qfleet_write_queue_depth',
+    help: 'writes waiting for the database: queue samples (queue="stats"), hosts with a report or last-seen time (queue="reports"), apply acknowledgements (queue="acks")',
+    labelNames: ['queue'],
+    registers: [this.registry],
+    collect: () => {
+      this.writeQueue.set({ queue: 'stats' }, this.queues.queued);
+      this.writeQueue.set({ queue: 'reports' }, this.reports.queued);
+      this.writeQueue.set({ queue: 'acks' }, this.acks.queued);
+    },
+  });
+  private readonly writeDrops = new Counter({
+    name: 'qfleet_write_queue_dropped_total',
+    help: 'queue samples not stored because the write queue was full (the latest figures are kept in memory)',
+    labelNames: ['queue'],
+    registers: [this.registry],
+    collect: () => {
+      this.writeDrops.reset();
+      this.writeDrops.inc({ queue: 'stats' }, this.queues.dropped);
+    },
+  });
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly sessions: AgentSessions,
     private readonly queues: QueueStatsService,
     private readonly mailboxes: MailboxStatsService,
+
+    private readonly acks: AckWriter,
+    private readonly reports: ReportWriter,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'qfleet_controller_' });
     this.loopDelay.enable();

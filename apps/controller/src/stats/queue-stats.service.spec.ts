@@ -34,9 +34,14 @@ describe('QueueStatsService', () => {
 
   it('stores one sample per host per minute, the latest report of that minute', async () => {
     const t = new Date('2026-11-20T10:15:05Z');
-    await stats.record('h1', report(t, 3));
-    await stats.record('h1', report(new Date('2026-11-20T10:15:40Z'), 5));
-    await stats.record('h1', report(new Date('2026-11-20T10:16:01Z'), 7));
+    stats.record('h1', report(t, 3));
+    // a write in between: the minute's later report replaces the stored sample
+    await stats.flush();
+    stats.record('h1', report(new Date('2026-11-20T10:15:40Z'), 5));
+    stats.record('h1', report(new Date('2026-11-20T10:16:01Z'), 7));
+    expect(stats.queued).toBe(2);
+    await stats.flush();
+    expect(stats.queued).toBe(0);
     const rows = await prisma.queueSample.findMany({ where: { hostId: 'h1' }, orderBy: { at: 'asc' } });
     expect(rows.map((r) => [r.at.toISOString(), r.messages])).toEqual([
       ['2026-11-20T10:15:00.000Z', 5],
@@ -46,12 +51,47 @@ describe('QueueStatsService', () => {
   });
 
   it('sums hosts per bucket for the fleet series', async () => {
-    await stats.record('h2', report(new Date('2026-11-20T10:16:30Z'), 10));
+    stats.record('h2', report(new Date('2026-11-20T10:16:30Z'), 10));
+    await stats.flush();
     const series = await stats.series(Date.parse('2026-11-20T10:00:00Z'), 60);
     expect(series.fleet.map((p) => [p.at, p.messages])).toEqual([
       ['2026-11-20T10:15:00.000Z', 5],
       ['2026-11-20T10:16:00.000Z', 17],
     ]);
+  });
+
+  it('serves samples not yet written and the latest figures in the series', async () => {
+    const fresh = new QueueStatsService(prisma as unknown as PrismaService);
+    fresh.record('h4', report(new Date('2026-11-20T11:00:10Z'), 2));
+    fresh.record('h4', report(new Date('2026-11-20T11:01:10Z'), 4));
+    const series = await fresh.series(Date.parse('2026-11-20T11:00:00Z'), 60);
+    expect(series.hosts['h4'].map((p) => p.messages)).toEqual([2, 4]);
+    expect(await prisma.queueSample.count({ where: { hostId: 'h4' } })).toBe(0);
+    await fresh.flush();
+    expect(await prisma.queueSample.count({ where: { hostId: 'h4' } })).toBe(2);
+    await prisma.queueSample.deleteMany({ where: { hostId: 'h4' } });
+  });
+
+  it('holds a bounded number of samples: a host keeps its newest, the rest are dropped and counted', async () => {
+    const small = QueueStatsService.withBuffer(prisma as unknown as PrismaService, 3);
+    small.record('b1', report(new Date('2026-11-20T12:00:00Z'), 1));
+    small.record('b1', report(new Date('2026-11-20T12:01:00Z'), 2));
+    small.record('b2', report(new Date('2026-11-20T12:01:00Z'), 3));
+    // full: b1's oldest minute gives way to its newest
+    small.record('b1', report(new Date('2026-11-20T12:02:00Z'), 4));
+    // full, and b3 has nothing pending to give way: its sample is dropped, its figures kept
+    small.record('b3', report(new Date('2026-11-20T12:02:00Z'), 5));
+    expect(small.queued).toBe(3);
+    expect(small.dropped).toBe(2);
+    expect(small.latestFor('b3')?.messages).toBe(5);
+    await small.flush();
+    const rows = await prisma.queueSample.findMany({ where: { hostId: { in: ['b1', 'b2', 'b3'] } }, orderBy: [{ hostId: 'asc' }, { at: 'asc' }] });
+    expect(rows.map((r) => [r.hostId, r.at.toISOString().slice(11, 16), r.messages])).toEqual([
+      ['b1', '12:01', 2],
+      ['b1', '12:02', 4],
+      ['b2', '12:01', 3],
+    ]);
+    await prisma.queueSample.deleteMany({ where: { hostId: { in: ['b1', 'b2', 'b3'] } } });
   });
 
   it('rolls older data up: hourly samples past two days, nothing past ninety', async () => {

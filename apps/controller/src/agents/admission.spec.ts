@@ -1,0 +1,55 @@
+import { Admission, RETRY_LATER, RateLimitedLog, TokenBucket, agentCapFrom, openFilesLimit } from './admission';
+
+describe('agent admission', () => {
+  it('reads the soft open-files limit as `ulimit -n` shows it', () => {
+    const limits = ['Limit                     Soft Limit           Hard Limit           Units', 'Max open files            20000                20000                files'].join('\n');
+    expect(openFilesLimit(limits)).toBe(20_000);
+    expect(openFilesLimit('Max open files            unlimited            unlimited            files')).toBeNull();
+    expect(openFilesLimit('')).toBeNull();
+    // this process's own, from /proc on Linux
+    expect(openFilesLimit()).toBeGreaterThan(0);
+  });
+
+  it('keeps a reserve of open files for the database, the API and files', () => {
+    expect(agentCapFrom(20_000)).toBe(19_000);
+    expect(agentCapFrom(1024)).toBe(824);
+    expect(agentCapFrom(100)).toBe(1);
+    expect(agentCapFrom(null)).toBe(Infinity);
+  });
+
+  it('admits at a steady rate after a burst (token bucket)', () => {
+    let now = 0;
+    const bucket = new TokenBucket(500, 500, () => now);
+    let admitted = 0;
+    for (let i = 0; i < 10_000; i++) if (bucket.take()) admitted++;
+    expect(admitted).toBe(500);
+    now += 100; // a tenth of a second: 50 more
+    admitted = 0;
+    for (let i = 0; i < 10_000; i++) if (bucket.take()) admitted++;
+    expect(admitted).toBe(50);
+    now += 60_000; // saved up to the burst, not beyond
+    admitted = 0;
+    for (let i = 0; i < 10_000; i++) if (bucket.take()) admitted++;
+    expect(admitted).toBe(500);
+  });
+
+  it('says a refusal once per period with the count of those not said', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const log = new RateLimitedLog(10_000, (l) => lines.push(l), () => now);
+    for (let i = 0; i < 5; i++) log.say('full');
+    now = 10_000;
+    log.say('full');
+    expect(lines).toEqual(['full', 'full (4 more since the last such line)']);
+  });
+
+  it('refuses past the cap and past the rate, telling the agent to retry later', () => {
+    const lines: string[] = [];
+    const admission = new Admission(2, 1000, (l) => lines.push(l));
+    expect(admission.refusal(1)).toBeNull();
+    expect(admission.refusal(2)).toBeNull();
+    expect(admission.refusal(3)).toMatch(new RegExp(`as many agents as it may \\(2\\); ${RETRY_LATER}$`));
+    expect(admission.refusal(3)).not.toBeNull();
+    expect(lines).toEqual(['refusing new agents: 2 agent connections open, the cap is 2 (QFLEET_MAX_AGENTS, or from the open-files limit)']);
+  });
+});

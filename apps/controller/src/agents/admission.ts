@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+
+/**
+ * Who gets in at the agents' edge, before a handshake costs a database lookup: at most
+ * `maxAgents` connections at once (each holds an open file; past the process's limit the
+ * database pool, the API and the log could not open theirs), and handshakes at a steady rate
+ * (a token bucket), so a connect storm of 10,000 is admitted over seconds instead of queueing
+ * logins behind each other until socket.io's timeouts drop them all. A refused agent is told to
+ * retry later and backs off with jitter.
+ */
+
+/** Every refusal here says this; agents retry such a refusal later, with backoff. */
+export const RETRY_LATER = 'retry later';
+
+/** The soft limit on open files of this process, from /proc/self/limits (`ulimit -n`); null if unknown or unlimited. */
+export function openFilesLimit(limitsText?: string): number | null {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  const m = text.match(/^Max open files\s+(\d+|unlimited)/m);
+  return m && m[1] !== 'unlimited' ? Number(m[1]) : null;
+}
+
+/**
+ * Open files kept for everything but agents: the database pool, Redis, API and dashboard
+ * clients, the data directory, logs; 5% of the limit and never fewer than 200.
+ */
+export function reserveFor(limit: number): number {
+  return Math.max(200, Math.ceil(limit * 0.05));
+}
+
+/** The agent cap from the open-files limit (20,000 → 19,000); with no known limit, none. */
+export function agentCapFrom(limit: number | null): number {
+  if (limit === null) return Infinity;
+  return Math.max(1, limit - reserveFor(limit));
+}
+
+/** A token bucket: `ratePerSec` tokens a second, at most `burst` saved up. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    readonly ratePerSec: number,
+    readonly burst: number = Math.max(1, Math.ceil(ratePerSec)),
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  take(): boolean {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.ratePerSec);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** Says a thing at most once per `everyMs`, with how many times it happened meanwhile. */
+export class RateLimitedLog {
+  private lastAt = -Infinity;
+  private suppressed = 0;
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly write: (line: string) => void,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  say(line: string): void {
+    const t = this.now();
+    if (t - this.lastAt < this.everyMs) {
+      this.suppressed++;
+      return;
+    }
+    const more = this.suppressed ? ` (${this.suppressed} more since the last such line)` : '';
+    this.suppressed = 0;
+    this.lastAt = t;
+    this.write(line + more);
+  }
+}
+
+export class Admission {
+  private readonly bucket: TokenBucket;
+  private readonly full: RateLimitedLog;
+  private readonly busy: RateLimitedLog;
+
+  constructor(
+    readonly maxAgents: number,
+    readonly admitPerSecond: number,
+    warn: (line: string) => void,
+  ) {
+    this.bucket = new TokenBucket(admitPerSecond);
+    this.full = new RateLimitedLog(10_000, warn);
+    this.busy = new RateLimitedLog(10_000, warn);
+  }
+
+  /**
+   * Null when a new agent connection may proceed to authenticate, else why not. `open`: the
+   * agent connections open now, this one included.
+   */
+  refusal(open: number): string | null {
+    if (open > this.maxAgents) {
+      this.full.say(`refusing new agents: ${open - 1} agent connections open, the cap is ${this.maxAgents} (QFLEET_MAX_AGENTS, or from the open-files limit)`);
+      return `the controller holds as many agents as it may (${this.maxAgents}); ${RETRY_LATER}`;
+    }
+    if (!this.bucket.take()) {
+      this.busy.say(`connect storm: admitting ${this.admitPerSecond} agents a second (QFLEET_AGENT_ADMIT_PER_SECOND); the others are told to retry later`);
+      return `the controller admits ${this.admitPerSecond} agents a second; ${RETRY_LATER}`;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { applyMigrations, loadSchemaEngine } from '../database/schema-engine';
+import { findPrismaDir, readSchema } from '../database/prisma-files';
+import { PrismaClient } from '../generated/prisma/client';
+import type { PrismaService } from '../database/prisma.service';
+import { AckWriter } from './ack-writer';
+import { ReportWriter } from './report-writer';
+
+// A real migrated PGlite database (needs NODE_OPTIONS=--experimental-vm-modules).
+jest.setTimeout(120_000);
+
+describe('ReportWriter with the AckWriter', () => {
+  let pglite: PGlite;
+  let prisma: PrismaClient;
+  let acks: AckWriter;
+  let reports: ReportWriter;
+
+  beforeAll(async () => {
+    pglite = new PGlite();
+    const factory = new PrismaPGlite(pglite);
+    const prismaDir = findPrismaDir();
+    const engine = await loadSchemaEngine(factory, readSchema(prismaDir));
+    await applyMigrations(engine, path.join(prismaDir, 'migrations'));
+    engine.free();
+    prisma = new PrismaClient({ adapter: factory });
+    acks = new AckWriter(prisma as unknown as PrismaService);
+    reports = new ReportWriter(prisma as unknown as PrismaService, acks);
+  });
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await pglite?.close();
+  });
+
+  const hello = (appliedRevision: number) => ({ agentVersion: 'test', appliedRevision, qmail: { installed: true, running: true, since: null }, files: { 'control/me': 'a'.repeat(64) } });
+  const ack = (revision: number) => ({ revision, ok: true, changed: ['control/me'], skipped: [], ms: 3 });
+
+  it('never stores a report’s applied revision before the ack of that revision is stored', async () => {
+    const host = await prisma.host.create({ data: { name: 'order.example.net', desiredRevision: 1 } });
+    // The agent acks, then reports at once: the ack waits in the writer for its batch.
+    const acked = acks.record(host.id, ack(1));
+    const seen: { appliedRevision: number; lastApply: unknown }[] = [];
+    const watch = setInterval(() => void prisma.host.findUniqueOrThrow({ where: { id: host.id } }).then((h) => seen.push(h)), 2);
+    const reported = reports.report(host.id, hello(1));
+    // Written now rather than at the next tick of its timer: the ack is still pending.
+    await reports.flush();
+    const row = await reported;
+    await acked;
+    clearInterval(watch);
+    expect(row).toMatchObject({ appliedRevision: 1, lastApply: { revision: 1, ok: true } });
+    // Nobody reading the row meanwhile saw the new revision without its lastApply.
+    expect(seen.filter((h) => h.appliedRevision === 1 && h.lastApply === null)).toEqual([]);
+  });
+
+  it('writes many hosts’ reports in one go, a newer report of a host replacing an older one', async () => {
+    const hosts = await Promise.all(Array.from({ length: 50 }, (_, i) => prisma.host.create({ data: { name: `r${i}.example.net` } })));
+    const rows = await Promise.all(hosts.flatMap((h) => [reports.report(h.id, hello(0)), reports.report(h.id, hello(7))]));
+    expect(rows.every((r) => r?.appliedRevision === 7 && r.agentVersion === 'test' && r.lastSeen instanceof Date)).toBe(true);
+    expect(reports.queued).toBe(0);
+    reports.seen(hosts[0].id);
+    expect(reports.queued).toBe(1);
+    await reports.flush();
+    expect(reports.queued).toBe(0);
+  });
+});

@@ -1,0 +1,143 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Hello } from '@qfleet/protocol';
+import { PrismaService } from '../database/prisma.service';
+import type { Host } from '../generated/prisma/client';
+import { AckWriter } from './ack-writer';
+
+/** Reports gathered for this long (or from this many hosts) are written together. */
+const FLUSH_MS = 100;
+const FLUSH_AT = 1000;
+/** Rows in one statement at most. */
+const STATEMENT_ROWS = 2000;
+
+interface Pending {
+  /** the newest hello or report of the host; none when only its last sight is to be written */
+  hello?: Hello;
+  lastSeen: Date;
+  waiters: ((row: Host | null) => void)[];
+}
+
+/**
+ * Writes agents' hellos and reports, and the time a host was last seen, in batches: 10,000
+ * agents reporting every 30 s, or connecting at once, made one UPDATE each, a round trip per
+ * host that queued behind each other. Pending writes are held per host, a newer report
+ * replacing an older one, so the backlog is bounded by the number of hosts however slow the
+ * database is; one flush writes at a time.
+ *
+ * A report carries the host's applied revision, and its apply acknowledgement may still be in
+ * the AckWriter: a batch waits for those acks first, so a host never shows a new applied
+ * revision before the lastApply that goes with it is stored.
+ */
+@Injectable()
+export class ReportWriter implements OnModuleDestroy {
+  private readonly logger = new Logger('agents');
+  private pending = new Map<string, Pending>();
+  private timer?: NodeJS.Timeout;
+  private writing?: Promise<void>;
+  private failing = false;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly acks: AckWriter,
+  ) {}
+
+  /** Stores a hello or report; resolves with the host's row as written, or null when it could not be. */
+  report(hostId: string, hello: Hello): Promise<Host | null> {
+    return new Promise((resolve) => {
+      const p = this.entry(hostId);
+      p.hello = hello;
+      p.waiters.push(resolve);
+      this.schedule();
+    });
+  }
+
+  /** Stores that the host was seen now (its agent disconnected). */
+  seen(hostId: string): void {
+    this.entry(hostId);
+    this.schedule();
+  }
+
+  /** Hosts with a write waiting or in progress (the write queue's depth in /metrics). */
+  get queued(): number {
+    return this.pending.size;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flush();
+  }
+
+  private entry(hostId: string): Pending {
+    let p = this.pending.get(hostId);
+    if (!p) this.pending.set(hostId, (p = { lastSeen: new Date(), waiters: [] }));
+    p.lastSeen = new Date();
+    return p;
+  }
+
+  private schedule(): void {
+    if (this.writing) return; // the write in progress schedules the next
+    if (this.pending.size >= FLUSH_AT) return void this.flush();
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Writes what is waiting now (after a write in progress). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.writing) await this.writing;
+    if (!this.pending.size) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    this.writing = this.write(batch).finally(() => {
+      this.writing = undefined;
+      if (this.pending.size) this.schedule();
+    });
+    await this.writing;
+  }
+
+  private async write(batch: Map<string, Pending>): Promise<void> {
+    const reports = [...batch].filter(([, p]) => p.hello);
+    const seenOnly = [...batch].filter(([, p]) => !p.hello);
+    let rows = new Map<string, Host>();
+    try {
+      await this.acks.settled(reports.map(([id]) => id));
+      for (let i = 0; i < reports.length; i += STATEMENT_ROWS) {
+        const chunk = reports.slice(i, i + STATEMENT_ROWS).map(([id, p]) => ({
+          id,
+          lastSeen: p.lastSeen.toISOString(),
+          agentVersion: p.hello!.agentVersion,
+          appliedRevision: p.hello!.appliedRevision,
+          qmail: p.hello!.qmail,
+          reportedFiles: p.hello!.files,
+        }));
+        await this.prisma.$executeRawUnsafe(
+          `UPDATE "Host" AS h SET
+             "lastSeen" = x."lastSeen", "agentVersion" = x."agentVersion", "appliedRevision" = x."appliedRevision",
+             "qmail" = x."qmail", "reportedFiles" = x."reportedFiles", "updatedAt" = (now() AT TIME ZONE 'UTC')
+           FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3), "agentVersion" text, "appliedRevision" int, "qmail" jsonb, "reportedFiles" jsonb)
+           WHERE h."id" = x.id`,
+          JSON.stringify(chunk),
+        );
+      }
+      for (let i = 0; i < seenOnly.length; i += STATEMENT_ROWS) {
+        const chunk = seenOnly.slice(i, i + STATEMENT_ROWS).map(([id, p]) => ({ id, lastSeen: p.lastSeen.toISOString() }));
+        await this.prisma.$executeRawUnsafe(
+          `UPDATE "Host" AS h SET "lastSeen" = x."lastSeen" FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3)) WHERE h."id" = x.id`,
+          JSON.stringify(chunk),
+        );
+      }
+      // The rows as written are what the dispatcher decides on: one read per batch, not per host.
+      for (let i = 0; i < reports.length; i += STATEMENT_ROWS) {
+        const ids = reports.slice(i, i + STATEMENT_ROWS).map(([id]) => id);
+        for (const h of await this.prisma.host.findMany({ where: { id: { in: ids } } })) rows.set(h.id, h);
+      }
+      if (this.failing) this.logger.log('reports are stored again');
+      this.failing = false;
+    } catch (e) {
+      // Not retried: every agent sends the same facts again at its next report.
+      if (!this.failing) this.logger.warn(`${reports.length} report(s) and ${seenOnly.length} last-seen time(s) not stored: ${(e as Error).message.split('\n').at(-1)}`);
+      this.failing = true;
+      rows = new Map();
+    }
+    for (const [id, p] of batch) for (const w of p.waiters) w(rows.get(id) ?? null);
+  }
+}
