@@ -2,8 +2,6 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import {
   DriverAdapterError,
   type IsolationLevel,
@@ -35,6 +33,7 @@ export class PGliteThread {
   private nextId = 1;
   private exited: Error | undefined;
   private closing: Promise<void> | undefined;
+  private closeSent = false;
   private drainWaiters: (() => void)[] = [];
 
   private constructor(private readonly worker: Worker) {
@@ -43,8 +42,9 @@ export class PGliteThread {
       provider: 'postgres',
       adapterName: ADAPTER_NAME,
       connect: async () => new ThreadAdapter(send),
-      // Only `prisma migrate dev`-style diffing asks for one; none of it touches the data dir.
-      connectToShadowDb: () => new PrismaPGlite(new PGlite('memory://shadow')).connect(),
+      // Only migration authoring diffs against a shadow database, and db:migration uses an
+      // in-memory PGlite of its own (create-migration.ts): the controller never asks for one.
+      connectToShadowDb: () => Promise.reject(new Error('the embedded database has no shadow database')),
     };
     worker.on('message', (m: PGliteReply) => this.settle(m));
     worker.on('error', (e) => this.fail(e));
@@ -81,9 +81,11 @@ export class PGliteThread {
     this.closing ??= (async () => {
       if (this.exited) return;
       this.worker.ref();
-      if (this.pending.size) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+      // Statements still sent meanwhile (a buffer flushed on shutdown) are served first.
+      while (this.pending.size) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
       if (this.exited) return;
       const exit = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+      this.closeSent = true;
       await this.send({ op: 'close' });
       await exit;
     })();
@@ -92,7 +94,7 @@ export class PGliteThread {
 
   private send(req: DistributiveOmit<PGliteRequest, 'id'>): Promise<unknown> {
     if (this.exited) return Promise.reject(this.exited);
-    if (this.closing && req.op !== 'close') return Promise.reject(new Error('the embedded database is closing'));
+    if (this.closeSent && req.op !== 'close') return Promise.reject(new Error('the embedded database is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
