@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import { migrate, openDatabase, type OpenDatabase } from './open-database';
@@ -18,6 +20,8 @@ export interface MoveResult {
  * The embedded database is left as it was.
  */
 export async function moveEmbeddedToPostgres(opts: { dataDir: string; to: string }, log: (line: string) => void): Promise<MoveResult> {
+  // Opening would create an empty one: a mistyped QFLEET_DATA_DIR must not "move" nothing.
+  if (!fs.existsSync(path.join(opts.dataDir, 'db'))) throw new Error(`no embedded database in ${opts.dataDir} (QFLEET_DATA_DIR)`);
   const source = await openDatabase({ dataDir: opts.dataDir });
   let target: OpenDatabase | undefined;
   try {
