@@ -5,9 +5,10 @@ const { basename, join } = require('path');
  * The webpack build of a Node app in apps/NAME, into dist/apps/NAME (agent, CLI, controller).
  * `singleFile`: every dependency bundled in, so the app ships as one file (DESIGN.md "Layout");
  * ws (socket.io-client) probes for two optional native speed-ups, left out: without them it
- * uses plain JavaScript. `assets` travel with the build.
+ * uses plain JavaScript. `assets` travel with the build. `workers`: entry name → source path
+ * (from the workspace root), each built to NAME.js beside main.js for `new Worker()`.
  */
-module.exports = function nodeApp(appDir, { singleFile = false, assets } = {}) {
+module.exports = function nodeApp(appDir, { singleFile = false, assets, workers } = {}) {
   return {
     output: {
       path: join(appDir, '../../dist/apps', basename(appDir)),
@@ -25,6 +26,7 @@ module.exports = function nodeApp(appDir, { singleFile = false, assets } = {}) {
         tsConfig: './tsconfig.app.json',
         ...(singleFile && { externalDependencies: 'none' }),
         ...(assets && { assets }),
+        ...(workers && { additionalEntryPoints: Object.entries(workers).map(([entryName, entryPath]) => ({ entryName, entryPath })) }),
         optimization: false,
         outputHashing: 'none',
         generatePackageJson: false,

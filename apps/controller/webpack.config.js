@@ -1,2 +1,6 @@
 // The schema and migrations travel with the build: the controller migrates at start.
-module.exports = require('../../tools/webpack-node-app')(__dirname, { assets: [{ input: '../../prisma', glob: '**/*', output: 'prisma' }] });
+// The embedded database runs in a worker thread of its own (src/database/pglite-thread.ts).
+module.exports = require('../../tools/webpack-node-app')(__dirname, {
+  assets: [{ input: '../../prisma', glob: '**/*', output: 'prisma' }],
+  workers: { 'pglite-worker': 'apps/controller/src/database/pglite-worker.ts' },
+});

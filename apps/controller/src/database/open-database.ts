@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, Pool } from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { applyMigrations, loadSchemaEngine } from './schema-engine';
 import { findPrismaDir, readSchema } from './prisma-files';
+import { PGliteThread } from './pglite-thread';
 
 export interface OpenDatabase {
   kind: 'embedded' | 'postgresql';
@@ -33,15 +32,16 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   fs.mkdirSync(dir, { recursive: true });
   const releaseLock = takeDirectoryLock(path.resolve(opts.dataDir, 'controller.lock'));
   try {
-    const pglite = new PGlite(dir);
-    await pglite.waitReady;
+    // In a thread of its own: PGlite's work would otherwise hold the event loop (issue 11).
+    // Migrations go through the same thread, so nothing else ever opens this directory.
+    const thread = await PGliteThread.start(dir);
     return {
       kind: 'embedded',
-      factory: new PrismaPGlite(pglite),
+      factory: thread.factory,
       describe: `embedded database in ${dir}`,
       close: async () => {
-        // PGlite must be closed before the process ends, or Node exits with code 99.
-        await pglite.close();
+        // Closing PGlite flushes its files; the lock goes only once the thread has ended.
+        await thread.close();
         releaseLock();
       },
     };
