@@ -54,6 +54,17 @@ describe('QueueStatsService', () => {
     ]);
   });
 
+  it('answers one host only, or the busiest hosts only with the fleet total still over all', async () => {
+    const since = Date.parse('2026-11-20T10:00:00Z');
+    const one = await stats.series(since, 60, { hostId: 'h1' });
+    expect(Object.keys(one.hosts)).toEqual(['h1']);
+    expect(one.fleet.map((p) => p.messages)).toEqual([5, 7]);
+
+    const top = await stats.series(since, 60, { top: 1 });
+    expect(Object.keys(top.hosts)).toEqual(['h2']);
+    expect(top.fleet.map((p) => p.messages)).toEqual([5, 17]);
+  });
+
   it('rolls older data up: hourly samples past two days, nothing past ninety', async () => {
     const now = new Date('2026-11-25T12:00:00Z');
     const old = (iso: string, n: number) => prisma.queueSample.create({ data: { hostId: 'h3', at: new Date(iso), messages: n, unprocessed: 0, local: 0, remote: 0, bytes: 0 } });

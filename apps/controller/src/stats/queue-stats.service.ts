@@ -101,8 +101,11 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
    * Fleet totals and per-host figures in buckets of `stepSec`; within a bucket a host counts
    * with its latest sample, so a sum over hosts is a real queue size, not a sum over time.
    */
-  async series(sinceMs: number, stepSec: number): Promise<QueueSeries> {
-    const rows = await this.prisma.queueSample.findMany({ where: { at: { gte: new Date(sinceMs) } }, orderBy: { at: 'asc' } });
+  async series(sinceMs: number, stepSec: number, only: { hostId?: string; top?: number } = {}): Promise<QueueSeries> {
+    const rows = await this.prisma.queueSample.findMany({
+      where: { at: { gte: new Date(sinceMs) }, ...(only.hostId ? { hostId: only.hostId } : {}) },
+      orderBy: { at: 'asc' },
+    });
     const step = Math.max(60, stepSec) * 1000;
     const perHost = new Map<string, Map<number, QueuePoint>>();
     for (const r of rows) {
@@ -124,10 +127,17 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
         fleetBuckets.set(bucket, f);
       }
     }
+    // The fleet total counts every host; the per-host lines only the busiest, so a chart of the
+    // top hosts does not carry the whole fleet's history.
+    let hostIds = [...perHost.keys()];
+    if (only.top !== undefined) {
+      const peak = (id: string) => Math.max(...[...perHost.get(id)!.values()].map((p) => p.messages));
+      hostIds = hostIds.map((id) => ({ id, peak: peak(id) })).sort((a, b) => b.peak - a.peak || a.id.localeCompare(b.id)).slice(0, only.top).map((h) => h.id);
+    }
     return {
       step: step / 1000,
       fleet: [...fleetBuckets.entries()].sort(([a], [b]) => a - b).map(([, p]) => p),
-      hosts: Object.fromEntries([...perHost.entries()].map(([id, m]) => [id, [...m.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)])),
+      hosts: Object.fromEntries(hostIds.map((id) => [id, [...perHost.get(id)!.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)])),
     };
   }
 }
