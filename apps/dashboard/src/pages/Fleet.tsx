@@ -6,6 +6,7 @@ import { ago, when } from '../format';
 import { POLL_MS, usePolling } from '../hooks';
 import { AddHost } from './AddHost';
 import { DestinationsCard, QueueCell } from './FleetQueue';
+import { FleetQueueChart } from './QueueCharts';
 import { QueueIncident } from './QueueIncident';
 
 export function Fleet() {
@@ -49,6 +50,7 @@ export function Fleet() {
           </tbody>
         </table>
       )}
+      {list && list.length > 0 && <FleetQueueChart hosts={list} />}
       {list && list.length > 0 && (
         <div className="grid">
           <DestinationsCard />

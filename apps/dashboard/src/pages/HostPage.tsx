@@ -11,6 +11,8 @@ import { DriftCard } from './DriftCard';
 import { PlanView } from './PlanView';
 import { HostMailboxes } from './HostMailboxes';
 import { HostQueue } from './HostQueue';
+import { HostQueueChart } from './QueueCharts';
+import { ServiceActions } from './ServiceActions';
 import type { HostTab } from '../router';
 
 const TAB_LABELS: Record<HostTab, string> = { overview: 'Configuration', queue: 'Queue', mailboxes: 'Mailboxes' };
@@ -61,6 +63,7 @@ export function HostPage({ id, tab }: { id: string; tab: HostTab }) {
         ))}
       </nav>
       <ErrorBox error={host.error} />
+      {tab === 'queue' && <HostQueueChart hostId={id} />}
       {tab === 'queue' && <HostQueue hostId={id} connected={h?.connected} />}
       {tab === 'mailboxes' && <HostMailboxes hostId={id} connected={h?.connected} />}
       {tab === 'overview' && h && (
@@ -68,6 +71,7 @@ export function HostPage({ id, tab }: { id: string; tab: HostTab }) {
           <Status host={h} />
           <LastApply host={h} onRetried={saved} />
           <DriftCard host={h} onChanged={documentChanged} />
+          <ServiceActions hostId={h.id} hostName={h.name} connected={h.connected} />
         </div>
       )}
       {tab === 'overview' && (h || !host.error) && (
