@@ -43,7 +43,8 @@ function markerPlugin(markers: Marker[]): uPlot.Plugin {
         const dpr = window.devicePixelRatio || 1;
         ctx.save();
         ctx.font = `${11 * dpr}px sans-serif`;
-        for (const m of markers) {
+        // Labels of nearby markers are staggered down the plot so they stay readable.
+        for (const [i, m] of markers.entries()) {
           const x = u.valToPos(m.at / 1000, 'x', true);
           if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
           ctx.strokeStyle = MARKER_COLORS[m.kind];
@@ -54,7 +55,7 @@ function markerPlugin(markers: Marker[]): uPlot.Plugin {
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          ctx.fillText(m.label.slice(0, 24), x + 3 * dpr, top + 12 * dpr);
+          ctx.fillText(m.label.slice(0, 24), x + 3 * dpr, top + (12 + 13 * (i % 4)) * dpr);
         }
         ctx.restore();
       },

@@ -1,6 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { api, type AuditFilter } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
+import { timeZoneLabel } from '../format';
 import { usePolling } from '../hooks';
 import { AuditList } from './AuditList';
 
@@ -8,11 +9,18 @@ const LIMIT = 200;
 /** The action families the controller writes; `action=rollout` matches rollout.create, rollout.apply… */
 const FAMILIES = ['config', 'rollout', 'action', 'drift', 'group', 'host', 'queue', 'mailbox', 'token'];
 
-/** `<input type="datetime-local">` is in the viewer's zone; the API takes ISO with an offset. */
-function isoOf(local: string): string | undefined {
-  if (!local) return undefined;
-  const d = new Date(local);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+const LOCAL_TIME = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?$/;
+
+/**
+ * "2026-11-27 14:00" (ISO 8601 in the viewer's zone, as every date on these pages) to the
+ * API's ISO with an offset; a browser's datetime picker would follow its locale (12 h in en-US).
+ */
+function isoOf(local: string): string | undefined | Error {
+  const text = local.trim();
+  if (!text) return undefined;
+  const m = LOCAL_TIME.exec(text);
+  const d = m ? new Date(`${m[1]}T${m[2] ?? '00:00'}`) : undefined; // no offset: the viewer's zone
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString() : new Error('expected YYYY-MM-DD HH:MM');
 }
 
 /** Who changed what across the whole fleet, filtered by actor, action, host and time; each entry with its diff. */
@@ -23,14 +31,20 @@ export function AuditPage() {
   const entries = usePolling(() => api.auditSearch(filter), [JSON.stringify(filter)], 10_000);
   const hostNames = useMemo(() => new Map((hosts.data ?? []).map((h) => [h.id, h.name])), [hosts.data]);
 
+  const [timeErrors, setTimeErrors] = useState<{ since?: string; until?: string }>({});
+
   const apply = (e: FormEvent) => {
     e.preventDefault();
+    const since = isoOf(form.since);
+    const until = isoOf(form.until);
+    setTimeErrors({ since: since instanceof Error ? since.message : undefined, until: until instanceof Error ? until.message : undefined });
+    if (since instanceof Error || until instanceof Error) return;
     setFilter({
       actor: form.actor.trim() || undefined,
       action: form.action.trim() || undefined,
       target: form.host ? `host:${form.host}` : undefined,
-      since: isoOf(form.since),
-      until: isoOf(form.until),
+      since,
+      until,
       limit: LIMIT,
     });
   };
@@ -69,12 +83,22 @@ export function AuditPage() {
             </select>
           </label>
           <label>
-            From
-            <input type="datetime-local" step={1} value={form.since} onChange={set('since')} data-testid="audit-filter-since" />
+            From ({timeZoneLabel()})
+            <input value={form.since} onChange={set('since')} placeholder="YYYY-MM-DD HH:MM" data-testid="audit-filter-since" />
+            {timeErrors.since && (
+              <span className="bad" data-testid="audit-filter-since-error">
+                {timeErrors.since}
+              </span>
+            )}
           </label>
           <label>
-            Until
-            <input type="datetime-local" step={1} value={form.until} onChange={set('until')} data-testid="audit-filter-until" />
+            Until ({timeZoneLabel()})
+            <input value={form.until} onChange={set('until')} placeholder="YYYY-MM-DD HH:MM" data-testid="audit-filter-until" />
+            {timeErrors.until && (
+              <span className="bad" data-testid="audit-filter-until-error">
+                {timeErrors.until}
+              </span>
+            )}
           </label>
           <button type="submit" className="primary" data-testid="audit-filter-apply">
             Filter
