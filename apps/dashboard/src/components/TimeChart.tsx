@@ -20,6 +20,8 @@ export interface Marker {
 }
 
 const MARKER_COLORS: Record<Marker['kind'], string> = { rollout: '#7c3aed', action: '#d97706', change: '#2563eb' };
+/** Age ticks on whole minutes, hours and days, so each label (from age()) is exact. */
+const AGE_STEPS = [60, 300, 600, 1800, 3600, 2 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400];
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** 24 h tick labels in the viewer's zone: "14:05" over a day or less, "11-27 14:00" beyond. */
@@ -105,7 +107,7 @@ export function TimeChart({
       axes: [
         { values: timeTicks },
         { scale: 'count', label: 'messages', size: 55 },
-        ...(hasAge ? [{ scale: 'age', side: 1, label: 'oldest message', size: 60, grid: { show: false }, values: (_u: uPlot, s: number[]) => s.map((v) => age(v)) }] : []),
+        ...(hasAge ? [{ scale: 'age', side: 1, label: 'oldest message', size: 60, grid: { show: false }, incrs: AGE_STEPS, values: (_u: uPlot, s: number[]) => s.map((v) => age(v)) }] : []),
       ],
       series: [
         { label: 'time', value: (_u, v) => (v === null ? '–' : when(new Date(v * 1000).toISOString())) },
@@ -116,6 +118,7 @@ export function TimeChart({
           dash: l.dash ? [6, 4] : undefined,
           scale: l.axis ?? 'count',
           spanGaps: false,
+          points: { show: true, size: 4 },
           value: l.axis === 'age' ? (_u: uPlot, v: number | null) => (v === null ? '–' : age(v)) : undefined,
         })),
       ],
