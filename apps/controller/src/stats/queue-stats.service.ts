@@ -129,15 +129,19 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
     }
     // The fleet total counts every host; the per-host lines only the busiest, so a chart of the
     // top hosts does not carry the whole fleet's history.
-    let hostIds = [...perHost.keys()];
+    let hosts = [...perHost.entries()];
     if (only.top !== undefined) {
-      const peak = (id: string) => Math.max(...[...perHost.get(id)!.values()].map((p) => p.messages));
-      hostIds = hostIds.map((id) => ({ id, peak: peak(id) })).sort((a, b) => b.peak - a.peak || a.id.localeCompare(b.id)).slice(0, only.top).map((h) => h.id);
+      const peak = (points: Map<number, QueuePoint>) => Math.max(...[...points.values()].map((p) => p.messages));
+      hosts = hosts
+        .map(([id, points]) => ({ id, points, peak: peak(points) }))
+        .sort((a, b) => b.peak - a.peak || a.id.localeCompare(b.id))
+        .slice(0, only.top)
+        .map((h): [string, Map<number, QueuePoint>] => [h.id, h.points]);
     }
     return {
       step: step / 1000,
       fleet: [...fleetBuckets.entries()].sort(([a], [b]) => a - b).map(([, p]) => p),
-      hosts: Object.fromEntries(hostIds.map((id) => [id, [...perHost.get(id)!.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)])),
+      hosts: Object.fromEntries(hosts.map(([id, m]) => [id, [...m.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)])),
     };
   }
 }
