@@ -119,6 +119,19 @@ describe('the dashboard for operators', () => {
     await snap(page, 'chart-marked');
   });
 
+  it('restarts qmail-send on the hosts matching a name pattern, each host’s state shown', async () => {
+    await page.goto(`${ctl.url}/`);
+    const before = qmailSend.events().length;
+    await page.getByTestId('fleet-action-pattern').fill('ops?.example.*');
+    await page.getByTestId('fleet-action-action').selectOption('restart');
+    await page.getByTestId('fleet-action-run').click();
+    expect(qmailSend.events().length).toBe(before); // nothing before the confirmation
+    await page.getByTestId('fleet-action-confirm').click();
+    await page.locator(`[data-testid=fleet-action-result][data-ok="1"][data-failed="0"] [data-testid=fleet-action-host][data-host-name="${hostName}"][data-ok=true] [data-running=running]`).waitFor({ timeout: 150_000 });
+    expect(qmailSend.events().slice(before)).toEqual(['term', 'start']);
+    await snap(page, 'fleet-action');
+  });
+
   let viewerSecret = '';
   it('creates a token whose secret is shown once, and lists it', async () => {
     await page.getByTestId('nav-tokens').click();
@@ -142,6 +155,8 @@ describe('the dashboard for operators', () => {
       await signIn(viewer, ctl.url, viewerSecret);
       await viewer.locator('[data-testid=signed-in-as][data-role=viewer]').waitFor();
       expect(await viewer.getByTestId('nav-tokens').count()).toBe(0);
+      await viewer.getByTestId('fleet-queue-chart').waitFor({ state: 'attached' });
+      expect(await viewer.getByTestId('fleet-actions').count()).toBe(0);
       await viewer.goto(`${ctl.url}/hosts/${hostId}`);
       await viewer.locator('[data-testid=signed-in-as][data-role=viewer]').waitFor();
       await viewer.locator('[data-testid=service-state][data-running=running]').waitFor();

@@ -6,6 +6,7 @@ import { ago, when } from '../format';
 import { POLL_MS, usePolling } from '../hooks';
 import { AddHost } from './AddHost';
 import { DestinationsCard, QueueCell } from './FleetQueue';
+import { FleetActions } from './FleetActions';
 import { FleetQueueChart } from './QueueCharts';
 import { QueueIncident } from './QueueIncident';
 
@@ -57,6 +58,7 @@ export function Fleet() {
           <QueueIncident hosts={list} />
         </div>
       )}
+      {list && list.length > 0 && <FleetActions />}
       <AddHost onCreated={hosts.refresh} />
     </>
   );
