@@ -24,6 +24,12 @@ const MARKER_COLORS: Record<Marker['kind'], string> = { rollout: '#7c3aed', acti
 const AGE_STEPS = [60, 300, 600, 1800, 3600, 2 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400];
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/** age() rounds down to whole hours; a tick at 1h30 must not read "1h" like the one below it. */
+function ageTick(v: number): string {
+  if (v >= 3600 && v < 86400 && v % 3600 !== 0) return `${Math.floor(v / 3600)}h${pad(Math.floor((v % 3600) / 60))}`;
+  return age(v);
+}
+
 /** 24 h tick labels in the viewer's zone: "14:05" over a day or less, "11-27 14:00" beyond. */
 function timeTicks(u: uPlot, splits: number[]): string[] {
   const span = (u.scales['x'].max ?? 0) - (u.scales['x'].min ?? 0);
@@ -107,7 +113,7 @@ export function TimeChart({
       axes: [
         { values: timeTicks },
         { scale: 'count', label: 'messages', size: 55 },
-        ...(hasAge ? [{ scale: 'age', side: 1, label: 'oldest message', size: 60, grid: { show: false }, incrs: AGE_STEPS, values: (_u: uPlot, s: number[]) => s.map((v) => age(v)) }] : []),
+        ...(hasAge ? [{ scale: 'age', side: 1, label: 'oldest message', size: 60, grid: { show: false }, incrs: AGE_STEPS, values: (_u: uPlot, s: number[]) => s.map(ageTick) }] : []),
       ],
       series: [
         { label: 'time', value: (_u, v) => (v === null ? '–' : when(new Date(v * 1000).toISOString())) },
