@@ -1,5 +1,9 @@
 import { useEffect, useState } from 'react';
-import { setUnauthorizedHandler, storedToken, storeToken } from './api';
+import { api, setUnauthorizedHandler, storedToken, storeToken, type WhoAmI } from './api';
+import { timeZoneLabel } from './format';
+import { AuditPage } from './pages/AuditPage';
+import { Tokens } from './pages/Tokens';
+import { SessionContext } from './session';
 import { Link } from './components/Link';
 import { Fleet } from './pages/Fleet';
 import { HostPage } from './pages/HostPage';
@@ -13,6 +17,18 @@ export function App() {
   const [token, setToken] = useState(storedToken);
   const [signInMessage, setSignInMessage] = useState<string | undefined>();
   const route = useRoute();
+  const [me, setMe] = useState<WhoAmI | undefined>(undefined);
+
+  useEffect(() => {
+    setMe(undefined);
+    if (!token) return;
+    let stale = false;
+    // A failure leaves `me` unset: pages then show no change buttons, and a 401 signs out.
+    api.whoami().then((w) => !stale && setMe(w), () => undefined);
+    return () => {
+      stale = true;
+    };
+  }, [token]);
 
   useEffect(() => {
     setUnauthorizedHandler((message) => {
@@ -42,7 +58,7 @@ export function App() {
   };
 
   return (
-    <>
+    <SessionContext.Provider value={me}>
       <header className="topbar">
         <Link to="/" className="brand">
           qfleet
@@ -52,7 +68,24 @@ export function App() {
           <Link to="/rollouts" testId="nav-rollouts">
             Rollouts
           </Link>
+          <Link to="/audit" testId="nav-audit">
+            Audit
+          </Link>
+          {me?.role === 'admin' && (
+            <Link to="/tokens" testId="nav-tokens">
+              Tokens
+            </Link>
+          )}
         </nav>
+        <span className="muted small topbar-info" title="every time on these pages is in this zone, ISO 8601, 24 h">
+          <span data-testid="time-zone">{timeZoneLabel()}</span>
+          {me && (
+            <span data-testid="signed-in-as" data-role={me.role}>
+              {' '}
+              · {me.name} ({me.role})
+            </span>
+          )}
+        </span>
         <button type="button" className="small-button" onClick={signOut} data-testid="sign-out">
           Sign out
         </button>
@@ -63,12 +96,14 @@ export function App() {
         {route.page === 'rollouts' && <Rollouts />}
         {route.page === 'new-rollout' && <NewRollout />}
         {route.page === 'rollout' && <RolloutPage key={route.id} id={route.id} />}
+        {route.page === 'audit' && <AuditPage />}
+        {route.page === 'tokens' && <Tokens />}
         {route.page === 'not-found' && (
           <p>
             Nothing at <code>{route.path}</code>. <Link to="/">Back to the fleet</Link>
           </p>
         )}
       </main>
-    </>
+    </SessionContext.Provider>
   );
 }

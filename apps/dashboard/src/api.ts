@@ -10,7 +10,16 @@ import type {
   QueueFindRequest,
   QueueListResult,
   QueueReadResult,
+  Action,
+  ActionResult,
+  ApiRole,
+  ApiTokenView,
+  CreatedApiToken,
+  ServiceState,
+  WhoAmI,
 } from '@qfleet/protocol';
+
+export type { Action, ActionResult, ApiRole, ApiTokenView, CreatedApiToken, ServiceState, WhoAmI };
 
 /** Shapes of the controller's answers (DESIGN.md "Interfaces"): libs/protocol's views, under the names the pages use. */
 import type {
@@ -128,6 +137,24 @@ export interface MailSearch {
   join: 'and' | 'or';
 }
 
+/** `POST /api/actions`: one action on many hosts, each host's own answer. */
+export interface FleetActionResult {
+  action: Action;
+  hosts: { hostId: string; name: string; ok: boolean; result?: ActionResult; error?: string }[];
+  ok: number;
+  failed: number;
+}
+
+/** The filters of `GET /api/audit`; `target` is exact (`host:<id>`), `action` matches a family. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+}
+
 export interface AuditEntry {
   id: string;
   at: string;
@@ -218,6 +245,14 @@ async function download(path: string, fallbackName: string): Promise<string> {
   return name;
 }
 
+/** `?a=1&b=x` from the defined fields only. */
+function query(fields: object): string {
+  const parts = Object.entries(fields)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
 const h = (id: string) => `/hosts/${encodeURIComponent(id)}`;
 const ROLLOUT_PAGE_SIZE = 100;
 const ro = (id: string) => `/rollouts/${encodeURIComponent(id)}`;
@@ -236,6 +271,14 @@ export const api = {
   putConfig: (id: string, document: unknown) => request<SaveResult>('PUT', `/hosts/${encodeURIComponent(id)}/config`, document),
   getPlan: (id: string) => request<Plan>('GET', `/hosts/${encodeURIComponent(id)}/plan`),
   audit: (target: string) => request<AuditEntry[]>('GET', `/audit?target=${encodeURIComponent(target)}`),
+  auditSearch: (f: AuditFilter) => request<AuditEntry[]>('GET', `/audit${query(f)}`),
+  whoami: () => request<WhoAmI>('GET', '/whoami'),
+  listTokens: () => request<ApiTokenView[]>('GET', '/tokens'),
+  createToken: (name: string, role: ApiRole) => request<CreatedApiToken>('POST', '/tokens', { name, role }),
+  deleteToken: (id: string) => request<void>('DELETE', `/tokens/${encodeURIComponent(id)}`),
+  serviceState: (id: string) => request<ServiceState>('GET', `${h(id)}/service`),
+  runAction: (id: string, action: Action) => request<ActionResult>('POST', `${h(id)}/actions`, { action }),
+  runFleetAction: (target: FleetTarget, action: Action) => request<FleetActionResult>('POST', '/actions', { target, action }),
   listGroups: () => request<GroupSummary[]>('GET', '/groups'),
 
   listRollouts: () => request<RolloutSummary[]>('GET', '/rollouts'),
@@ -249,7 +292,8 @@ export const api = {
   resumeRollout: (id: string, maxFailures?: number) => request<RolloutView>('POST', `${ro(id)}/resume`, maxFailures === undefined ? undefined : { maxFailures }),
 
   domainStats: () => request<DomainStats[]>('GET', '/stats/domains'),
-  queueSeries: (sinceSec: number, step = 60) => request<QueueSeries>('GET', `/stats/queues?since=${sinceSec}&step=${step}`),
+  queueSeries: (sinceSec: number, step = 60, only: { host?: string; top?: number } = {}) =>
+    request<QueueSeries>('GET', `/stats/queues${query({ since: sinceSec, step, ...only })}`),
   findQueued: (target: FleetTarget, criteria: QueueFindRequest) => request<FindResult>('POST', '/queue/find', { target, criteria }),
   purgeQueued: (target: FleetTarget, criteria: QueueFindRequest) => request<PurgeResult>('POST', '/queue/purge', { target, criteria, confirm: true }),
 

@@ -9,8 +9,35 @@ export function ago(iso: string | null, now = Date.now()): string {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * ISO 8601 in the viewer's time zone, 24 h: "2026-11-27 14:05:09". Operators across countries
+ * read the same digits; the zone itself is shown once, in the header (timeZoneLabel).
+ */
 export function when(iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString() : '';
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${day(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** "2026-11-27" in the viewer's time zone. */
+export function day(d: Date): string {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** "+05:30", "-04:00", "+00:00": the viewer's UTC offset at `d`. */
+export function utcOffset(d = new Date()): string {
+  const m = -d.getTimezoneOffset();
+  const sign = m < 0 ? '-' : '+';
+  return `${sign}${pad(Math.floor(Math.abs(m) / 60))}:${pad(Math.abs(m) % 60)}`;
+}
+
+/** "Asia/Kolkata (UTC+05:30)": the zone every time on the page is given in. */
+export function timeZoneLabel(d = new Date()): string {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone ? `${zone} (UTC${utcOffset(d)})` : `UTC${utcOffset(d)}`;
 }
 
 /** "45 s", "12 min", "3h", "2d": how long the oldest message has waited. */

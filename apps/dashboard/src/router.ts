@@ -11,6 +11,8 @@ export type Route =
   | { page: 'rollouts' }
   | { page: 'new-rollout' }
   | { page: 'rollout'; id: string }
+  | { page: 'audit' }
+  | { page: 'tokens' }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(path: string): Route {
@@ -21,6 +23,8 @@ export function parseRoute(path: string): Route {
   if (/^\/rollouts\/new\/?$/.test(path)) return { page: 'new-rollout' };
   const rollout = /^\/rollouts\/([^/]+)\/?$/.exec(path);
   if (rollout) return { page: 'rollout', id: decodeURIComponent(rollout[1]) };
+  if (/^\/audit\/?$/.test(path)) return { page: 'audit' };
+  if (/^\/tokens\/?$/.test(path)) return { page: 'tokens' };
   return { page: 'not-found', path };
 }
 

@@ -30,3 +30,9 @@ export interface CreatedApiToken {
   /** shown once; the controller keeps only its sha256 */
   token: string;
 }
+
+/** `GET /api/whoami`: the calling token, so a client can offer only what its role allows. */
+export interface WhoAmI {
+  name: string;
+  role: ApiRole;
+}

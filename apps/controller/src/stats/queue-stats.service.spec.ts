@@ -60,6 +60,17 @@ describe('QueueStatsService', () => {
     ]);
   });
 
+  it('answers one host only, or the busiest hosts only with the fleet total still over all', async () => {
+    const since = Date.parse('2026-11-20T10:00:00Z');
+    const one = await stats.series(since, 60, { hostId: 'h1' });
+    expect(Object.keys(one.hosts)).toEqual(['h1']);
+    expect(one.fleet.map((p) => p.messages)).toEqual([5, 7]);
+
+    const top = await stats.series(since, 60, { top: 1 });
+    expect(Object.keys(top.hosts)).toEqual(['h2']);
+    expect(top.fleet.map((p) => p.messages)).toEqual([5, 17]);
+  });
+
   it('serves samples not yet written and the latest figures in the series', async () => {
     const fresh = new QueueStatsService(prisma as unknown as PrismaService);
     fresh.record('h4', report(new Date('2026-11-20T11:00:10Z'), 2));

@@ -165,12 +165,15 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
    * Fleet totals and per-host figures in buckets of `stepSec`; within a bucket a host counts
    * with its latest sample, so a sum over hosts is a real queue size, not a sum over time.
    */
-  async series(sinceMs: number, stepSec: number): Promise<QueueSeries> {
-    const rows = await this.prisma.queueSample.findMany({ where: { at: { gte: new Date(sinceMs) } }, orderBy: { at: 'asc' } });
+  async series(sinceMs: number, stepSec: number, only: { hostId?: string; top?: number } = {}): Promise<QueueSeries> {
+    const rows = await this.prisma.queueSample.findMany({
+      where: { at: { gte: new Date(sinceMs) }, ...(only.hostId ? { hostId: only.hostId } : {}) },
+      orderBy: { at: 'asc' },
+    });
     const step = Math.max(60, stepSec) * 1000;
     const perHost = new Map<string, Map<number, QueuePoint>>();
     const put = (hostId: string, atMs: number, s: Sample) => {
-      if (atMs < sinceMs) return;
+      if (atMs < sinceMs || (only.hostId !== undefined && hostId !== only.hostId)) return;
       const bucket = Math.floor(atMs / step) * step;
       if (!perHost.has(hostId)) perHost.set(hostId, new Map());
       perHost.get(hostId)!.set(bucket, { at: new Date(bucket).toISOString(), ...sampleOf(s) });
@@ -193,10 +196,21 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
         fleetBuckets.set(bucket, f);
       }
     }
+    // The fleet total counts every host; the per-host lines only the busiest, so a chart of the
+    // top hosts does not carry the whole fleet's history.
+    let hosts = [...perHost.entries()];
+    if (only.top !== undefined) {
+      const peak = (points: Map<number, QueuePoint>) => Math.max(...[...points.values()].map((p) => p.messages));
+      hosts = hosts
+        .map(([id, points]) => ({ id, points, peak: peak(points) }))
+        .sort((a, b) => b.peak - a.peak || a.id.localeCompare(b.id))
+        .slice(0, only.top)
+        .map((h): [string, Map<number, QueuePoint>] => [h.id, h.points]);
+    }
     return {
       step: step / 1000,
       fleet: [...fleetBuckets.entries()].sort(([a], [b]) => a - b).map(([, p]) => p),
-      hosts: Object.fromEntries([...perHost.entries()].map(([id, m]) => [id, [...m.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)])),
+      hosts: Object.fromEntries(hosts.map(([id, m]) => [id, [...m.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)])),
     };
   }
 }

@@ -11,6 +11,10 @@ const SeriesQuery = z.object({
   /** ISO time or seconds ago; default one hour */
   since: z.string().optional(),
   step: z.coerce.number().int().min(60).max(86400).default(60),
+  /** one host only (its id): the host page's chart */
+  host: z.uuid().optional(),
+  /** per-host lines for the busiest N hosts only (peak messages in the range); the fleet total still counts every host */
+  top: z.coerce.number().int().min(0).max(100).optional(),
 });
 
 @ApiTags('stats')
@@ -24,10 +28,10 @@ export class StatsController {
   ) {}
 
   @Get('stats/queues')
-  @ApiOperation({ summary: 'Fleet and per-host queue sizes over time (since: ISO time or seconds ago; step: seconds, 60+)' })
+  @ApiOperation({ summary: 'Fleet and per-host queue sizes over time (since: ISO time or seconds ago; step: seconds, 60+; host: one host id; top: the N busiest hosts only)' })
   queueSeries(@Query(new ZodBody(SeriesQuery)) q: z.infer<typeof SeriesQuery>) {
     const since = !q.since ? Date.now() - 3600_000 : /^\d+$/.test(q.since) ? Date.now() - Number(q.since) * 1000 : Date.parse(q.since);
-    return this.queues.series(Number.isNaN(since) ? Date.now() - 3600_000 : since, q.step);
+    return this.queues.series(Number.isNaN(since) ? Date.now() - 3600_000 : since, q.step, { hostId: q.host, top: q.top });
   }
 
   @Get('stats/domains')

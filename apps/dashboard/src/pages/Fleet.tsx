@@ -6,6 +6,8 @@ import { ago, when } from '../format';
 import { POLL_MS, usePolling } from '../hooks';
 import { AddHost } from './AddHost';
 import { DestinationsCard, QueueCell } from './FleetQueue';
+import { FleetActions } from './FleetActions';
+import { FleetQueueChart } from './QueueCharts';
 import { QueueIncident } from './QueueIncident';
 import { MailboxesCard } from './FleetMailboxes';
 
@@ -50,6 +52,7 @@ export function Fleet() {
           </tbody>
         </table>
       )}
+      {list && list.length > 0 && <FleetQueueChart hosts={list} />}
       {list && list.length > 0 && (
         <div className="grid">
           <DestinationsCard />
@@ -57,6 +60,7 @@ export function Fleet() {
           <MailboxesCard />
         </div>
       )}
+      {list && list.length > 0 && <FleetActions />}
       <AddHost onCreated={hosts.refresh} />
     </>
   );

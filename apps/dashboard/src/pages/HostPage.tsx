@@ -12,6 +12,8 @@ import { PlanView } from './PlanView';
 import { HostMailboxes } from './HostMailboxes';
 import { HostQueue } from './HostQueue';
 import { HostMailboxStats } from './HostMailboxStats';
+import { HostQueueChart } from './QueueCharts';
+import { ServiceActions } from './ServiceActions';
 import type { HostTab } from '../router';
 
 const TAB_LABELS: Record<HostTab, string> = { overview: 'Configuration', queue: 'Queue', mailboxes: 'Mailboxes' };
@@ -87,6 +89,7 @@ function HostView({ id, urlRef, tab }: { id: string; urlRef: string; tab: HostTa
         ))}
       </nav>
       <ErrorBox error={host.error} />
+      {tab === 'queue' && <HostQueueChart hostId={id} />}
       {tab === 'queue' && <HostQueue hostId={id} connected={h?.connected} />}
       {tab === 'mailboxes' && <HostMailboxStats hostId={id} />}
       {tab === 'mailboxes' && <HostMailboxes hostId={id} connected={h?.connected} />}
@@ -95,6 +98,7 @@ function HostView({ id, urlRef, tab }: { id: string; urlRef: string; tab: HostTa
           <Status host={h} />
           <LastApply host={h} onRetried={saved} />
           <DriftCard host={h} onChanged={documentChanged} />
+          <ServiceActions hostId={h.id} hostName={h.name} connected={h.connected} />
         </div>
       )}
       {tab === 'overview' && (h || !host.error) && (
