@@ -23,7 +23,11 @@ function makeHomes(users: string[]) {
   const me = process.getuid?.() ?? 0;
   const passwd = path.join(dir, 'passwd');
   fs.writeFileSync(passwd, users.map((u, i) => `${u}:x:${me === 0 ? 1001 + i : me}:100::${path.join(dir, u)}:/bin/sh\n`).join(''));
-  for (const u of users) fs.mkdirSync(path.join(dir, u));
+  // qmail-getpw delivers only to a user who owns their home: so does the agent's mailbox discovery.
+  users.forEach((u, i) => {
+    fs.mkdirSync(path.join(dir, u));
+    if (me === 0) fs.chownSync(path.join(dir, u), 1001 + i, 100);
+  });
   return { dir, passwd, home: (u: string) => path.join(dir, u), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
