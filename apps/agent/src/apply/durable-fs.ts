@@ -72,6 +72,44 @@ export async function openManagedDir(qmailHome: string, realHome: string, relDir
 }
 
 /**
+ * The managed directories one step of an apply works in, each opened and checked once
+ * (openManagedDir) however many files of the apply it holds, and fsynced once through that same
+ * checked descriptor, not reopened by name.
+ */
+export class ManagedDirs {
+  private readonly handles = new Map<string, Promise<FileHandle>>();
+
+  constructor(
+    private readonly qmailHome: string,
+    private readonly realHome: string,
+  ) {}
+
+  get(relDir: string): Promise<FileHandle> {
+    let handle = this.handles.get(relDir);
+    if (!handle) {
+      handle = openManagedDir(this.qmailHome, this.realHome, relDir);
+      // A refused directory is reported by each get(); this keeps the cached rejection from counting as unhandled.
+      handle.catch(() => undefined);
+      this.handles.set(relDir, handle);
+    }
+    return handle;
+  }
+
+  /** fsyncs every directory opened so far, together; rejects with the first failure, naming the directory. */
+  async syncAll(onError: (err: unknown, relDir: string) => unknown): Promise<void> {
+    const results = await Promise.allSettled([...this.handles].map(([relDir, handle]) => handle.then((h) => h.sync()).catch((err) => Promise.reject(onError(err, relDir)))));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.allSettled(handles.map((handle) => handle.then((h) => h.close())));
+  }
+}
+
+/**
  * Copies an existing file into a new private file (0600, exclusive) and fsyncs it. The source is
  * opened with O_NOFOLLOW and judged by its descriptor: a name swapped for a link to another file
  * since it was looked at is refused, never copied. Returns the source's stat (mode and owner of
@@ -96,9 +134,13 @@ export async function copyFileDurable(from: string, to: string) {
   }
 }
 
-/** JSON written to a fresh temp file (0600), fsync'd and renamed, so a reader sees the old or the new document. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const name = await writeTempDurable(dirname(path), JSON.stringify(value, null, 2) + '\n', 0o600);
+/**
+ * JSON written to a fresh temp file (0600), fsync'd and renamed, so a reader sees the old or the
+ * new document. BEFORE_RENAME, when given, runs alongside the temp's write and fsync and must
+ * finish before the rename.
+ */
+export async function writeJsonAtomic(path: string, value: unknown, beforeRename?: () => Promise<unknown>): Promise<void> {
+  const [name] = await Promise.all([writeTempDurable(dirname(path), JSON.stringify(value, null, 2) + '\n', 0o600), beforeRename?.()]);
   await rename(join(dirname(path), name), path);
   await fsyncDir(dirname(path));
 }

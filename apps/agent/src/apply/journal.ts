@@ -48,10 +48,17 @@ export async function journalExists(stateDir: string): Promise<boolean> {
   return (await lstat(journalDir(stateDir)).catch(() => null)) !== null;
 }
 
+/** An empty journal with its backups directory, ready for snapshot(); any older journal goes. */
+export async function startJournal(stateDir: string): Promise<void> {
+  await rm(journalDir(stateDir), { recursive: true, force: true });
+  await mkdir(dirname(backupPath(stateDir, '0')), { recursive: true, mode: 0o700 });
+}
+
 /**
- * Records what each path holds now; regular files are copied into the journal (0600) and fsync'd.
+ * Records what each path holds now (after startJournal); regular files are copied into the journal (0600) and fsync'd.
  * Mode and owner come from the descriptor that was copied, so a file swapped for a hard link to
- * a root-only file is restored root-only, never as the alias file's mode and owner.
+ * a root-only file is restored root-only, never as the alias file's mode and owner. The backup
+ * is fsync'd; its name in the backups directory becomes durable with recordPlan's one fsync of it.
  */
 export async function snapshot(qmailHome: string, stateDir: string, rel: string, index: number): Promise<Before> {
   const abs = join(qmailHome, rel);
@@ -62,14 +69,13 @@ export async function snapshot(qmailHome: string, stateDir: string, rel: string,
   if (!stat) return { kind: 'absent' };
   if (stat.isSymbolicLink()) return { kind: 'symlink', target: await readlink(abs) };
   const backup = String(index);
-  await mkdir(dirname(backupPath(stateDir, backup)), { recursive: true, mode: 0o700 });
   const copied = await copyFileDurable(abs, backupPath(stateDir, backup));
   return { kind: 'file', mode: copied.mode & 0o7777, uid: copied.uid, gid: copied.gid, backup };
 }
 
+/** Writes the plan, renaming it into place only once the backups' names are durable too. */
 export async function recordPlan(stateDir: string, plan: JournalPlan): Promise<void> {
-  await fsyncDir(join(journalDir(stateDir), 'backups')).catch(() => undefined);
-  await writeJsonAtomic(planFile(stateDir), plan);
+  await writeJsonAtomic(planFile(stateDir), plan, () => fsyncDir(join(journalDir(stateDir), 'backups')).catch(() => undefined));
 }
 
 async function sameAsBackup(abs: string, before: Extract<Before, { kind: 'file' }>, backup: Buffer): Promise<boolean> {

@@ -23,6 +23,19 @@ export async function realQmailHome(qmailHome: string): Promise<string> {
   }
 }
 
+/** The real path of the nearest existing ancestor of DIR (DIR itself if it exists); missing directories below it are created by us. */
+async function realParent(dir: string): Promise<string> {
+  for (;;) {
+    try {
+      await lstat(dir);
+      break;
+    } catch {
+      dir = dirname(dir);
+    }
+  }
+  return realpath(dir);
+}
+
 /**
  * Checks one path against the managed namespace and the file system (DESIGN.md "The agent:
  * applying safely": no `..`, no absolute paths, no symlinks followed out of the qmail home).
@@ -30,7 +43,7 @@ export async function realQmailHome(qmailHome: string): Promise<string> {
  * is refused; the file itself may be a symlink (LWQ links `.qmail-mailer-daemon` to
  * `.qmail-postmaster`, QMAIL.md §3), since rename replaces the link, not what it points to.
  */
-export async function checkPath(qmailHome: string, realHome: string, rel: string): Promise<void> {
+export async function checkPath(qmailHome: string, realHome: string, rel: string, realDirs = new Map<string, Promise<string>>()): Promise<void> {
   if (typeof rel !== 'string' || rel === '' || rel.includes('\0') || isAbsolute(rel) || rel.includes('\\')) {
     throw new UnsafePath(rel, 'must be a relative path inside the qmail home');
   }
@@ -43,18 +56,12 @@ export async function checkPath(qmailHome: string, realHome: string, rel: string
   const target = join(qmailHome, rel);
   if (!inside(resolve(qmailHome), resolve(target))) throw new UnsafePath(rel, 'leaves the qmail home');
 
-  // The nearest existing ancestor of the parent; missing directories below it are created by us.
-  let dir = dirname(target);
-  for (;;) {
-    try {
-      await lstat(dir);
-      break;
-    } catch {
-      dir = dirname(dir);
-    }
+  let realDir = realDirs.get(dirname(target));
+  if (!realDir) {
+    realDir = realParent(dirname(target));
+    realDirs.set(dirname(target), realDir);
   }
-  const realDir = await realpath(dir);
-  if (!inside(realHome, realDir)) throw new UnsafePath(rel, `resolves outside the qmail home (through ${realDir})`);
+  if (!inside(realHome, await realDir)) throw new UnsafePath(rel, `resolves outside the qmail home (through ${await realDir})`);
 
   const stat = await lstat(target).catch(() => null);
   if (stat?.isDirectory()) throw new UnsafePath(rel, 'is a directory');
@@ -64,9 +71,11 @@ export async function checkPath(qmailHome: string, realHome: string, rel: string
 export async function checkPaths(qmailHome: string, paths: string[]): Promise<void> {
   const realHome = await realQmailHome(qmailHome);
   const seen = new Set<string>();
+  // One resolution per directory: a revision names many files in alias/ and few directories.
+  const realDirs = new Map<string, Promise<string>>();
   for (const rel of paths) {
     if (seen.has(rel)) throw new UnsafePath(rel, 'is named twice in one revision');
     seen.add(rel);
-    await checkPath(qmailHome, realHome, rel);
+    await checkPath(qmailHome, realHome, rel, realDirs);
   }
 }

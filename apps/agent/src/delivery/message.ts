@@ -1,5 +1,13 @@
 import type { Readable } from 'node:stream';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
+
+// mailparser and what it pulls in (iconv-lite, encoding-japanese, libmime, html-to-text...) is
+// some 20 MB of a resident agent; only reading a message parses one, so it loads on first use.
+let mailparser: typeof import('mailparser') | undefined;
+function simpleParser(input: Buffer, options: import('mailparser').SimpleParserOptions): Promise<ParsedMail> {
+  mailparser ??= require('mailparser') as typeof import('mailparser');
+  return mailparser.simpleParser(input, options);
+}
 
 /**
  * qmail-local hands a `|` command the message on stdin (QMAIL.md §3). We keep all of it: a

@@ -1,4 +1,12 @@
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
+
+// mailparser and what it pulls in (iconv-lite, encoding-japanese, libmime, html-to-text...) is
+// some 20 MB of a resident agent; only reading a message parses one, so it loads on first use.
+let mailparser: typeof import('mailparser') | undefined;
+function simpleParser(input: Buffer, options: import('mailparser').SimpleParserOptions): Promise<ParsedMail> {
+  mailparser ??= require('mailparser') as typeof import('mailparser');
+  return mailparser.simpleParser(input, options);
+}
 
 /** A message as the mail reader shows it. Parsing only: no file access. */
 export interface ParsedMessage {
