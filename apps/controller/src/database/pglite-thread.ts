@@ -212,6 +212,9 @@ function newWorker(data: PGliteWorkerData): Worker {
   if (!file.endsWith('.ts')) return new Worker(file, { workerData: data });
   const tsNode = createRequire(__filename).resolve('ts-node/register/transpile-only');
   const code = `require(${JSON.stringify(tsNode)}); require(${JSON.stringify(file)});`;
-  const env = { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', '..', 'tsconfig.app.json') };
+  // The app's own compiler settings: a runner's TS_NODE_* (nx sets moduleResolution node10, which
+  // TypeScript 6 refuses as deprecated) must not reach the worker's ts-node.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TS_NODE_')));
+  const env = { ...inherited, TS_NODE_PROJECT: path.join(__dirname, '..', '..', 'tsconfig.app.json') };
   return new Worker(code, { eval: true, workerData: data, env });
 }
