@@ -230,7 +230,7 @@ describe('rollouts across 20 real agents in 3 groups', () => {
     const creates = await ctl.api('GET', `/api/audit?action=rollout.create&since=${since}`);
     expect(creates.status).toBe(200);
     expect(creates.body.map((e: { target: string }) => e.target)).toContain(`rollout:${addDomain}`);
-    expect(creates.body.every((e: { action: string; actor: string }) => e.action === 'rollout.create' && e.actor.startsWith('admin'))).toBe(true);
+    expect(creates.body.every((e: { action: string; actor: string }) => e.action === 'rollout.create' && e.actor === 'QFLEET_ADMIN_TOKEN (admin)')).toBe(true);
     const perHost = await ctl.api('GET', `/api/audit?action=rollout.apply&target=host:${fleet.hosts[0].id}`);
     expect(perHost.body.length).toBeGreaterThanOrEqual(2);
     expect(perHost.body[0].diff.document).toContain('+');

@@ -90,7 +90,7 @@ export const CORPUS: HostileCase[] = [
   { kind: 'rest', id: 'queue-id-traversal', why: 'a queue id is a number (an inode), never a path', method: 'GET', path: '/api/hosts/{alpha}/queue/..%2F..%2Fetc%2Fpasswd', token: 'viewer', expect: { status: 400 } },
   { kind: 'rest', id: 'queue-id-negative', why: 'a queue id is a positive number', method: 'GET', path: '/api/hosts/{alpha}/queue/-1', token: 'viewer', expect: { status: [400, 404] } },
   { kind: 'rest', id: 'queue-delete-path-ids', why: 'a queue id is a number, never a path', method: 'POST', path: '/api/hosts/{alpha}/queue/delete', token: 'operator', body: { ids: ['1/../../x'] }, expect: { status: 400, field: 'ids[0]' } },
-  { kind: 'rest', id: 'host-id-traversal', why: 'a host id is a UUID', method: 'GET', path: '/api/hosts/..%2F..%2Fetc/config', token: 'viewer', expect: { status: 400 } },
+  { kind: 'rest', id: 'host-id-traversal', why: 'a host is a UUID or a host name', method: 'GET', path: '/api/hosts/..%2F..%2Fetc/config', token: 'viewer', expect: { status: 400 } },
   { kind: 'rest', id: 'missing-host', why: 'an unknown id is 404, not a crash', method: 'PUT', path: cfg('missingHost'), token: 'admin', body: { locals: ['a.example'] }, expect: { status: 404 } },
 
   // ——— oversize ———

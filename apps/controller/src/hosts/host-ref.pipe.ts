@@ -1,5 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
+import { HostNameSchema } from '@qfleet/protocol';
 import { InvalidInput, NotFound } from '../errors/errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,6 +19,8 @@ export class HostRef implements PipeTransform<string, Promise<string>> {
     if (typeof ref !== 'string' || ref === '' || ref.length > 253) throw new InvalidInput('a host is named by its id or its name', [{ path: 'id', message: 'must be a host id or name' }]);
     // An id is passed on as it is (no query on the path the dashboard polls); the service answers 404 for an unknown one.
     if (UUID.test(ref)) return ref;
+    // Neither an id nor a name a host can have (`../../etc`): refused as input, never looked up.
+    if (!HostNameSchema.safeParse(ref).success) throw new InvalidInput('a host is named by its id or its name', [{ path: 'id', message: 'must be a host id or a host name' }]);
     const exact = await this.prisma.host.findUnique({ where: { name: ref }, select: { id: true } });
     if (exact) return exact.id;
     const loose = await this.prisma.host.findMany({ where: { name: { equals: ref, mode: 'insensitive' } }, select: { id: true }, take: 2 });
