@@ -101,10 +101,13 @@ describe('the HTTP and socket surface', () => {
     const host = await ctl.createHost('unknown-events.example.net');
     const agent = open(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, auth: { token: host.enrollToken } });
     confirmEnrolment(agent);
+    const agentOutcome = outcome(agent);
     const ui = open(`${ctl.url}/ui`, { auth: { token: ADMIN_TOKEN } });
+    // Listened for from the start: either socket may connect first.
+    const uiOutcome = outcome(ui);
     try {
-      expect(await outcome(agent)).toEqual({ connected: true });
-      expect(await outcome(ui)).toEqual({ connected: true });
+      expect(await agentOutcome).toEqual({ connected: true });
+      expect(await uiOutcome).toEqual({ connected: true });
       const refused = new Promise<{ message: string }>((resolve) => agent.on('refused', resolve));
       for (const s of [agent, ui]) {
         s.emit('no.such.event', { a: 1 });

@@ -88,7 +88,7 @@ describe('rollout controls', () => {
     await waitFor('batch 2 done', async () => (await get(id)).counts.applied === 2);
     const cancelled = await ctl.api('POST', `/api/rollouts/${id}/cancel`);
     expect(cancelled.body.status).toBe('cancelled');
-    expect(cancelled.body.reason).toMatch(/^cancelled by admin/);
+    expect(cancelled.body.reason).toMatch(/^cancelled by QFLEET_ADMIN_TOKEN \(admin\)/);
     await new Promise((r) => setTimeout(r, 3000));
     const after = await get(id);
     expect(after.status).toBe('cancelled');
