@@ -208,11 +208,14 @@ export class ApplyDispatcher {
 
   /** The drifted files that sending `next` would overwrite (host-config/rendered heldPaths). */
   private async heldPaths(host: Host, next: StoredRendering): Promise<string[]> {
-    const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
-    if (host.appliedRevision === 0 || !Object.keys(reported).length) return [];
+    // The newest facts, not the row the send was planned on: reports are written in batches,
+    // and a decision to overwrite a file must see the latest hashes the agent gave.
+    const now = (await this.prisma.host.findUnique({ where: { id: host.id }, select: { reportedFiles: true, appliedRevision: true } })) ?? host;
+    const reported = (now.reportedFiles as Record<string, string> | null) ?? {};
+    if (now.appliedRevision === 0 || !Object.keys(reported).length) return [];
     // Nothing to write, nothing to overwrite: no need to read the applied revision.
     if (next.files.every((f) => reported[f.path] === sha256(f.content)) && !next.removes.some((p) => p in reported)) return [];
-    const applied = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId: host.id, revision: host.appliedRevision } }, select: { rendered: true } });
+    const applied = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId: host.id, revision: now.appliedRevision } }, select: { rendered: true } });
     return heldPaths(applied ? (applied.rendered as unknown as StoredRendering) : null, next, reported);
   }
 
