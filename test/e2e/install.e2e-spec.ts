@@ -123,7 +123,8 @@ describe.each(testDatabases())('installing the agent on a mail server (%s databa
       await waitFor('revision 1 applied', async () => (await ctl.host(hostId)).appliedRevision === 1);
       expect(tree.read('control/locals')).toBe('install.example\n');
       expect(tree.read('control/rcpthosts')).toBe('install.example\n');
-      expect(qmailSend.events()).toContain('hup');
+      // svc -h returns once supervise has the command; the stand-in's trap writes a moment later.
+      await waitFor('the HUP to qmail-send', () => qmailSend.events().includes('hup'));
 
       const log = path.join(server.logDir, 'current');
       await waitFor('the agent log in multilog', () => fs.existsSync(log) && /^@4000[0-9a-f]{20} \{.*"msg":"starting"/m.test(fs.readFileSync(log, 'utf8')));

@@ -126,7 +126,6 @@ describe.each(testDatabases())('API tokens and roles on the %s database', (db) =
     const rest = await ctl.api('GET', `/api/hosts/${a.id}`, undefined, secretA);
     expect(rest.status).toBe(401);
 
-    const before = await ctl.host(b.id);
     const connect = async (): Promise<Socket> => {
       const s = io(`${ctl.url}/agents`, { path: AGENT_SOCKET_PATH, transports: ['websocket'], auth: { token: secretA }, reconnection: false });
       await new Promise<void>((resolve, reject) => (s.on('connect', resolve), s.on('connect_error', reject)));
@@ -141,9 +140,11 @@ describe.each(testDatabases())('API tokens and roles on the %s database', (db) =
     } finally {
       socket.close();
     }
+    // B's own hello may be stored at any time here (reports are written in batches), so what is
+    // checked is that nothing of A's report ever reached B.
     const after = await ctl.host(b.id);
-    expect(after.appliedRevision).toBe(before.appliedRevision);
-    expect(after.agentVersion).toBe(before.agentVersion);
+    expect(after.appliedRevision).not.toBe(99);
+    expect(after.agentVersion).not.toBe('raw-socket');
 
     // Naming another host in the payload does not redirect it: the payload is refused.
     const sneaky = await connect();
@@ -154,7 +155,7 @@ describe.each(testDatabases())('API tokens and roles on the %s database', (db) =
     } finally {
       sneaky.close();
     }
-    expect((await ctl.host(b.id)).appliedRevision).toBe(before.appliedRevision);
+    expect((await ctl.host(b.id)).appliedRevision).not.toBe(98);
     expect((await ctl.host(a.id)).appliedRevision).toBe(99);
   });
 });
