@@ -61,6 +61,8 @@ export function ConfigForms({
   const [draft, setDraft] = useState<ConfigDocument>({});
   const [tab, setTab] = useState<Tab>('locals');
   const [problems, setProblems] = useState<FieldProblem[]>([]);
+  /** a 403 names the privileged fields beyond the token's role: its message says why */
+  const [refusal, setRefusal] = useState<string | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   const [review, setReview] = useState<{ changes: FieldChange[]; plan?: ConfigDryRunView } | undefined>();
   const [saved, setSaved] = useState<{ revision: number; warnings: FieldProblem[] } | undefined>();
@@ -94,8 +96,9 @@ export function ConfigForms({
   const refused = (e: unknown) => {
     const err = asApiError(e);
     const fields = err.body.fields ?? [];
-    if (err.body.statusCode === 400 && fields.length) {
+    if ((err.body.statusCode === 400 || err.body.statusCode === 403) && fields.length) {
       setProblems(fields);
+      setRefusal(err.body.statusCode === 403 ? err.body.message : undefined);
       setError(undefined);
       const first = fields.map((f) => sectionOf(f.path)).find((s) => s !== undefined);
       if (first && !fields.some((f) => sectionOf(f.path) === tab)) setTab(first);
@@ -172,6 +175,12 @@ export function ConfigForms({
       {problems.length > 0 && (
         <div className="error-box" role="alert" data-testid="forms-problems" data-count={problems.length}>
           <strong>
+            {refusal && (
+              <>
+                {refusal}
+                <br />
+              </>
+            )}
             The controller refused {problems.length === 1 ? 'one field' : `${problems.length} fields`}; each is shown beside its field
             {SECTIONS.filter(countIn).length > 0 && <> (in {SECTIONS.filter(countIn).map((s) => SECTION_LABELS[s]).join(', ')})</>}.
           </strong>
