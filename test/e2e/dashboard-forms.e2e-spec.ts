@@ -81,7 +81,7 @@ describe('the configuration forms', () => {
 
     await page.getByTestId('forms-confirm').click();
     await page.locator('[data-testid=forms-saved][data-revision="1"]').waitFor();
-    await page.locator('[data-testid=host-status] [data-testid=host-applied][data-revision-state=in-sync]').waitFor({ timeout: 60_000 });
+    await waitFor('revision 1 applied', async () => (await ctl.host(hostId)).appliedRevision === 1, 60_000);
     expect(qmail.read('control/locals')).toBe('example.com\n');
     expect(qmail.read('alias/.qmail-sales:team')).toBe('&ops@example.net\n./Maildir/\n');
     expect((await ctl.api('GET', `/api/hosts/${hostId}/config`)).body.document).toEqual({

@@ -27,6 +27,7 @@ export function ManagedField({
   help,
   whenMissing,
   allowRemoved = true,
+  errorInChild = false,
   children,
 }: FieldProps & {
   field: DocKey;
@@ -36,6 +37,8 @@ export function ManagedField({
   /** qmail's default, shown always: it is what "removed" (and often "not managed") means */
   whenMissing?: string;
   allowRemoved?: boolean;
+  /** the managed editor is one input at the field's own path, which shows its problems itself */
+  errorInChild?: boolean;
   children: ReactNode;
 }) {
   const editable = useEditable();
@@ -76,7 +79,7 @@ export function ManagedField({
       {state === 'managed' && children}
       {state === 'unmanaged' && <p className="muted small">qfleet leaves {file ? <code>{file}</code> : 'this'} as it is on the host.</p>}
       {state === 'removed' && <p className="muted small">{file ? <code>{file}</code> : 'The file'} is deleted on the host; qmail&apos;s default applies.</p>}
-      <FieldError path={field} />
+      {!(errorInChild && state === 'managed') && <FieldError path={field} />}
     </div>
   );
 }

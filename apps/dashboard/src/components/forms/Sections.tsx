@@ -1,5 +1,5 @@
 import type { Assignment, SmtpRoute, VirtualDomain } from '@qfleet/protocol';
-import { ASSIGNMENT_KINDS, CONTROL_FILES, INTEGER_FIELDS, SINGLE_LINE_FIELDS, type ControlFileField, type ListField } from '@qfleet/protocol/ui';
+import { ASSIGNMENT_KINDS, CONTROL_FILES, INTEGER_FIELDS, LIST_FIELDS, SINGLE_LINE_FIELDS, type ControlFileField, type ListField } from '@qfleet/protocol/ui';
 import { FieldError, useEditable } from './FieldError';
 import { Choice, IntegerInput, ManagedField, Rows, StringList, TextInput, type FieldProps } from './Managed';
 import { withField, type DocKey } from './doc';
@@ -7,8 +7,9 @@ import { withField, type DocKey } from './doc';
 /** A control file's field with its file, meaning, qmail's default and when a change takes effect. */
 function ControlField({ doc, onChange, field, children }: FieldProps & { field: ControlFileField; children: React.ReactNode }) {
   const f = CONTROL_FILES[field];
+  const oneInput = !(LIST_FIELDS as readonly string[]).includes(field);
   return (
-    <ManagedField doc={doc} onChange={onChange} field={field} label={field} file={f.file} help={<>{f.what} · takes effect: {f.takesEffect}</>} whenMissing={f.whenMissing}>
+    <ManagedField doc={doc} onChange={onChange} field={field} label={field} file={f.file} help={<>{f.what} · takes effect: {f.takesEffect}</>} whenMissing={f.whenMissing} errorInChild={oneInput}>
       {children}
     </ManagedField>
   );
