@@ -193,6 +193,7 @@ function AutoreplyEditor({ value, at, onChange }: { value: Autoreply; at: string
         <textarea className="editor" rows={4} value={value.body} readOnly={!editable} onChange={(e) => onChange({ ...value, body: e.target.value })} data-testid={`input-${at}.body`} aria-label={`${at}.body`} />
         <FieldError path={`${at}.body`} />
       </label>
+      <FieldError path={at} />
     </div>
   );
 }
