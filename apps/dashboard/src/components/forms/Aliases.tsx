@@ -2,7 +2,7 @@ import type { Alias, AliasDestination, Autoreply, Filter, FilterRule } from '@qf
 import { AUTOREPLY_DEFAULT_PERIOD_SEC, DESTINATION_KINDS, FILTER_ACTIONS, FILTER_FIELDS, type DestinationKind } from '@qfleet/protocol/ui';
 import { FieldError, useEditable } from './FieldError';
 import { Choice, IntegerInput, ManagedField, TextInput, type FieldProps } from './Managed';
-import { aliasFile, withField } from './doc';
+import { aliasFile, omit, withField } from './doc';
 
 type FilterTarget = Filter['otherwise'];
 
@@ -91,8 +91,7 @@ function AliasEditor({ alias, at, file, onChange, onRemove }: { alias: Alias; at
             value={alias.domain ?? ''}
             readOnly={!editable}
             onChange={(e) => {
-              const { domain: _d, ...rest } = alias;
-              onChange(e.target.value === '' ? rest : { ...rest, domain: e.target.value });
+              onChange(e.target.value === '' ? omit(alias, 'domain') : { ...alias, domain: e.target.value });
             }}
             data-testid={`input-${at}.domain`}
             aria-label={`${at}.domain`}
@@ -182,8 +181,7 @@ function AutoreplyEditor({ value, at, onChange }: { value: Autoreply; at: string
           label="from (optional)"
           value={value.from}
           onChange={(from) => {
-            const { from: _f, ...rest } = value;
-            onChange(from === '' ? rest : { ...rest, from });
+            onChange(from === '' ? omit(value, 'from') : { ...value, from });
           }}
         />
         <IntegerInput path={`${at}.periodSec`} label={`seconds between replies (default ${AUTOREPLY_DEFAULT_PERIOD_SEC})`} value={value.periodSec} onChange={(p) => onChange({ ...value, periodSec: (p ?? AUTOREPLY_DEFAULT_PERIOD_SEC) as number })} optional />
@@ -201,8 +199,7 @@ function AutoreplyEditor({ value, at, onChange }: { value: Autoreply; at: string
 const needsTo = (action: string) => action === 'forward' || action === 'maildir' || action === 'mbox';
 
 function targetWith<T extends FilterTarget>(t: T, action: FilterTarget['action']): T {
-  const { to: _to, ...rest } = t;
-  return (needsTo(action) ? { ...rest, action, to: t.to ?? '' } : { ...rest, action }) as T;
+  return (needsTo(action) ? { ...t, action, to: t.to ?? '' } : { ...omit(t, 'to'), action }) as T;
 }
 
 /** Webmin's filter editor: rules tried in order, the first match routes the message, else `otherwise`. */
@@ -225,14 +222,13 @@ function FilterEditor({ value, at, onChange }: { value: Filter; at: string; onCh
                 value={r.field}
                 options={FILTER_FIELDS}
                 onChange={(field) => {
-                  const { header: _h, ...rest } = r;
-                  set(field === 'header' ? { ...rest, field, header: r.header ?? '' } : { ...rest, field });
+                  set(field === 'header' ? { ...r, field, header: r.header ?? '' } : { ...omit(r, 'header'), field });
                 }}
               />
               {r.field === 'header' && <TextInput path={`${rat}.header`} label="header name" value={r.header} onChange={(header) => set({ ...r, header })} />}
               <label className="inline-field checkbox">
                 <span className="muted small">does not</span>
-                <input type="checkbox" checked={r.negate === true} disabled={!editable} onChange={(e) => set(e.target.checked ? { ...r, negate: true } : (({ negate: _n, ...rest }) => rest)(r))} data-testid={`input-${rat}.negate`} />
+                <input type="checkbox" checked={r.negate === true} disabled={!editable} onChange={(e) => set(e.target.checked ? { ...r, negate: true } : omit(r, 'negate'))} data-testid={`input-${rat}.negate`} />
                 <FieldError path={`${rat}.negate`} />
               </label>
               <TextInput path={`${rat}.contains`} label="contain" value={r.contains} onChange={(contains) => set({ ...r, contains })} />

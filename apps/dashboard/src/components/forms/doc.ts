@@ -136,3 +136,10 @@ export function aliasFile(name: string, domain: string | undefined, virtualdomai
   }
   return `alias/.qmail-${ext}`;
 }
+
+/** `o` without `key`: an optional member taken out, as the schema's `optional` reads it. */
+export function omit<T extends object, K extends keyof T>(o: T, key: K): Omit<T, K> {
+  const next = { ...o };
+  delete next[key];
+  return next;
+}
