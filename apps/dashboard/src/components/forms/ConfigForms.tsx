@@ -5,7 +5,7 @@ import { ErrorBox } from '../ErrorBox';
 import { PlanChanges } from '../../pages/PlanView';
 import { useCan } from '../../session';
 import { AliasesForm } from './Aliases';
-import { EditableContext, ProblemsContext } from './FieldError';
+import { EditableContext, ProblemsContext, ScopeContext, type DocumentScope } from './FieldError';
 import { AcceptedDomainsForm, AssignmentsForm, DomainRoutingForm, LocalDomainsForm, OptionsForm, VirtualMappingsForm } from './Sections';
 import { changedFields, placeProblems, sectionOf, SECTION_LABELS, SECTIONS, type ConfigDocument, type FieldChange, type Section } from './doc';
 import type { FieldProps } from './Managed';
@@ -48,8 +48,11 @@ export function ConfigForms({
   reloadKey = 0,
   onSaved,
   readOnly = false,
+  scope = 'host',
 }: {
   source: ConfigFormsSource;
+  /** a group's document: the texts say "this group", the review has no plan unless `source.plan` gives one */
+  scope?: DocumentScope;
   title?: string;
   advanced?: ReactNode;
   reloadKey?: number;
@@ -206,6 +209,7 @@ export function ConfigForms({
       {Form && !loaded && <p className="muted">Loading the document…</p>}
       {Form && loaded && (
         <EditableContext.Provider value={editable}>
+          <ScopeContext.Provider value={scope}>
           <ProblemsContext.Provider value={placed}>
             <p className="muted small" data-testid="config-semantics">
               Each field is <em>not managed</em> (qfleet leaves its file as it is), <em>managed</em> (the file holds exactly what the form says) or <em>removed</em> (the file is deleted and qmail&apos;s default applies).
@@ -214,6 +218,7 @@ export function ConfigForms({
               <Form doc={draft} onChange={edit} />
             </div>
           </ProblemsContext.Provider>
+          </ScopeContext.Provider>
         </EditableContext.Provider>
       )}
       {Form && loaded && editable && !review && (

@@ -6,6 +6,14 @@ export const ProblemsContext = createContext<Map<string, string[]>>(new Map());
 /** Whether the forms may be edited (false for a viewer: read-only, no buttons). */
 export const EditableContext = createContext(true);
 
+/** Whose document the forms edit: a group's says what its members get, under their own documents. */
+export type DocumentScope = 'host' | 'group';
+export const ScopeContext = createContext<DocumentScope>('host');
+
+export function useScope(): DocumentScope {
+  return useContext(ScopeContext);
+}
+
 export function useEditable(): boolean {
   return useContext(EditableContext);
 }

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { FieldError, useEditable } from './FieldError';
+import { FieldError, useEditable, useScope } from './FieldError';
 import { initialValue, stateOf, withField, type ConfigDocument, type DocKey, type ManagedState } from './doc';
 
 export interface FieldProps {
@@ -42,6 +42,7 @@ export function ManagedField({
   children: ReactNode;
 }) {
   const editable = useEditable();
+  const group = useScope() === 'group';
   const state = stateOf(doc, field);
   const switchTo = (to: ManagedState) => {
     if (to === state) return;
@@ -77,8 +78,17 @@ export function ManagedField({
         </p>
       )}
       {state === 'managed' && children}
-      {state === 'unmanaged' && <p className="muted small">qfleet leaves {file ? <code>{file}</code> : 'this'} as it is on the host.</p>}
-      {state === 'removed' && <p className="muted small">{file ? <code>{file}</code> : 'The file'} is deleted on the host; qmail&apos;s default applies.</p>}
+      {state === 'unmanaged' &&
+        (group ? (
+          <p className="muted small">This group says nothing about it: the member&apos;s own document or its other groups decide.</p>
+        ) : (
+          <p className="muted small">qfleet leaves {file ? <code>{file}</code> : 'this'} as it is on the host.</p>
+        ))}
+      {state === 'removed' && (
+        <p className="muted small">
+          {file ? <code>{file}</code> : 'The file'} is deleted on the {group ? 'members (unless a later layer sets it)' : 'host'}; qmail&apos;s default applies.
+        </p>
+      )}
       {!(errorInChild && state === 'managed') && <FieldError path={field} />}
     </div>
   );
