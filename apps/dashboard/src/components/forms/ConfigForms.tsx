@@ -14,6 +14,10 @@ import type { FieldProps } from './Managed';
  * Where a document lives: a host's (`/api/hosts/:id/config`) or a group's
  * (`/api/groups/:name/config`). `plan` is the write's dry run (`PUT …?dryRun=true`): the file
  * diff and post-steps shown before saving; without it the review shows the changed fields only.
+ * Keep the object stable (useMemo): a new one loads the document again.
+ *
+ * A group page: `{load: () => GET /api/groups/:name/config, save: (doc) => PUT the same}` with
+ * `scope="group"` (the group API has no dry run yet, so no `plan`).
  */
 export interface ConfigFormsSource {
   load: () => Promise<{ revision: number; document: unknown }>;
