@@ -161,6 +161,26 @@ describe('the configuration forms', () => {
     await snap(page, '8-unmanaged-saved');
   });
 
+  it('edits a list as text, one entry a line, with a refused line named under it', async () => {
+    await page.getByTestId('config-tab-accepted').click();
+    await page.getByTestId('managed-rcpthosts').selectOption('managed');
+    await page.getByTestId('mode-rcpthosts').click();
+    await page.getByTestId('text-rcpthosts').fill('example.com\n\n.example.com\nnot valid');
+    await page.getByTestId('forms-review').click();
+    const entry = page.locator('[data-testid=list-rcpthosts][data-mode=text] [data-testid=list-entry][data-index="2"]');
+    await entry.locator('[data-testid=field-error][data-path="rcpthosts[2]"]').waitFor();
+    expect(await entry.locator('code').textContent()).toBe('not valid');
+    await snap(page, '9-text-error');
+
+    await page.getByTestId('text-rcpthosts').fill('example.com\n.example.com');
+    await page.getByTestId('forms-review').click();
+    await page.locator('[data-testid=review-change][data-path="control/rcpthosts"][data-action=create]').waitFor();
+    await page.getByTestId('forms-confirm').click();
+    await page.locator('[data-testid=forms-saved][data-revision="4"]').waitFor();
+    await waitFor('revision 4 applied', async () => (await ctl.host(hostId)).appliedRevision === 4, 60_000);
+    expect(qmail.read('control/rcpthosts')).toBe('example.com\n.example.com\n');
+  });
+
   it('gives a viewer the forms read-only, with no save buttons', async () => {
     const created = await ctl.api('POST', '/api/tokens', { name: 'forms viewer', role: 'viewer' });
     expect(created.status).toBe(201);
@@ -177,7 +197,7 @@ describe('the configuration forms', () => {
       await viewer.getByTestId('config-tab-advanced').click();
       await viewer.locator('[data-testid=config-editor][data-loaded=true]').waitFor();
       expect(await viewer.getByTestId('config-editor').getAttribute('readonly')).not.toBeNull();
-      await snap(viewer, '9-viewer');
+      await snap(viewer, '10-viewer');
     } finally {
       await viewer.close();
     }

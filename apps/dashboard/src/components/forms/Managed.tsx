@@ -1,5 +1,5 @@
-import type { ReactNode } from 'react';
-import { FieldError, useEditable, useScope } from './FieldError';
+import { useContext, useEffect, useState, type ReactNode } from 'react';
+import { FieldError, ProblemsContext, useEditable, useScope } from './FieldError';
 import { initialValue, stateOf, withField, type ConfigDocument, type DocKey, type ManagedState } from './doc';
 
 export interface FieldProps {
@@ -94,38 +94,96 @@ export function ManagedField({
   );
 }
 
-/** A list of one-line entries, one input each, each with its problems beside it. */
+/** Past this many entries a list opens as text: thousands of inputs would slow the page. */
+export const TEXT_MODE_ENTRIES = 200;
+
+/**
+ * A list of one-line entries: one input each, each with its problems beside it, or (a long
+ * list, or on request) one textarea of one entry a line, as Webmin had it, with each refused
+ * entry named under it. Blank lines are dropped, as qmail skips them.
+ */
 export function StringList({ path, values, onChange, placeholder }: { path: string; values: string[]; onChange: (v: string[]) => void; placeholder?: string }) {
   const editable = useEditable();
+  const [asText, setAsText] = useState(values.length > TEXT_MODE_ENTRIES);
   return (
-    <div className="string-list" data-testid={`list-${path}`}>
-      {values.length === 0 && <p className="muted small">empty: the file is written with no entries</p>}
-      {values.map((v, i) => (
-        <div key={i} className="row-entry" data-testid="list-entry" data-index={i}>
-          <div className="row-fields">
-            <input
-              value={v}
-              placeholder={placeholder}
-              readOnly={!editable}
-              onChange={(e) => onChange(values.map((x, j) => (j === i ? e.target.value : x)))}
-              data-testid={`input-${path}[${i}]`}
-              aria-label={`${path} entry ${i + 1}`}
-            />
-            {editable && (
-              <button type="button" className="small-button" onClick={() => onChange(values.filter((_, j) => j !== i))} data-testid="list-remove" title="remove this entry">
-                ×
-              </button>
-            )}
-          </div>
-          <FieldError path={`${path}[${i}]`} />
+    <div className="string-list" data-testid={`list-${path}`} data-mode={asText ? 'text' : 'rows'}>
+      {asText ? (
+        <ListText path={path} values={values} onChange={onChange} />
+      ) : (
+        <>
+          {values.length === 0 && <p className="muted small">empty: the file is written with no entries</p>}
+          {values.map((v, i) => (
+            <div key={i} className="row-entry" data-testid="list-entry" data-index={i}>
+              <div className="row-fields">
+                <input
+                  value={v}
+                  placeholder={placeholder}
+                  readOnly={!editable}
+                  onChange={(e) => onChange(values.map((x, j) => (j === i ? e.target.value : x)))}
+                  data-testid={`input-${path}[${i}]`}
+                  aria-label={`${path} entry ${i + 1}`}
+                />
+                {editable && (
+                  <button type="button" className="small-button" onClick={() => onChange(values.filter((_, j) => j !== i))} data-testid="list-remove" title="remove this entry">
+                    ×
+                  </button>
+                )}
+              </div>
+              <FieldError path={`${path}[${i}]`} />
+            </div>
+          ))}
+        </>
+      )}
+      <div className="actions">
+        {editable && !asText && (
+          <button type="button" className="small-button" onClick={() => onChange([...values, ''])} data-testid={`add-${path}`}>
+            Add
+          </button>
+        )}
+        <button type="button" className="small-button" onClick={() => setAsText(!asText)} data-testid={`mode-${path}`}>
+          {asText ? 'Edit one by one' : 'Edit as text'}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+const linesOf = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
+
+function ListText({ path, values, onChange }: { path: string; values: string[]; onChange: (v: string[]) => void }) {
+  const editable = useEditable();
+  const problems = useContext(ProblemsContext);
+  const [text, setText] = useState(() => values.join('\n'));
+  // Another change of the document (a reload, discard) shows; typing keeps its blank lines.
+  useEffect(() => {
+    if (JSON.stringify(linesOf(text)) !== JSON.stringify(values)) setText(values.join('\n'));
+  }, [values]);
+  const refused = values.map((v, i) => ({ v, i, at: `${path}[${i}]` })).filter((e) => problems.has(e.at));
+  return (
+    <>
+      <textarea
+        className="editor"
+        rows={Math.min(20, Math.max(4, values.length + 1))}
+        value={text}
+        readOnly={!editable}
+        spellCheck={false}
+        onChange={(e) => {
+          setText(e.target.value);
+          onChange(linesOf(e.target.value));
+        }}
+        data-testid={`text-${path}`}
+        aria-label={`${path}, one entry a line`}
+      />
+      <p className="muted small">{values.length} entries, one a line</p>
+      {refused.map((e) => (
+        <div key={e.i} className="row-entry" data-testid="list-entry" data-index={e.i}>
+          <span className="small">
+            entry {e.i + 1}: <code>{e.v}</code>
+          </span>
+          <FieldError path={e.at} />
         </div>
       ))}
-      {editable && (
-        <button type="button" className="small-button" onClick={() => onChange([...values, ''])} data-testid={`add-${path}`}>
-          Add
-        </button>
-      )}
-    </div>
+    </>
   );
 }
 
