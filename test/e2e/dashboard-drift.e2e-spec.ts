@@ -34,6 +34,8 @@ describe('the dashboard host page: import, drift and retry', () => {
     await page.getByTestId('signin-token').fill(ADMIN_TOKEN);
     await page.getByTestId('signin-submit').click();
     await page.click('text=drift-ui.example.net');
+    // The JSON editor is the configuration forms' Advanced tab.
+    await page.getByTestId('config-tab-advanced').click();
     await page
       .locator('[data-testid=config-editor][data-loaded=true]')
       .waitFor();

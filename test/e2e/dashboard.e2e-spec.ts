@@ -48,6 +48,8 @@ describe('the dashboard', () => {
 
   it('saves a configuration that lands on the host, and names the field of a refused one', async () => {
     await page.click('text=web1.example.net');
+    // The JSON editor is the configuration forms' Advanced tab.
+    await page.getByTestId('config-tab-advanced').click();
     const editor = page.locator('[data-testid=config-editor][data-loaded=true]');
     await editor.waitFor();
 

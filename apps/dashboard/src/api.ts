@@ -24,6 +24,7 @@ export type { Action, ActionResult, ApiRole, ApiTokenView, CreatedApiToken, Serv
 /** Shapes of the controller's answers (DESIGN.md "Interfaces"): libs/protocol's views, under the names the pages use. */
 import type {
   ApplyResult,
+  ConfigDryRunView,
   CreatedHost,
   DomainStats,
   DriftPolicy,
@@ -52,7 +53,7 @@ import type {
   RolloutView,
 } from '@qfleet/protocol';
 
-export type { ApplyResult, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, PrivilegedChange, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
+export type { ApplyResult, ConfigDryRunView, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, PrivilegedChange, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
 export type { MailboxFleetStats, MailboxHostStats };
 export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, RolloutKind, RolloutPreview, RolloutPreviewHost, RolloutStatus, RolloutSummary, RolloutView };
 /** The `/ui` namespace and its events (live rollout progress). */
@@ -269,6 +270,8 @@ export const api = {
   importHost: (id: string, dryRun: boolean) => request<ImportResult>('POST', `/hosts/${encodeURIComponent(id)}/import`, { dryRun }),
   getConfig: (id: string) => request<HostConfig>('GET', `/hosts/${encodeURIComponent(id)}/config`),
   putConfig: (id: string, document: unknown) => request<SaveResult>('PUT', `/hosts/${encodeURIComponent(id)}/config`, document),
+  /** what a PUT of this document would do (file diff, post-steps, fields no longer managed); stores nothing */
+  planConfig: (id: string, document: unknown) => request<ConfigDryRunView>('PUT', `/hosts/${encodeURIComponent(id)}/config?dryRun=true`, document),
   getPlan: (id: string) => request<Plan>('GET', `/hosts/${encodeURIComponent(id)}/plan`),
   audit: (target: string) => request<AuditEntry[]>('GET', `/audit?target=${encodeURIComponent(target)}`),
   auditSearch: (f: AuditFilter) => request<AuditEntry[]>('GET', `/audit${query(f)}`),

@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { nonEmptyLine, qmailInteger, qmailLine } from './values';
 import { MAX_ALIAS_DESTINATIONS, MAX_LIST_ENTRIES } from './limits';
+import {
+  ASSIGNMENT_KINDS,
+  AUTOREPLY_DEFAULT_PERIOD_SEC,
+  FILTER_ACTIONS,
+  FILTER_FIELDS,
+  INTEGER_FIELDS,
+  LIST_FIELDS,
+  SINGLE_LINE_FIELDS,
+  type IntegerField,
+  type ListField,
+  type SingleLineField,
+} from './document-fields';
 
 /**
  * The desired-state document of a host or group (DESIGN.md "The desired state" and
@@ -8,37 +20,7 @@ import { MAX_ALIAS_DESTINATIONS, MAX_LIST_ENTRIES } from './limits';
  * (qmail's default applies); `[]` means an empty file.
  */
 
-export const SINGLE_LINE_FIELDS = [
-  'me',
-  'helohost',
-  'smtpgreeting',
-  'localiphost',
-  'defaultdomain',
-  'defaulthost',
-  'plusdomain',
-  'idhost',
-  'bouncefrom',
-  'bouncehost',
-  'doublebouncehost',
-  'doublebounceto',
-  'envnoathost',
-] as const;
-
-export const INTEGER_FIELDS = [
-  'databytes',
-  'timeoutconnect',
-  'timeoutremote',
-  'timeoutsmtpd',
-  'concurrencylocal',
-  'concurrencyremote',
-  'queuelifetime',
-] as const;
-
-export const LIST_FIELDS = ['locals', 'rcpthosts', 'morercpthosts', 'badmailfrom', 'percenthack'] as const;
-
-export type SingleLineField = (typeof SINGLE_LINE_FIELDS)[number];
-export type IntegerField = (typeof INTEGER_FIELDS)[number];
-export type ListField = (typeof LIST_FIELDS)[number];
+export * from './document-fields';
 
 const managedLine = nonEmptyLine.nullable().optional();
 const managedInteger = qmailInteger.nullable().optional();
@@ -59,8 +41,6 @@ export const SmtpRouteSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
 });
 
-export const DESTINATION_KINDS = ['forward', 'maildir', 'mbox', 'program', 'autoreply', 'filter', 'discard'] as const;
-
 /** Text that may span lines (an autoreply body), but never holds a NUL. */
 const multiLineText = z.string().max(64 * 1024).refine((v) => !v.includes('\0'), 'must not contain NUL');
 
@@ -73,11 +53,8 @@ export const AutoreplySchema = z.strictObject({
   subject: nonEmptyLine,
   body: multiLineText,
   from: nonEmptyLine.optional(),
-  periodSec: z.number().int().min(0).max(365 * 86400).default(3600),
+  periodSec: z.number().int().min(0).max(365 * 86400).default(AUTOREPLY_DEFAULT_PERIOD_SEC),
 });
-
-export const FILTER_FIELDS = ['from', 'to', 'cc', 'subject', 'header', 'body'] as const;
-export const FILTER_ACTIONS = ['forward', 'maildir', 'mbox', 'discard', 'deliver'] as const;
 
 /** Where a filtered message goes: `deliver` hands it on to the alias's next lines. */
 export const FilterTargetSchema = z.strictObject({
@@ -125,7 +102,7 @@ export const AliasSchema = z.strictObject({
 });
 
 export const AssignmentSchema = z.strictObject({
-  kind: z.enum(['exact', 'prefix']),
+  kind: z.enum(ASSIGNMENT_KINDS),
   address: qmailLine,
   user: nonEmptyLine,
   uid: qmailInteger,

@@ -12,3 +12,6 @@ export const UiEvent = {
 
 /** The agent's install commands, for the dashboard's "Add host" (imports nothing either). */
 export { AGENT_PACKAGE, agentInstallCommands } from './agent-install';
+
+/** The document's fields and qmail's defaults, for the configuration forms (imports nothing either). */
+export * from './document-fields';

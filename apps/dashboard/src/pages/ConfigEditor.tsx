@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type Warning } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
-import { ImportFromHost } from './ImportFromHost';
+import { useCan } from '../session';
 
 /**
- * The host's own document as JSON. Absent fields are unmanaged, `null` removes the file
+ * The host's own document as JSON: the configuration forms' Advanced tab. Absent fields are unmanaged, `null` removes the file
  * (qmail's default), `[]` writes an empty file (DESIGN.md "Contract"). A change of `reloadKey`
  * loads the document again, after something else wrote it (adopting drift).
  */
@@ -16,6 +16,7 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
   const [warnings, setWarnings] = useState<Warning[]>([]);
   const [savedRevision, setSavedRevision] = useState<number | undefined>();
   const [busy, setBusy] = useState(false);
+  const editable = useCan('operator');
 
   const load = useCallback(async () => {
     try {
@@ -63,14 +64,11 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
 
   const dirty = text !== loaded;
   return (
-    <section className="card">
-      <div className="section-head">
-        <h2>Configuration</h2>
-        <span className="muted">
-          {revision !== undefined && <>revision {revision}</>}
-          {dirty && <strong className="warn"> · unsaved changes</strong>}
-        </span>
-      </div>
+    <div className="json-editor">
+      <p className="muted">
+        {revision !== undefined && <>revision {revision}</>}
+        {dirty && <strong className="warn"> · unsaved changes in the JSON</strong>}
+      </p>
       <p className="muted small" data-testid="config-semantics">
         Saving replaces the whole document. Absent field = not managed (its file is left as it is) · <code>null</code> = managed and removed (the file is
         deleted, qmail&apos;s default applies) · <code>[]</code> = empty file · domains are stored lowercase. Every refused field is listed at once.
@@ -84,9 +82,10 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
         data-testid="config-editor"
         data-loaded={revision !== undefined}
         // Editing before the document arrives would be overwritten by it.
-        readOnly={revision === undefined}
+        readOnly={revision === undefined || !editable}
         aria-label="Configuration document (JSON)"
       />
+      {editable && (
       <div className="actions">
         <button type="button" className="primary" onClick={save} disabled={busy || revision === undefined} data-testid="config-save">
           {busy ? 'Saving…' : 'Save'}
@@ -100,6 +99,7 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
           </span>
         )}
       </div>
+      )}
       <ErrorBox error={error} />
       {warnings.length > 0 && (
         <div className="warning-box" data-testid="config-warnings">
@@ -113,13 +113,6 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
           </ul>
         </div>
       )}
-      <ImportFromHost
-        hostId={hostId}
-        onImported={() => {
-          void load();
-          onSaved();
-        }}
-      />
-    </section>
+    </div>
   );
 }

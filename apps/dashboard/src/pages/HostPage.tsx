@@ -6,7 +6,7 @@ import { ConnectedDot, QmailState, revisionState } from '../components/status';
 import { age, ago, bytes, when } from '../format';
 import { POLL_MS, useAction, usePolling } from '../hooks';
 import { AuditList } from './AuditList';
-import { ConfigEditor } from './ConfigEditor';
+import { HostConfiguration } from './HostConfiguration';
 import { DriftCard } from './DriftCard';
 import { PlanView } from './PlanView';
 import { HostMailboxes } from './HostMailboxes';
@@ -103,7 +103,7 @@ function HostView({ id, urlRef, tab }: { id: string; urlRef: string; tab: HostTa
       )}
       {tab === 'overview' && (h || !host.error) && (
         <>
-          <ConfigEditor hostId={id} reloadKey={configKey} onSaved={saved} />
+          <HostConfiguration hostId={id} reloadKey={configKey} onSaved={saved} />
           <PlanView plan={plan.data} error={plan.error} />
           <AuditList entries={audit.data} error={audit.error} />
         </>

@@ -1,4 +1,5 @@
-import type { ApiError, Plan } from '../api';
+import type { ApiError, Plan, PlannedChange, PrivilegedChange } from '../api';
+import type { PostStep } from '@qfleet/protocol';
 import { DiffView } from '../components/DiffView';
 import { ErrorBox } from '../components/ErrorBox';
 import { PrivilegedWarning } from '../components/PrivilegedWarning';
@@ -20,34 +21,46 @@ export function PlanView({ plan, error }: { plan: Plan | undefined; error: ApiEr
       <ErrorBox error={error} />
       {plan && (
         <div data-testid="plan-list" data-changes={plan.changes.length}>
-          <PrivilegedWarning items={plan.privileged} />
-          {plan.changes.length === 0 ? (
-            <p className="muted" data-testid="plan-empty">
-              No changes: the host's files match the desired configuration.
-            </p>
-          ) : null}
-          <ul className="plan">
-            {plan.changes.map((c) => (
-              <li key={c.path} data-testid="plan-change" data-path={c.path} data-action={c.action}>
-                <div className="plan-path">
-                  <span className={`action action-${c.action}`}>{c.action}</span> <code>{c.path}</code>
-                </div>
-                {c.diff ? <DiffView diff={c.diff} testId="plan-diff" /> : c.action !== 'remove' && <p className="muted small">the file on the host was changed outside qfleet, so its current content is not known</p>}
-              </li>
-            ))}
-          </ul>
-          {plan.postSteps.length > 0 && (
-            <p data-testid="plan-post-steps">
-              Then runs:{' '}
-              {plan.postSteps.map((s) => (
-                <code key={s} className="step">
-                  {s}
-                </code>
-              ))}
-            </p>
-          )}
+          <PlanChanges changes={plan.changes} postSteps={plan.postSteps} privileged={plan.privileged} />
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * A plan's file changes and post-steps; `testPrefix` names its elements, so a page that shows
+ * two plans (the host's and a dry run's) tells them apart.
+ */
+export function PlanChanges({ changes, postSteps, privileged, testPrefix = 'plan', emptyText = "No changes: the host's files match the desired configuration." }: { changes: readonly PlannedChange[]; postSteps: readonly PostStep[]; privileged?: readonly PrivilegedChange[]; testPrefix?: string; emptyText?: string }) {
+  return (
+    <>
+      <PrivilegedWarning items={privileged} />
+      {changes.length === 0 ? (
+        <p className="muted" data-testid={`${testPrefix}-empty`}>
+          {emptyText}
+        </p>
+      ) : null}
+      <ul className="plan">
+        {changes.map((c) => (
+          <li key={c.path} data-testid={`${testPrefix}-change`} data-path={c.path} data-action={c.action}>
+            <div className="plan-path">
+              <span className={`action action-${c.action}`}>{c.action}</span> <code>{c.path}</code>
+            </div>
+            {c.diff ? <DiffView diff={c.diff} testId={`${testPrefix}-diff`} /> : c.action !== 'remove' && <p className="muted small">the file on the host was changed outside qfleet, so its current content is not known</p>}
+          </li>
+        ))}
+      </ul>
+      {postSteps.length > 0 && (
+        <p data-testid={`${testPrefix}-post-steps`}>
+          Then runs:{' '}
+          {postSteps.map((s) => (
+            <code key={s} className="step">
+              {s}
+            </code>
+          ))}
+        </p>
+      )}
+    </>
   );
 }
