@@ -12,9 +12,19 @@ export const MAX_DRIFT_FILES_PER_REQUEST = 20;
 export const DriftFilesQuerySchema = z.strictObject({
   /** one drifted path or several (`?path=a&path=b`); absent: the first drifted files in order */
   path: z
-    .union([relativePath, z.array(relativePath).max(MAX_DRIFT_FILES_PER_REQUEST, `at most ${MAX_DRIFT_FILES_PER_REQUEST} paths per request`)])
+    .union([
+      relativePath,
+      z
+        .array(relativePath)
+        .max(
+          MAX_DRIFT_FILES_PER_REQUEST,
+          `at most ${MAX_DRIFT_FILES_PER_REQUEST} paths per request`,
+        ),
+    ])
     .optional()
-    .transform((p) => (p === undefined ? undefined : Array.isArray(p) ? p : [p])),
+    .transform((p) =>
+      p === undefined ? undefined : Array.isArray(p) ? p : [p],
+    ),
 });
 export type DriftFilesQuery = z.infer<typeof DriftFilesQuerySchema>;
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type Warning } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
+import { useCan } from '../session';
 import { ImportFromHost } from './ImportFromHost';
 
 /**
@@ -16,6 +17,7 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
   const [warnings, setWarnings] = useState<Warning[]>([]);
   const [savedRevision, setSavedRevision] = useState<number | undefined>();
   const [busy, setBusy] = useState(false);
+  const canEdit = useCan('operator');
 
   const load = useCallback(async () => {
     try {
@@ -84,10 +86,10 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
         data-testid="config-editor"
         data-loaded={revision !== undefined}
         // Editing before the document arrives would be overwritten by it.
-        readOnly={revision === undefined}
+        readOnly={revision === undefined || !canEdit}
         aria-label="Configuration document (JSON)"
       />
-      <div className="actions">
+      {canEdit && <div className="actions">
         <button type="button" className="primary" onClick={save} disabled={busy || revision === undefined} data-testid="config-save">
           {busy ? 'Saving…' : 'Save'}
         </button>
@@ -99,7 +101,7 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
             Saved as revision {savedRevision}
           </span>
         )}
-      </div>
+      </div>}
       <ErrorBox error={error} />
       {warnings.length > 0 && (
         <div className="warning-box" data-testid="config-warnings">

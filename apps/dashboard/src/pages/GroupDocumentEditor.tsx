@@ -7,7 +7,15 @@ import { PrivilegedWarning } from '../components/PrivilegedWarning';
  * The group's document as JSON, in the host editor's terms plus `remove`. A placeholder slot:
  * the reusable ConfigForms take its place at merge. A viewer reads it without a Save button.
  */
-export function GroupDocumentEditor({ group, canEdit, onSaved }: { group: string; canEdit: boolean; onSaved: () => void }) {
+export function GroupDocumentEditor({
+  group,
+  canEdit,
+  onSaved,
+}: {
+  group: string;
+  canEdit: boolean;
+  onSaved: () => void;
+}) {
   const [text, setText] = useState<string | undefined>();
   const [loaded, setLoaded] = useState('');
   const [error, setError] = useState<ApiError | undefined>();
@@ -30,7 +38,13 @@ export function GroupDocumentEditor({ group, canEdit, onSaved }: { group: string
     try {
       doc = JSON.parse(text ?? '');
     } catch (e) {
-      setError(new ApiError({ statusCode: 0, error: 'Invalid JSON', message: `The document is not valid JSON: ${(e as Error).message}` }));
+      setError(
+        new ApiError({
+          statusCode: 0,
+          error: 'Invalid JSON',
+          message: `The document is not valid JSON: ${(e as Error).message}`,
+        }),
+      );
       return;
     }
     setBusy(true);
@@ -46,16 +60,23 @@ export function GroupDocumentEditor({ group, canEdit, onSaved }: { group: string
     }
   };
 
-  const refused = result?.hosts.filter((h): h is { id: string; name: string; error: string } => 'error' in h) ?? [];
+  const refused =
+    result?.hosts.filter(
+      (h): h is { id: string; name: string; error: string } => 'error' in h,
+    ) ?? [];
   return (
     <section className="card" data-testid="group-document">
       <div className="section-head">
         <h2>Group document</h2>
-        {text !== undefined && text !== loaded && <strong className="warn small">unsaved changes</strong>}
+        {text !== undefined && text !== loaded && (
+          <strong className="warn small">unsaved changes</strong>
+        )}
       </div>
       <p className="muted small">
-        Absent field = the group says nothing · <code>null</code> = managed and removed · <code>[]</code> = empty file · <code>remove</code> takes entries out of
-        what the earlier layers gave. Saving gives every member a new revision.
+        Absent field = the group says nothing · <code>null</code> = managed and
+        removed · <code>[]</code> = empty file · <code>remove</code> takes
+        entries out of what the earlier layers gave. Saving gives every member a
+        new revision.
       </p>
       <textarea
         className="editor"
@@ -70,12 +91,27 @@ export function GroupDocumentEditor({ group, canEdit, onSaved }: { group: string
       />
       {canEdit && (
         <div className="actions">
-          <button type="button" className="primary" onClick={save} disabled={busy || text === undefined} data-testid="group-save">
+          <button
+            type="button"
+            className="primary"
+            onClick={save}
+            disabled={busy || text === undefined}
+            data-testid="group-save"
+          >
             {busy ? 'Saving…' : 'Save'}
           </button>
           {result && (
-            <span className="good" data-testid="group-saved" data-revision={result.revision}>
-              Saved as group revision {result.revision}; {result.hosts.length - refused.length} {result.hosts.length - refused.length === 1 ? 'member' : 'members'} got a new revision
+            <span
+              className="good"
+              data-testid="group-saved"
+              data-revision={result.revision}
+            >
+              Saved as group revision {result.revision};{' '}
+              {result.hosts.length - refused.length}{' '}
+              {result.hosts.length - refused.length === 1
+                ? 'member'
+                : 'members'}{' '}
+              got a new revision
             </span>
           )}
         </div>

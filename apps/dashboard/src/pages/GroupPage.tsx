@@ -33,15 +33,28 @@ export function GroupPage({ name }: { name: string }) {
       <section className="page-head">
         <h1 data-testid="group-title">{name}</h1>
         {g && (
-          <p className="summary" data-testid="group-summary" data-revision={g.revision} data-hosts={g.hosts.length}>
-            revision {g.revision} · {g.hosts.length} {g.hosts.length === 1 ? 'host' : 'hosts'}
+          <p
+            className="summary"
+            data-testid="group-summary"
+            data-revision={g.revision}
+            data-hosts={g.hosts.length}
+          >
+            revision {g.revision} · {g.hosts.length}{' '}
+            {g.hosts.length === 1 ? 'host' : 'hosts'}
           </p>
         )}
         <span className="spacer" />
         {g && canEdit && <DeleteGroup group={g} />}
       </section>
       <ErrorBox error={group.error} />
-      {g && <Members group={g} hosts={hosts.data} canEdit={canEdit} onChanged={changed} />}
+      {g && (
+        <Members
+          group={g}
+          hosts={hosts.data}
+          canEdit={canEdit}
+          onChanged={changed}
+        />
+      )}
       {/* Slot: the reusable ConfigForms replace this JSON editor at merge (issue 13). */}
       {g && (
         <GroupDocumentEditor
@@ -58,7 +71,17 @@ export function GroupPage({ name }: { name: string }) {
   );
 }
 
-function Members({ group: g, hosts, canEdit, onChanged }: { group: GroupView; hosts: Host[] | undefined; canEdit: boolean; onChanged: () => void }) {
+function Members({
+  group: g,
+  hosts,
+  canEdit,
+  onChanged,
+}: {
+  group: GroupView;
+  hosts: Host[] | undefined;
+  canEdit: boolean;
+  onChanged: () => void;
+}) {
   const [adding, setAdding] = useState('');
   const action = useAction();
   const byId = new Map((hosts ?? []).map((h) => [h.id, h]));
@@ -66,7 +89,8 @@ function Members({ group: g, hosts, canEdit, onChanged }: { group: GroupView; ho
 
   // The host's groups are its layer order: a new group goes last (it wins over the others).
   const setGroups = async (host: Host, groups: string[]) => {
-    if (await action.run(() => api.updateHost(host.id, { groups }))) onChanged();
+    if (await action.run(() => api.updateHost(host.id, { groups })))
+      onChanged();
   };
   const add = async () => {
     const host = byId.get(adding);
@@ -78,7 +102,10 @@ function Members({ group: g, hosts, canEdit, onChanged }: { group: GroupView; ho
   return (
     <section className="card" data-testid="group-members">
       <h2>Members</h2>
-      <p className="muted small">Each member layers its groups in its own order, then its own document; adding a group puts it last, over the host's other groups.</p>
+      <p className="muted small">
+        Each member layers its groups in its own order, then its own document;
+        adding a group puts it last, over the host's other groups.
+      </p>
       {g.hosts.length === 0 && <p className="muted">No hosts in this group.</p>}
       <table className="compact">
         <tbody>
@@ -87,12 +114,26 @@ function Members({ group: g, hosts, canEdit, onChanged }: { group: GroupView; ho
             return (
               <tr key={m.id} data-testid="group-member" data-host-name={m.name}>
                 <td>
-                  {host && <ConnectedDot connected={host.connected} />} <Link to={`/hosts/${encodeURIComponent(m.name)}`}>{m.name}</Link>
+                  {host && <ConnectedDot connected={host.connected} />}{' '}
+                  <Link to={`/hosts/${encodeURIComponent(m.name)}`}>
+                    {m.name}
+                  </Link>
                 </td>
                 <td className="muted small">{host?.groups.join(' → ')}</td>
                 <td>
                   {canEdit && host && (
-                    <button type="button" className="small-button" disabled={action.busy} onClick={() => setGroups(host, host.groups.filter((x) => x !== g.name))} data-testid="group-member-remove">
+                    <button
+                      type="button"
+                      className="small-button"
+                      disabled={action.busy}
+                      onClick={() =>
+                        setGroups(
+                          host,
+                          host.groups.filter((x) => x !== g.name),
+                        )
+                      }
+                      data-testid="group-member-remove"
+                    >
                       Take out
                     </button>
                   )}
@@ -104,7 +145,12 @@ function Members({ group: g, hosts, canEdit, onChanged }: { group: GroupView; ho
       </table>
       {canEdit && (
         <div className="actions">
-          <select value={adding} onChange={(e) => setAdding(e.target.value)} data-testid="group-member-pick" aria-label="Host to add">
+          <select
+            value={adding}
+            onChange={(e) => setAdding(e.target.value)}
+            data-testid="group-member-pick"
+            aria-label="Host to add"
+          >
             <option value="">add a host…</option>
             {others.map((h) => (
               <option key={h.id} value={h.id}>
@@ -112,7 +158,13 @@ function Members({ group: g, hosts, canEdit, onChanged }: { group: GroupView; ho
               </option>
             ))}
           </select>
-          <button type="button" className="small-button" disabled={!adding || action.busy} onClick={add} data-testid="group-member-add">
+          <button
+            type="button"
+            className="small-button"
+            disabled={!adding || action.busy}
+            onClick={add}
+            data-testid="group-member-add"
+          >
             Add
           </button>
         </div>
@@ -135,11 +187,24 @@ function DeleteGroup({ group: g }: { group: GroupView }) {
   };
   return (
     <div>
-      <button type="button" className="small-button danger" disabled={g.hosts.length > 0 || action.busy} title={g.hosts.length ? 'take its hosts out first' : undefined} onClick={() => setAsking(true)} data-testid="group-delete">
+      <button
+        type="button"
+        className="small-button danger"
+        disabled={g.hosts.length > 0 || action.busy}
+        title={g.hosts.length ? 'take its hosts out first' : undefined}
+        onClick={() => setAsking(true)}
+        data-testid="group-delete"
+      >
         Delete group
       </button>
       {asking && (
-        <ConfirmBox confirmLabel={`Delete ${g.name}`} busy={action.busy} onConfirm={remove} onCancel={() => setAsking(false)} testId="group-delete-confirm">
+        <ConfirmBox
+          confirmLabel={`Delete ${g.name}`}
+          busy={action.busy}
+          onConfirm={remove}
+          onCancel={() => setAsking(false)}
+          testId="group-delete-confirm"
+        >
           Delete the group <code>{g.name}</code> and its document?
         </ConfirmBox>
       )}

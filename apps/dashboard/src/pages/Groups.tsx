@@ -24,22 +24,41 @@ export function Groups() {
     <>
       <section className="page-head">
         <h1>Groups</h1>
-        <p className="summary">A group's document is layered under each member's own, in the member's order of groups.</p>
+        <p className="summary">
+          A group's document is layered under each member's own, in the member's
+          order of groups.
+        </p>
       </section>
       {canEdit && (
-        <form className="filters card" onSubmit={submit} data-testid="group-create-form">
+        <form
+          className="filters card"
+          onSubmit={submit}
+          data-testid="group-create-form"
+        >
           <label>
             New group
-            <input value={name} onChange={(e) => setName(e.target.value)} placeholder="eu-mx" data-testid="group-name" />
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="eu-mx"
+              data-testid="group-name"
+            />
           </label>
-          <button type="submit" className="primary" disabled={!name.trim() || create.busy} data-testid="group-create">
+          <button
+            type="submit"
+            className="primary"
+            disabled={!name.trim() || create.busy}
+            data-testid="group-create"
+          >
             Create
           </button>
           <ErrorBox error={create.error} />
         </form>
       )}
       <ErrorBox error={groups.error} />
-      {groups.data && groups.data.length === 0 && <p className="muted">No groups yet.</p>}
+      {groups.data && groups.data.length === 0 && (
+        <p className="muted">No groups yet.</p>
+      )}
       {groups.data && groups.data.length > 0 && (
         <table className="hosts" data-testid="groups-table">
           <thead>
@@ -52,9 +71,16 @@ export function Groups() {
           </thead>
           <tbody>
             {groups.data.map((g) => (
-              <tr key={g.name} data-testid="group-row" data-group={g.name} data-hosts={g.hosts}>
+              <tr
+                key={g.name}
+                data-testid="group-row"
+                data-group={g.name}
+                data-hosts={g.hosts}
+              >
                 <td>
-                  <Link to={`/groups/${encodeURIComponent(g.name)}`}>{g.name}</Link>
+                  <Link to={`/groups/${encodeURIComponent(g.name)}`}>
+                    {g.name}
+                  </Link>
                 </td>
                 <td>{g.hosts}</td>
                 <td>{g.revision}</td>
