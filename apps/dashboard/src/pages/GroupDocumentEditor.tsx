@@ -52,6 +52,7 @@ export function GroupDocumentEditor({
     try {
       const r = await api.putGroupConfig(group, doc);
       setResult(r);
+      setLoaded(text ?? '');
       onSaved();
     } catch (e) {
       setError(e as ApiError);

@@ -17,7 +17,6 @@ export function GroupPage({ name }: { name: string }) {
   const group = usePolling(() => api.getGroup(name), [name], POLL_MS);
   const hosts = usePolling(api.listHosts, [], POLL_MS);
   const canEdit = useCan('operator');
-  const [reloadKey, setReloadKey] = useState(0);
   const g = group.data;
 
   const changed = () => {
@@ -58,13 +57,9 @@ export function GroupPage({ name }: { name: string }) {
       {/* Slot: the reusable ConfigForms replace this JSON editor at merge (issue 13). */}
       {g && (
         <GroupDocumentEditor
-          key={reloadKey}
           group={g.name}
           canEdit={canEdit}
-          onSaved={() => {
-            setReloadKey((k) => k + 1);
-            changed();
-          }}
+          onSaved={changed}
         />
       )}
     </>
