@@ -38,11 +38,13 @@ describe('the dashboard groups pages', () => {
       ids.push(r.body.id);
       agents.push(startAgent({ controllerUrl: ctl.url, token: r.body.enrollToken, qmailHome: trees[i].home, name: `agent-${i + 1}`, args: ['--queue-interval', '1'] }).proc);
     }
-    // gr1's own document: the group's entries go under it.
+    // gr1's own document: the group's entries go under it. gr2's is empty; a host gets its
+    // groups' documents with a revision of its own (joining a group re-renders only a host that has one).
     expect((await ctl.api('PUT', `/api/hosts/${ids[0]}/config`, { locals: ['gr1.example'], rcpthosts: ['gr1.example'] })).status).toBe(200);
-    await waitFor('the agents connected, gr1 in sync', async () => {
+    expect((await ctl.api('PUT', `/api/hosts/${ids[1]}/config`, {})).status).toBe(200);
+    await waitFor('the agents connected, gr1 and gr2 in sync', async () => {
       const hosts = await Promise.all(ids.map((id) => ctl.host(id)));
-      return hosts.every((h) => h.connected) && hosts[0].appliedRevision === 1;
+      return hosts.every((h) => h.connected) && hosts[0].appliedRevision === 1 && hosts[1].appliedRevision === 1;
     });
 
     browser = await launchBrowser();

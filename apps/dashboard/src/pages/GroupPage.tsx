@@ -99,7 +99,7 @@ function Members({
       <h2>Members</h2>
       <p className="muted small">
         Each member layers its groups in its own order, then its own document;
-        adding a group puts it last, over the host's other groups.
+        adding a group puts it last, over the host's other groups. A host that has no revision yet gets the group's document with its first one.
       </p>
       {g.hosts.length === 0 && <p className="muted">No hosts in this group.</p>}
       <table className="compact">
