@@ -12,9 +12,10 @@ export default defineConfig({
   base: '/',
   plugins: [react()],
   resolve: {
-    // Exact names: `@qfleet/protocol/ui` is a module of its own (no zod in the bundle).
+    // Exact names: `@qfleet/protocol/ui` and `/host-pattern` are modules of their own (no zod in the bundle).
     alias: [
       { find: /^@qfleet\/protocol\/ui$/, replacement: `${workspace}libs/protocol/src/ui.ts` },
+      { find: /^@qfleet\/protocol\/host-pattern$/, replacement: `${workspace}libs/protocol/src/host-pattern.ts` },
       { find: /^@qfleet\/protocol$/, replacement: `${workspace}libs/protocol/src/index.ts` },
     ],
   },

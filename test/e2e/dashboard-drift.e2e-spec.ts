@@ -7,6 +7,12 @@ import { QmailTree } from '../support/qmail-tree';
 import { launchBrowser } from '../support/browser';
 import { REPO, waitFor, type Proc } from '../support/processes';
 
+/** Set QFLEET_SCREENSHOTS to a directory to keep a picture of each page the spec visits. */
+async function snap(page: Page, name: string): Promise<void> {
+  const dir = process.env['QFLEET_SCREENSHOTS'];
+  if (dir) await page.screenshot({ path: path.join(dir, `dashboard-drift-${name}.png`), fullPage: true });
+}
+
 /** The host's locals as written by hand: an import keeps these bytes (issue 12). */
 const IMPORTED_LOCALS = '# local domains\nlocalhost\nImport.Example\n';
 
@@ -89,6 +95,11 @@ describe('the dashboard host page: import, drift and retry', () => {
       'localhost\nimport.example\nhacked.example\n',
     );
     await driftOn(page, 'control/locals').waitFor();
+    // The edit itself, read from the host through the agent: from the desired bytes to the host's.
+    const diff = driftOn(page, 'control/locals').getByTestId('drift-diff');
+    await expectText(diff, /^\+hacked\.example$/m);
+    expect(await diff.textContent()).toMatch(/^--- qfleet\/control\/locals/m);
+    await snap(page, 'drift-diff');
 
     await page.getByTestId('drift-revert').click();
     await expectText(page.getByTestId('drift-message'), /revision 1/);

@@ -134,7 +134,7 @@ describe('the dashboard rollouts pages', () => {
     await expectText(page.locator(`[data-testid=rollout-row][data-rollout-id="${firstRollout}"] [data-testid=rollout-counts]`), /3 applied/);
   });
 
-  it('shows a viewer the refusal when it tries to act', async () => {
+  it('shows a viewer the rollout without a button it may not use', async () => {
     const viewer = await ctl.api('POST', '/api/tokens', { name: 'rollout reader', role: 'viewer' });
     expect(viewer.status).toBe(201);
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -146,10 +146,18 @@ describe('the dashboard rollouts pages', () => {
       await other.locator('[data-testid=rollout-title] [data-testid=rollout-status][data-status=completed]').waitFor();
       await other.locator('[data-testid=live-state][data-live=true]').waitFor();
 
-      await other.getByTestId('rollout-revert').click();
-      await other.getByTestId('rollout-confirm').click();
-      await expectText(other.getByTestId('error-box'), /needs the operator role; the token "rollout reader" is viewer/);
-      expect(new URL(other.url()).pathname).toBe(`/rollouts/${firstRollout}`);
+      await other.locator('[data-testid=signed-in-as][data-role=viewer]').waitFor();
+      await other.locator('[data-testid=rollout-host-row]').first().waitFor();
+      // No Pause, Resume, Cancel, Retry or Revert: each would answer 403 (GET /api/whoami gives the role).
+      expect(await other.getByTestId('rollout-steer').count()).toBe(0);
+      for (const step of ['pause', 'resume', 'cancel', 'retry', 'revert']) expect(await other.getByTestId(`rollout-${step}`).count()).toBe(0);
+      await other.getByTestId('nav-rollouts').click();
+      await other.locator(`[data-testid=rollout-row][data-rollout-id="${firstRollout}"]`).waitFor();
+      expect(await other.getByTestId('new-rollout').count()).toBe(0);
+      // The API still refuses what the page no longer offers.
+      const refused = await ctl.api('POST', `/api/rollouts/${firstRollout}/revert`, undefined, viewer.body.token);
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toMatch(/needs the operator role; the token "rollout reader" is viewer/);
       expect((await ctl.api('GET', '/api/rollouts')).body).toHaveLength(2);
     } finally {
       await context.close();

@@ -6,6 +6,8 @@ import { Tokens } from './pages/Tokens';
 import { SessionContext } from './session';
 import { Link } from './components/Link';
 import { Fleet } from './pages/Fleet';
+import { GroupPage } from './pages/GroupPage';
+import { Groups } from './pages/Groups';
 import { HostPage } from './pages/HostPage';
 import { NewRollout } from './pages/NewRollout';
 import { RolloutPage } from './pages/RolloutPage';
@@ -65,6 +67,9 @@ export function App() {
         </Link>
         <nav>
           <Link to="/">Fleet</Link>
+          <Link to="/groups" testId="nav-groups">
+            Groups
+          </Link>
           <Link to="/rollouts" testId="nav-rollouts">
             Rollouts
           </Link>
@@ -93,6 +98,8 @@ export function App() {
       <main className="content">
         {route.page === 'fleet' && <Fleet />}
         {route.page === 'host' && <HostPage key={route.id} id={route.id} tab={route.tab} />}
+        {route.page === 'groups' && <Groups />}
+        {route.page === 'group' && <GroupPage key={route.name} name={route.name} />}
         {route.page === 'rollouts' && <Rollouts />}
         {route.page === 'new-rollout' && <NewRollout />}
         {route.page === 'rollout' && <RolloutPage key={route.id} id={route.id} />}

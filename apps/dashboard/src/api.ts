@@ -17,7 +17,13 @@ import type {
   CreatedApiToken,
   ServiceState,
   WhoAmI,
+  DriftFile,
+  DriftFilesView,
+  EffectiveView,
+  HostDocument,
 } from '@qfleet/protocol';
+
+export type { DriftFile, DriftFilesView, EffectiveView, HostDocument };
 
 export type { Action, ActionResult, ApiRole, ApiTokenView, CreatedApiToken, ServiceState, WhoAmI };
 
@@ -65,6 +71,21 @@ export interface GroupSummary {
   revision: number;
   hosts: number;
   updatedAt: string;
+}
+
+/** `GET /api/groups/:name`: the group's own document and its members. */
+export interface GroupView {
+  name: string;
+  revision: number;
+  document: HostDocument;
+  hosts: { id: string; name: string }[];
+}
+
+/** `PUT /api/groups/:name/config`: the group's revision and each member's new revision (or why it was refused). */
+export interface GroupWriteResult {
+  revision: number;
+  privileged: PrivilegedChange[];
+  hosts: ({ id: string; name: string; revision: number; warnings: Warning[] } | { id: string; name: string; error: string })[];
 }
 
 /**
@@ -283,6 +304,13 @@ export const api = {
   runAction: (id: string, action: Action) => request<ActionResult>('POST', `${h(id)}/actions`, { action }),
   runFleetAction: (target: FleetTarget, action: Action) => request<FleetActionResult>('POST', '/actions', { target, action }),
   listGroups: () => request<GroupSummary[]>('GET', '/groups'),
+  createGroup: (name: string) => request<{ name: string; revision: number }>('POST', '/groups', { name }),
+  getGroup: (name: string) => request<GroupView>('GET', `/groups/${encodeURIComponent(name)}`),
+  deleteGroup: (name: string) => request<void>('DELETE', `/groups/${encodeURIComponent(name)}`),
+  putGroupConfig: (name: string, document: unknown) => request<GroupWriteResult>('PUT', `/groups/${encodeURIComponent(name)}/config`, document),
+  getEffective: (id: string) => request<EffectiveView>('GET', `${h(id)}/effective`),
+  /** the drifted files as the agent reads them now, with the desired bytes and a diff */
+  driftFiles: (id: string) => request<DriftFilesView>('GET', `${h(id)}/drift/files`),
 
   listRollouts: () => request<RolloutSummary[]>('GET', '/rollouts'),
   /** one page of its hosts (100 a page); the counts cover every host */

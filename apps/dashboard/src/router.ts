@@ -8,6 +8,8 @@ export type HostTab = (typeof HOST_TABS)[number];
 export type Route =
   | { page: 'fleet' }
   | { page: 'host'; id: string; tab: HostTab }
+  | { page: 'groups' }
+  | { page: 'group'; name: string }
   | { page: 'rollouts' }
   | { page: 'new-rollout' }
   | { page: 'rollout'; id: string }
@@ -19,6 +21,9 @@ export function parseRoute(path: string): Route {
   if (path === '/' || path === '') return { page: 'fleet' };
   const host = /^\/hosts\/([^/]+)(?:\/(queue|mailboxes))?\/?$/.exec(path);
   if (host) return { page: 'host', id: decodeURIComponent(host[1]), tab: (host[2] as HostTab | undefined) ?? 'overview' };
+  if (/^\/groups\/?$/.test(path)) return { page: 'groups' };
+  const group = /^\/groups\/([^/]+)\/?$/.exec(path);
+  if (group) return { page: 'group', name: decodeURIComponent(group[1]) };
   if (/^\/rollouts\/?$/.test(path)) return { page: 'rollouts' };
   if (/^\/rollouts\/new\/?$/.test(path)) return { page: 'new-rollout' };
   const rollout = /^\/rollouts\/([^/]+)\/?$/.exec(path);

@@ -1,5 +1,7 @@
-import { Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { DriftFilesQuerySchema, type DriftFilesQuery } from '@qfleet/protocol';
+import { ZodBody } from '../errors/zod-body.pipe';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
@@ -16,6 +18,17 @@ export class DriftController {
     private readonly dispatcher: ApplyDispatcher,
     private readonly hosts: HostsService,
   ) {}
+
+  @Get('drift/files')
+  @ApiOperation({
+    summary: 'The drifted files as they are on the host now, with the desired bytes and a unified diff',
+    description:
+      'Asks the agent (on whichever replica holds it) for the drifted files only: managed paths under the qmail home, read without following links, text only, at most 1 MiB each. `path` (repeatable, at most 20) picks drifted files; without it the first 20 are answered and `more` counts the rest. 409 when the host is offline.',
+  })
+  @ApiQuery({ name: 'path', required: false, isArray: true, type: String })
+  driftFiles(@Param('id', HostRef) id: string, @Query(new ZodBody(DriftFilesQuerySchema)) q: DriftFilesQuery) {
+    return this.drift.files(id, q.path);
+  }
 
   @Post('drift/adopt')
   @HttpCode(200)

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { AgentEvent, FilesReadAnswerSchema, type HostDocument } from '@qfleet/protocol';
+import { AgentEvent, FilesReadAnswerSchema, MAX_DRIFT_FILES_PER_REQUEST, type DriftFilesView, type HostDocument } from '@qfleet/protocol';
 import { fieldForPath, importFiles, aliasFileName } from '@qfleet/qmail';
 import { AgentRequests } from '../agents/agent-requests.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
 import { HostConfigService } from '../host-config/host-config.service';
 import { HostsService } from '../hosts/hosts.service';
 import { AuditService } from '../audit/audit.service';
-import { Conflict } from '../errors/errors';
+import { Conflict, InvalidInput } from '../errors/errors';
+import { boundedPatch } from '../host-config/bounded-diff';
 import type { Actor } from '../auth/roles';
 
 /** The two answers to drift (DESIGN.md step 5): adopt the edit into the document, or revert it. */
@@ -19,6 +20,41 @@ export class DriftService {
     private readonly dispatcher: ApplyDispatcher,
     private readonly audit: AuditService,
   ) {}
+
+  /**
+   * The drifted files as the agent reads them now, beside the desired revision's bytes (what a
+   * revert writes). Only paths the host shows as drifted are read: they are managed paths under
+   * the qmail home, and the agent reads them as it reads for an import (no link followed, text
+   * only, at most 1 MiB a file), on whichever replica holds it.
+   */
+  async files(hostId: string, paths?: string[]): Promise<DriftFilesView> {
+    const host = await this.hosts.get(hostId);
+    const foreign = (paths ?? []).filter((p) => !host.drift.includes(p));
+    if (foreign.length) {
+      throw new InvalidInput(
+        `not a drifted file of ${host.name}: ${foreign.join(', ')}`,
+        foreign.map((p) => ({ path: 'path', message: `${p} is not drifted on this host (drift: ${host.drift.join(', ') || 'none'})` })),
+      );
+    }
+    const wanted = paths ?? host.drift.slice(0, MAX_DRIFT_FILES_PER_REQUEST);
+    const base = { desiredRevision: host.desiredRevision, appliedRevision: host.appliedRevision, more: paths ? 0 : host.drift.length - wanted.length };
+    if (!wanted.length) return { ...base, files: [] };
+    if (!host.connected) throw new Conflict('the host is not connected: its agent must be online to read its files');
+    const [answer, rendering] = await Promise.all([
+      this.agents.ask(hostId, AgentEvent.filesRead, { paths: wanted }, FilesReadAnswerSchema),
+      this.config.renderingAt(hostId, host.desiredRevision),
+    ]);
+    const desired = new Map((rendering?.files ?? []).map((f) => [f.path, f.content]));
+    const skipped = new Map(answer.skipped.map((s) => [s.path, s.reason]));
+    const files = wanted.map((path) => {
+      const want = desired.get(path) ?? null;
+      const onHost = answer.files[path] ?? null;
+      const reason = skipped.get(path);
+      if (reason !== undefined) return { path, desired: want, onHost: null, skipped: reason };
+      return { path, desired: want, onHost, diff: boundedPatch(`qfleet/${path}`, `host/${path}`, want ?? '', onHost ?? '', 3) };
+    });
+    return { ...base, files };
+  }
 
   /** Re-applies the desired revision, overwriting the edited files. */
   async revert(hostId: string, actor: Actor): Promise<{ revision: number; drift: string[] }> {

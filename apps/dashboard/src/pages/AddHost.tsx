@@ -3,9 +3,16 @@ import { AGENT_PACKAGE, agentInstallCommands } from '@qfleet/protocol/ui';
 import { api, ApiError, type CreatedHost } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
 import { CopyButton } from '../components/CopyButton';
+import { useCan } from '../session';
 
 /** Creates a host; its enrol token is shown once, with the agent's install command that uses it. */
 export function AddHost({ onCreated }: { onCreated: () => void }) {
+  // Creating hosts is an admin's (POST /api/hosts): other roles get no form that answers 403.
+  if (!useCan('admin')) return null;
+  return <AddHostForm onCreated={onCreated} />;
+}
+
+function AddHostForm({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [groups, setGroups] = useState('');
   const [busy, setBusy] = useState(false);

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
-import { api, type DriftPolicy, type Host } from '../api';
+import { api, type DriftFile, type DriftPolicy, type Host } from '../api';
+import { DiffView } from '../components/DiffView';
 import { ErrorBox } from '../components/ErrorBox';
-import { useAction } from '../hooks';
+import { useAction, usePolling } from '../hooks';
+import { useCan } from '../session';
 
 const POLICIES: { value: DriftPolicy; hint: string }[] = [
   {
@@ -32,6 +34,17 @@ export function DriftCard({
   useEffect(() => setChosen(undefined), [h.driftPolicy]);
   const policy = chosen ?? h.driftPolicy;
   const paths = h.drift;
+  const canAct = useCan('operator');
+  // Asked of the agent again only when the drifted set or the revision changes, not on every poll.
+  const driftKey = `${h.desiredRevision}:${paths.join('\0')}`;
+  const contents = usePolling(
+    () =>
+      paths.length && h.connected
+        ? api.driftFiles(h.id)
+        : Promise.resolve(undefined),
+    [h.id, driftKey, h.connected],
+  );
+  const byPath = new Map((contents.data?.files ?? []).map((f) => [f.path, f]));
 
   const act = async <T,>(call: () => Promise<T>, done: (res: T) => string) => {
     setMessage(undefined);
@@ -78,7 +91,7 @@ export function DriftCard({
           <select
             value={policy}
             onChange={(e) => setPolicy(e.target.value as DriftPolicy)}
-            disabled={action.busy}
+            disabled={action.busy || !canAct}
             data-testid="drift-policy"
             data-value={policy}
           >
@@ -104,34 +117,50 @@ export function DriftCard({
             {paths.map((p) => (
               <li key={p} data-testid="drift-path" data-path={p}>
                 <code>{p}</code>
+                <DriftContent file={byPath.get(p)} />
               </li>
             ))}
           </ul>
-          <p className="muted small">
-            <strong>Adopt</strong> makes the host's files the document (a new
-            revision). <strong>Revert</strong> writes the document's files
-            again, overwriting the edits.
-          </p>
-          <div className="actions">
-            <button
-              type="button"
-              className="small-button"
-              onClick={adopt}
-              disabled={action.busy}
-              data-testid="drift-adopt"
-            >
-              Adopt into the document
-            </button>
-            <button
-              type="button"
-              className="small-button"
-              onClick={revert}
-              disabled={action.busy}
-              data-testid="drift-revert"
-            >
-              Revert the host
-            </button>
-          </div>
+          {!h.connected && (
+            <p className="muted small">
+              The agent is offline: the edited bytes are shown once it is back.
+            </p>
+          )}
+          {(contents.data?.more ?? 0) > 0 && (
+            <p className="muted small">
+              {contents.data?.more} more edited files are not shown here.
+            </p>
+          )}
+          <ErrorBox error={contents.error} />
+          {canAct && (
+            <>
+              <p className="muted small">
+                <strong>Adopt</strong> makes the host's files the document (a
+                new revision). <strong>Revert</strong> writes the document's
+                files again, overwriting the edits.
+              </p>
+              <div className="actions">
+                <button
+                  type="button"
+                  className="small-button"
+                  onClick={adopt}
+                  disabled={action.busy}
+                  data-testid="drift-adopt"
+                >
+                  Adopt into the document
+                </button>
+                <button
+                  type="button"
+                  className="small-button"
+                  onClick={revert}
+                  disabled={action.busy}
+                  data-testid="drift-revert"
+                >
+                  Revert the host
+                </button>
+              </div>
+            </>
+          )}
         </>
       )}
       <div data-testid="drift-message">
@@ -140,4 +169,22 @@ export function DriftCard({
       </div>
     </section>
   );
+}
+
+/** The edit itself: from what qfleet wrote (the desired revision) to what the host has now. */
+function DriftContent({ file }: { file: DriftFile | undefined }) {
+  if (!file) return null;
+  if (file.skipped)
+    return (
+      <p className="muted small" data-testid="drift-skipped">
+        not read: {file.skipped}
+      </p>
+    );
+  if (file.onHost === null)
+    return (
+      <p className="small" data-testid="drift-gone">
+        removed on the host
+      </p>
+    );
+  return file.diff ? <DiffView diff={file.diff} testId="drift-diff" /> : null;
 }

@@ -6,6 +6,7 @@ import { MessageView } from '../components/MessageView';
 import { Pager } from '../components/Pager';
 import { bytes, when } from '../format';
 import { useAction, usePolling } from '../hooks';
+import { useCan } from '../session';
 
 const OP_LABELS: Record<SearchCriterion['op'], string> = {
   contains: 'contains',
@@ -98,6 +99,7 @@ function Mailbox({ hostId, user, onChanged }: { hostId: string; user: string; on
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirming, setConfirming] = useState(false);
+  const canAct = useCan('operator');
   const [openId, setOpenId] = useState<string | undefined>();
   const [message, setMessage] = useState<string | undefined>();
   const action = useAction();
@@ -148,9 +150,11 @@ function Mailbox({ hostId, user, onChanged }: { hostId: string; user: string; on
               </span>
             )}
           </h2>
-          <button type="button" className="small-button danger" onClick={() => setConfirming(true)} disabled={selected.size === 0 || action.busy} data-testid="mailbox-delete">
-            Delete selected{selected.size > 0 ? ` (${selected.size})` : ''}
-          </button>
+          {canAct && (
+            <button type="button" className="small-button danger" onClick={() => setConfirming(true)} disabled={selected.size === 0 || action.busy} data-testid="mailbox-delete">
+              Delete selected{selected.size > 0 ? ` (${selected.size})` : ''}
+            </button>
+          )}
         </div>
         <SimpleSearch active={text !== undefined} onSearch={runText} advanced={advanced} onAdvanced={() => setAdvanced(!advanced)} />
         {advanced && <SearchBuilder active={search !== undefined} onSearch={runSearch} />}

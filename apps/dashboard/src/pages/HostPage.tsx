@@ -8,6 +8,8 @@ import { POLL_MS, useAction, usePolling } from '../hooks';
 import { AuditList } from './AuditList';
 import { HostConfiguration } from './HostConfiguration';
 import { DriftCard } from './DriftCard';
+import { EffectiveDocument } from './EffectiveDocument';
+import { useCan } from '../session';
 import { PlanView } from './PlanView';
 import { HostMailboxes } from './HostMailboxes';
 import { HostQueue } from './HostQueue';
@@ -104,6 +106,7 @@ function HostView({ id, urlRef, tab }: { id: string; urlRef: string; tab: HostTa
       {tab === 'overview' && (h || !host.error) && (
         <>
           <HostConfiguration hostId={id} reloadKey={configKey} onSaved={saved} />
+          <EffectiveDocument hostId={id} revision={h?.desiredRevision} />
           <PlanView plan={plan.data} error={plan.error} />
           <AuditList entries={audit.data} error={audit.error} />
         </>
@@ -172,6 +175,7 @@ function LastApply({ host: h, onRetried }: { host: Host; onRetried: () => void }
   const result = h.lastApply;
   const failed = revisionState(h) === 'failed';
   const retry = useAction();
+  const canRetry = useCan('operator');
   const sendAgain = async () => {
     if (await retry.run(() => api.retryApply(h.id))) onRetried();
   };
@@ -179,7 +183,7 @@ function LastApply({ host: h, onRetried }: { host: Host; onRetried: () => void }
     <section className={`card ${failed ? 'card-bad' : ''}`} data-testid="last-apply">
       <div className="section-head">
         <h2>Last apply</h2>
-        {failed && (
+        {failed && canRetry && (
           <button type="button" className="small-button" onClick={sendAgain} disabled={retry.busy} data-testid="apply-retry" title={`send revision ${h.failedRevision} to the agent again`}>
             {retry.busy ? 'Sending…' : 'Retry'}
           </button>

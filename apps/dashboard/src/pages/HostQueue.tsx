@@ -7,6 +7,7 @@ import { MessageView } from '../components/MessageView';
 import { Pager } from '../components/Pager';
 import { bytes, retryAt, when } from '../format';
 import { useAction, usePolling } from '../hooks';
+import { useCan } from '../session';
 
 const PER_PAGE = 20;
 const QUEUE_POLL_MS = 10_000;
@@ -27,6 +28,7 @@ export function HostQueue({ hostId, connected }: { hostId: string; connected: bo
   const [order, setOrder] = useState<SortOrder>('desc');
   const list = usePolling(() => api.listQueue(hostId, { page, perPage: PER_PAGE, sort, order }), [hostId, page, sort, order], QUEUE_POLL_MS);
   const [selected, setSelected] = useState<Set<number>>(new Set());
+  const canAct = useCan('operator');
   const [confirming, setConfirming] = useState(false);
   const [message, setMessage] = useState<string | undefined>();
   const [openId, setOpenId] = useState<number | undefined>();
@@ -86,7 +88,7 @@ export function HostQueue({ hostId, connected }: { hostId: string; connected: bo
           <h2>
             Queue {list.data && <span className="muted">· {list.data.total} messages</span>}
           </h2>
-          <div className="actions tight">
+          {canAct && <div className="actions tight">
             <button
               type="button"
               className="small-button"
@@ -100,7 +102,7 @@ export function HostQueue({ hostId, connected }: { hostId: string; connected: bo
             <button type="button" className="small-button danger" onClick={() => setConfirming(true)} disabled={selected.size === 0 || action.busy} data-testid="queue-delete">
               Delete selected{selected.size > 0 ? ` (${selected.size})` : ''}
             </button>
-          </div>
+          </div>}
         </div>
         {connected === false && <p className="warning-box">The agent is not connected: the queue cannot be read until it is back.</p>}
         {confirming && (

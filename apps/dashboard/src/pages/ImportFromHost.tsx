@@ -2,12 +2,18 @@ import { useState } from 'react';
 import { api, type ImportResult, type Warning } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
 import { useAction } from '../hooks';
+import { useCan } from '../session';
 
 /**
  * Reads the host's qmail files through its agent and makes them the document: first a dry run
  * to look at, then the real import (a new revision) or nothing.
  */
-export function ImportFromHost({
+export function ImportFromHost(props: { hostId: string; onImported: () => void }) {
+  // Even the dry run is an operator's request (POST …/import).
+  return useCan('operator') ? <ImportPanel {...props} /> : null;
+}
+
+function ImportPanel({
   hostId,
   onImported,
 }: {

@@ -5,7 +5,9 @@ import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
 import { PrivilegedWarning } from '../components/PrivilegedWarning';
 import { ConnectedDot } from '../components/status';
+import { matchesHostPattern } from '@qfleet/protocol/host-pattern';
 import { useAction, usePolling } from '../hooks';
+import { useCan, useSession } from '../session';
 import { navigate } from '../router';
 
 const EXAMPLE_CHANGE = JSON.stringify({ add: { locals: ['new.example'], rcpthosts: ['new.example'] } }, null, 2);
@@ -22,6 +24,8 @@ export function NewRollout() {
   const [pickedGroups, setPickedGroups] = useState<string[]>([]);
   const [pickedHosts, setPickedHosts] = useState<string[]>([]);
   const [hostFilter, setHostFilter] = useState('');
+  // Name patterns, as `qfleet rollout --match`: `mx*.eu.example.net`, several apart by blanks or commas.
+  const [namePatterns, setNamePatterns] = useState('');
   const [change, setChange] = useState(EXAMPLE_CHANGE);
   const [batchSize, setBatchSize] = useState('10');
   const [maxFailures, setMaxFailures] = useState('0');
@@ -37,10 +41,13 @@ export function NewRollout() {
   const [doing, setDoing] = useState<'preview' | 'start'>('preview');
 
   // The form as typed: a preview belongs to one such state.
-  const formKey = JSON.stringify([pickedGroups, pickedHosts, change, batchSize, maxFailures, batchTimeoutSec, gate, settleSeconds, maxQueueGrowth, maxOldestAgeSec, onFail, overwriteDrift]);
+  const patterns = namePatterns.split(/[\s,]+/).filter(Boolean);
+  const formKey = JSON.stringify([pickedGroups, pickedHosts, patterns, change, batchSize, maxFailures, batchTimeoutSec, gate, settleSeconds, maxQueueGrowth, maxOldestAgeSec, onFail, overwriteDrift]);
   const fresh = preview !== undefined && preview.key === formKey;
-  const targeted = targetedHosts(hosts.data ?? [], pickedGroups, pickedHosts);
-  const hasTarget = pickedGroups.length + pickedHosts.length > 0;
+  const targeted = targetedHosts(hosts.data ?? [], pickedGroups, pickedHosts, patterns);
+  const hasTarget = pickedGroups.length + pickedHosts.length + patterns.length > 0;
+  const me = useSession();
+  const canStart = useCan('operator');
 
   const request = (): RolloutRequest => {
     let parsed: unknown;
@@ -50,7 +57,11 @@ export function NewRollout() {
       throw new ApiError({ statusCode: 0, error: 'Invalid JSON', message: `The change is not valid JSON: ${(e as Error).message}`, fields: [{ path: 'change', message: 'not valid JSON' }] });
     }
     return {
-      target: { ...(pickedGroups.length ? { groups: pickedGroups } : {}), ...(pickedHosts.length ? { hosts: pickedHosts } : {}) },
+      target: {
+        ...(pickedGroups.length ? { groups: pickedGroups } : {}),
+        ...(pickedHosts.length ? { hosts: pickedHosts } : {}),
+        ...(patterns.length ? { names: patterns } : {}),
+      },
       change: parsed,
       ...optional('batchSize', batchSize),
       ...optional('maxFailures', maxFailures),
@@ -88,6 +99,20 @@ export function NewRollout() {
 
   const toggle = (list: string[], set: (l: string[]) => void, value: string, on: boolean) => set(on ? [...list, value] : list.filter((v) => v !== value));
   const shownHosts = (hosts.data ?? []).filter((h) => !hostFilter.trim() || h.name.toLowerCase().includes(hostFilter.trim().toLowerCase()));
+
+  // Even a dry run is an operator's request (POST /api/rollouts): a viewer gets no dead form.
+  if (me && !canStart) {
+    return (
+      <>
+        <p className="crumbs">
+          <Link to="/rollouts">← Rollouts</Link>
+        </p>
+        <p className="muted" data-testid="rollout-read-only">
+          Rollouts are started by operators; the token {me.name} is {me.role}.
+        </p>
+      </>
+    );
+  }
 
   return (
     <>
@@ -127,6 +152,20 @@ export function NewRollout() {
                 </label>
               ))}
             </div>
+            <h3>Host names</h3>
+            <label className="inline-label">
+              <input
+                className="pick-filter"
+                value={namePatterns}
+                onChange={(e) => setNamePatterns(e.target.value)}
+                placeholder="mx*.eu.example.net"
+                aria-label="Host name patterns"
+                data-testid="rollout-match"
+              />
+              <span className="muted small" data-testid="rollout-match-count" data-count={matching(hosts.data ?? [], patterns)}>
+                {patterns.length ? `${matching(hosts.data ?? [], patterns)} matching` : '* and ? match any characters; several patterns apart by blanks'}
+              </span>
+            </label>
             <h3>Hosts</h3>
             {hosts.data && hosts.data.length > HOST_FILTER_FROM && (
               <input className="pick-filter" value={hostFilter} onChange={(e) => setHostFilter(e.target.value)} placeholder="filter by name" aria-label="Filter hosts" />
@@ -224,7 +263,7 @@ export function NewRollout() {
             <button type="button" className="primary" onClick={start} disabled={action.busy || !fresh} data-testid="rollout-start" title={fresh ? undefined : 'preview the change first'}>
               {action.busy && doing === 'start' ? 'Starting…' : fresh ? `Start rollout on ${preview.result.hosts.length} ${preview.result.hosts.length === 1 ? 'host' : 'hosts'}` : 'Start rollout'}
             </button>
-            {!hasTarget && <span className="muted small">pick at least one group or host</span>}
+            {!hasTarget && <span className="muted small">pick at least one group, host or name pattern</span>}
             {preview && !fresh && (
               <span className="warn small" data-testid="preview-stale">
                 the form changed since the preview: preview again
@@ -244,8 +283,12 @@ function optional<K extends string>(key: K, value: string): { [P in K]?: number 
   return (value.trim() === '' ? {} : { [key]: Number(value) }) as { [P in K]?: number };
 }
 
-function targetedHosts(hosts: Host[], groups: string[], ids: string[]): number {
-  return hosts.filter((h) => ids.includes(h.id) || h.groups.some((g) => groups.includes(g))).length;
+function targetedHosts(hosts: Host[], groups: string[], ids: string[], patterns: string[]): number {
+  return hosts.filter((h) => ids.includes(h.id) || h.groups.some((g) => groups.includes(g)) || patterns.some((p) => matchesHostPattern(h.name, p))).length;
+}
+
+function matching(hosts: Host[], patterns: string[]): number {
+  return hosts.filter((h) => patterns.some((p) => matchesHostPattern(h.name, p))).length;
 }
 
 const OUTCOME_CLASS: Record<RolloutPreviewHost['outcome'], string> = { change: 'good', unchanged: 'muted', skipped: 'warn', invalid: 'bad', held: 'warn' };

@@ -4,6 +4,7 @@ import { api, type FindResult, type FleetTarget, type Host, type PurgeResult } f
 import { ConfirmBox } from '../components/ConfirmBox';
 import { ErrorBox } from '../components/ErrorBox';
 import { useAction } from '../hooks';
+import { useCan } from '../session';
 
 /**
  * A compromised account spamming through many hosts: find its queued messages everywhere,
@@ -19,6 +20,7 @@ export function QueueIncident({ hosts }: { hosts: Host[] }) {
   const [found, setFound] = useState<{ result: FindResult; target: FleetTarget; criteria: QueueFindRequest } | undefined>();
   const [purged, setPurged] = useState<PurgeResult | undefined>();
   const [confirming, setConfirming] = useState(false);
+  const canAct = useCan('operator');
   const action = useAction();
   const allGroups = [...new Set(hosts.flatMap((h) => h.groups))].sort();
 
@@ -123,7 +125,7 @@ export function QueueIncident({ hosts }: { hosts: Host[] }) {
               ))}
             </tbody>
           </table>
-          {!purged && found && found.result.total > 0 && !confirming && (
+          {canAct && !purged && found && found.result.total > 0 && !confirming && (
             <div className="actions">
               <button type="button" className="danger" onClick={() => setConfirming(true)} data-testid="incident-delete">
                 Delete {found.result.total} messages

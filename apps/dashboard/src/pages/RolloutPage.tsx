@@ -8,6 +8,7 @@ import { Counts, LiveState, ProgressBar, RolloutStatusBadge, TargetText, finishe
 import { when } from '../format';
 import { useAction, useCoalesced, usePolling, useRolloutProgress } from '../hooks';
 import { navigate } from '../router';
+import { useCan } from '../session';
 
 type Step = 'pause' | 'resume' | 'cancel' | 'retry' | 'revert';
 
@@ -83,6 +84,8 @@ function Progress({ rollout: r, onChanged }: { rollout: RolloutView; onChanged: 
   const [limitInput, setLimit] = useState<string | undefined>();
   const limit = limitInput ?? String(r.failures);
 
+  // Every step is an operator's request: a viewer follows the rollout without buttons that answer 403.
+  const canSteer = useCan('operator');
   const steer = async (step: Step) => {
     const view = await action.run(() => (step === 'resume' && haltedOnFailures ? api.resumeRollout(r.id, Number(limit)) : api.steerRollout(r.id, step)));
     setConfirming(undefined);
@@ -146,7 +149,7 @@ function Progress({ rollout: r, onChanged }: { rollout: RolloutView; onChanged: 
       <p className="small">
         <Counts counts={r.counts} />
       </p>
-      <div className="actions">
+      {canSteer && <div className="actions" data-testid="rollout-steer">
         {button('pause', 'Pause', 'stop after the batch in flight')}
         {haltedOnFailures && (
           <label className="inline-label">
@@ -159,7 +162,7 @@ function Progress({ rollout: r, onChanged }: { rollout: RolloutView; onChanged: 
         {button('cancel', 'Cancel', 'start no further batch', () => setConfirming('cancel'))}
         {button('retry', 'Retry failed', 'a new rollout of the same change to the hosts that failed')}
         {button('revert', 'Revert', 'a new rollout giving each changed host the document it had before', () => setConfirming('revert'))}
-      </div>
+      </div>}
       {confirming === 'cancel' && (
         <ConfirmBox confirmLabel="Cancel the rollout" cancelLabel="Keep it" busy={action.busy} onConfirm={() => void steer('cancel')} onCancel={() => setConfirming(undefined)} testId="rollout-confirm">
           Start no further batch? Hosts already sent keep their new revision; a cancelled rollout cannot be resumed, but it can be retried or reverted.

@@ -4,10 +4,12 @@ import { Link } from '../components/Link';
 import { Counts, LiveState, ProgressBar, RolloutStatusBadge, TargetText, finishedHosts, total } from '../components/rollout';
 import { when } from '../format';
 import { useCoalesced, usePolling, useRolloutProgress } from '../hooks';
+import { useCan } from '../session';
 
 /** Recent rollouts, newest first, kept current by the controller's live progress. */
 export function Rollouts() {
   const rollouts = usePolling(api.listRollouts, []);
+  const canStart = useCan('operator');
   const reload = useCoalesced(rollouts.refresh);
   const live = useRolloutProgress(reload, reload);
   const list = rollouts.data;
@@ -24,9 +26,11 @@ export function Rollouts() {
         )}
         <LiveState live={live.live} problem={live.problem} />
         <span className="spacer" />
-        <Link to="/rollouts/new" className="button primary" testId="new-rollout">
-          New rollout
-        </Link>
+        {canStart && (
+          <Link to="/rollouts/new" className="button primary" testId="new-rollout">
+            New rollout
+          </Link>
+        )}
       </section>
       <ErrorBox error={rollouts.error} />
       {list && list.length === 0 && <p className="muted">No rollouts yet. A rollout takes one change to many hosts, a batch at a time.</p>}
