@@ -7,7 +7,10 @@ export interface SimCounts {
   /** agents that connected at least once */
   everConnected: number;
   enrolled: number;
+  /** sockets that were connected and dropped */
   disconnects: number;
+  /** transports that closed before their handshake was accepted (not a drop: never connected) */
+  handshakesLost: number;
   connectErrors: number;
   fatalRefusals: number;
   applies: number;
@@ -20,6 +23,7 @@ export const zeroCounts = (): SimCounts => ({
   everConnected: 0,
   enrolled: 0,
   disconnects: 0,
+  handshakesLost: 0,
   connectErrors: 0,
   fatalRefusals: 0,
   applies: 0,

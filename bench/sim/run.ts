@@ -5,6 +5,7 @@
  * the process's exit code.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { TestController } from '../../test/support/controller';
 import type { TestDatabase } from '../../test/support/databases';
 import { Floor } from '../floor/floor';
@@ -79,7 +80,10 @@ export async function onController<T>(
   env: NodeJS.ProcessEnv,
   fn: (ctl: TestController, sims: { start(o: Omit<SimFleetOptions, 'url'>): Promise<SimFleet> }) => Promise<T>,
 ): Promise<T> {
-  const ctl = await TestController.start(db, env);
+  // BENCH_CPU_PROF_DIR: the controller writes a V8 CPU profile there when it exits (one per
+  // process, a restart included), to open in Chrome's DevTools (cpu-prof.js).
+  const prof = process.env['BENCH_CPU_PROF_DIR'];
+  const ctl = await TestController.start(db, prof ? { ...env, BENCH_CPU_PROF_DIR: prof, NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-prof.js')}` } : env);
   const fleets: SimFleet[] = [];
   try {
     return await fn(ctl, {

@@ -49,6 +49,8 @@ export interface SimAgentOptions {
 export interface SimAgentEvents {
   connected(first: boolean): void;
   disconnected(reason: string): void;
+  /** the transport closed before the controller accepted the handshake (no `connect` came) */
+  handshakeLost(reason: string): void;
   connectError(fatal: boolean, message: string): void;
   enrolled(name: string, hostId: string, secret: string): void;
   applied(revision: number, receivedAt: number, ackedAt: number, ok: boolean): void;
@@ -65,6 +67,13 @@ export class SimAgent {
   private readonly files = new Map<string, string>();
   private readonly hashes = new Map<string, string>();
   private everConnected = false;
+  /**
+   * Whether `connect` was seen and no `disconnect` since. socket.io-client emits `disconnect`
+   * whenever its transport closes, also when the handshake never completed (the controller
+   * closed a socket still waiting in its middleware, or a restart): counting those as
+   * disconnects drove the fleet's `connected` count below zero.
+   */
+  private up = false;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   /** handshakes refused in a row, as the real agent counts them for its backoff */
@@ -143,6 +152,7 @@ export class SimAgent {
     const s = this.socket;
     s.on('connect', () => {
       this.refusals = 0;
+      this.up = true;
       this.on.connected(!this.everConnected);
       this.everConnected = true;
       this.emit(AgentEvent.queueStats, this.queueStats());
@@ -159,7 +169,10 @@ export class SimAgent {
       }
     });
     s.on('disconnect', (reason) => {
-      this.on.disconnected(reason);
+      if (this.up) {
+        this.up = false;
+        this.on.disconnected(reason);
+      } else this.on.handshakeLost(reason);
       if (reason === 'io server disconnect' && !this.closed) s.connect();
     });
     s.on(AgentEvent.enrolled, (payload: unknown, ack?: (a: EnrolledAck) => void) => {

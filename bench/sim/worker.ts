@@ -46,6 +46,11 @@ function start(m: Extract<ToWorker, { type: 'start' }>): void {
           counts.disconnects++;
           countsChanged();
         },
+        handshakeLost: () => {
+          counts.handshakesLost++;
+          settle();
+          countsChanged();
+        },
         connectError: (fatal, message) => {
           counts.connectErrors++;
           if (fatal) {
