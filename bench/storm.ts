@@ -81,23 +81,31 @@ async function main() {
     let t = performance.now();
     const progress = () => {
       const k = fleet.counts;
-      return `${lastSeen} hosts in with a hello; simulator: ${k.connected} connected, ${k.connectErrors} connect errors, ${k.handshakesLost} handshakes lost, ${k.disconnects} drops`;
+      return `${lastSeen} hosts in with a hello; simulator: ${k.connected} connected, ${k.connectErrors} connect errors (${k.refusals} refusals), ${k.handshakesLost} handshakes lost, ${k.disconnects} drops`;
     };
     await waitFor('every host connected with a hello stored', async () => (await connectedSince(ctl, since)) === N, progress);
     let ms = performance.now() - t;
     const c = fleet.counts;
     const verdict = N < 10_000 ? `not judged at ${N}` : ms < GOAL_MS && c.disconnects === 0 ? 'met' : 'NOT MET';
     figure(
-      `[${DB}] ${N} agents connecting at once: all connected, hellos stored in ${s(ms)}; ${(ms / floorMs).toFixed(1)}× the floor (${s(floorMs)}); ${c.disconnects} drops, ${c.connectErrors} connect errors (refusals to retry later included), ${c.handshakesLost} handshakes lost; goal (10,000 in < 30 s, none dropped): ${verdict}; controller CPU ${cpu.stop().percentOfCore.toFixed(0)}% of a core, RSS ${rssMiB(ctl.proc.child.pid!)?.toFixed(0)} MiB`,
+      `[${DB}] ${N} agents connecting at once: all connected, hellos stored in ${s(ms)}; ${(ms / floorMs).toFixed(1)}× the floor (${s(floorMs)}); ${c.disconnects} drops, ${c.connectErrors} connect errors (${c.refusals} of them refusals to retry later), ${c.handshakesLost} handshakes lost; goal (10,000 in < 30 s, none dropped): ${verdict}; controller CPU ${cpu.stop().percentOfCore.toFixed(0)}% of a core, RSS ${rssMiB(ctl.proc.child.pid!)?.toFixed(0)} MiB`,
     );
+
+    const why = (await fleet.collect()).problems;
+    if (why.length) console.log(`  what the controller said when it refused:\n    ${[...new Set(why.map((w) => w.replace(/^\S+: /, '')))].join('\n    ')}`);
 
     const restartAt = Date.now();
     t = performance.now();
+    const oldPid = ctl.proc.child.pid!;
+    const stopping = ctl.proc.exited.then(() => performance.now() - t);
     await ctl.restart();
+    const downMs = performance.now() - t;
+    const stopMs = await stopping;
+    console.log(`  the old controller (${oldPid}) took ${s(stopMs)} to exit after SIGTERM; the new one listened ${s(downMs)} after it (${ctl.proc.child.pid})`);
     cpu = cpuMeter([ctl.proc.child.pid!]);
     await waitFor('every host back after the restart', async () => (await connectedSince(ctl, restartAt)) === N, progress);
     ms = performance.now() - t;
-    figure(`[${DB}] controller restart with ${N} agents: all back with hellos stored in ${s(ms)} (restart included); ${fleet.counts.connectErrors - c.connectErrors} connect errors, ${fleet.counts.handshakesLost - c.handshakesLost} handshakes lost meanwhile; controller CPU ${cpu.stop().percentOfCore.toFixed(0)}% of a core`);
+    figure(`[${DB}] controller restart with ${N} agents: all back with hellos stored in ${s(ms)} (restart included: down ${s(downMs)}, then ${s(ms - downMs)} to bring everyone back); ${fleet.counts.connectErrors - c.connectErrors} connect errors, ${fleet.counts.handshakesLost - c.handshakesLost} handshakes lost meanwhile; controller CPU ${cpu.stop().percentOfCore.toFixed(0)}% of a core`);
   });
 }
 

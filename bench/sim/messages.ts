@@ -12,6 +12,8 @@ export interface SimCounts {
   /** transports that closed before their handshake was accepted (not a drop: never connected) */
   handshakesLost: number;
   connectErrors: number;
+  /** of the connect errors, handshakes the controller answered and refused for now (busy, at its cap) */
+  refusals: number;
   fatalRefusals: number;
   applies: number;
   applyFailures: number;
@@ -25,6 +27,7 @@ export const zeroCounts = (): SimCounts => ({
   disconnects: 0,
   handshakesLost: 0,
   connectErrors: 0,
+  refusals: 0,
   fatalRefusals: 0,
   applies: 0,
   applyFailures: 0,

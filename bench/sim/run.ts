@@ -83,7 +83,11 @@ export async function onController<T>(
   // BENCH_CPU_PROF_DIR: the controller writes a V8 CPU profile there when it exits (one per
   // process, a restart included), to open in Chrome's DevTools (cpu-prof.js).
   const prof = process.env['BENCH_CPU_PROF_DIR'];
-  const ctl = await TestController.start(db, prof ? { ...env, BENCH_CPU_PROF_DIR: prof, NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-prof.js')}` } : env);
+  // The production log level (warn) unless BENCH_LOG_LEVEL says otherwise: at `log` (the
+  // tests' level) a storm of 10,000 writes 20,000 lines, which is work a production controller
+  // does not do.
+  const base = { QFLEET_LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn', ...env };
+  const ctl = await TestController.start(db, prof ? { ...base, BENCH_CPU_PROF_DIR: prof, NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-prof.js')}` } : base);
   const fleets: SimFleet[] = [];
   try {
     return await fn(ctl, {

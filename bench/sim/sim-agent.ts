@@ -51,7 +51,8 @@ export interface SimAgentEvents {
   disconnected(reason: string): void;
   /** the transport closed before the controller accepted the handshake (no `connect` came) */
   handshakeLost(reason: string): void;
-  connectError(fatal: boolean, message: string): void;
+  /** `refused`: the controller answered and refused (not a transport failure) */
+  connectError(fatal: boolean, message: string, refused: boolean): void;
   enrolled(name: string, hostId: string, secret: string): void;
   applied(revision: number, receivedAt: number, ackedAt: number, ok: boolean): void;
   selfCheckFailed(what: string, problems: string): void;
@@ -160,7 +161,7 @@ export class SimAgent {
     });
     s.on('connect_error', (err) => {
       const fatal = isFatalRefusal(err.message);
-      this.on.connectError(fatal, err.message);
+      this.on.connectError(fatal, err.message, !s.active);
       if (fatal) return s.close();
       // Refused for now (busy, at its cap): the real agent's backoff, exponential with full jitter.
       if (!s.active && !this.closed) {
