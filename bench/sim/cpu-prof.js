@@ -28,6 +28,17 @@ if (dir && isMainThread) {
     });
   };
   process.on('exit', write);
+  // SIGUSR2: the profile so far is written and a new one starts (a benchmark marks its windows).
+  let part = 0;
+  process.on('SIGUSR2', () => {
+    session.post('Profiler.stop', (err, res) => {
+      if (!err) {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, `controller-${process.pid}-part${++part}.cpuprofile`), JSON.stringify(res.profile));
+      }
+      session.post('Profiler.start');
+    });
+  });
   // Nest's shutdown hook ends the process by signalling it again once it has closed: this
   // listener is gone by then, so that second signal ends the process as it would have.
   const onSignal = () => {

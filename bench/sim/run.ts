@@ -113,3 +113,11 @@ export function runBench(main: () => Promise<void>): void {
     },
   );
 }
+
+/**
+ * Under BENCH_CPU_PROF_DIR, ends the controller's current CPU profile (written as
+ * controller-PID-partK.cpuprofile) and starts the next: call it at the edges of a measured window.
+ */
+export function profileMark(pid: number): void {
+  if (process.env['BENCH_CPU_PROF_DIR']) process.kill(pid, 'SIGUSR2');
+}
