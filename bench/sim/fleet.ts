@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { forkTs } from './fork-ts';
+import { openFilesHardLimit } from './proc';
 import { zeroCounts, type AckRecord, type FromWorker, type SimCounts, type ToWorker } from './messages';
 import type { SimAgentSpec } from './sim-agent';
 
@@ -16,13 +17,26 @@ export type { SimCounts, AckRecord } from './messages';
 export interface SimFleetOptions {
   url: string;
   agents: SimAgentSpec[];
-  /** worker processes; default: one per core, at most one per 250 agents, at least 1 */
+  /**
+   * worker processes; default: one per core, at most one per 250 agents, at least 1, and
+   * enough that none holds more sockets than its open-files limit allows
+   */
   workers?: number;
   statsIntervalMs?: number;
   reportIntervalMs?: number;
   selfCheck?: boolean;
   /** handshakes in flight per worker; 0 connects every agent at once */
   connectConcurrency?: number;
+}
+
+/** Open files a worker keeps for itself (node, ts-node's files, IPC) besides its agents' sockets. */
+const WORKER_OWN_FILES = 200;
+
+function workersFor(agents: number): number {
+  const byCpu = Math.max(1, Math.min(os.cpus().length, Math.ceil(agents / 250)));
+  const limit = openFilesHardLimit() ?? 1024;
+  const byFiles = limit === Infinity ? 1 : Math.ceil(agents / Math.max(1, limit - WORKER_OWN_FILES));
+  return Math.max(byCpu, byFiles);
 }
 
 export class SimFleet {
@@ -34,7 +48,7 @@ export class SimFleet {
   }
 
   static async start(o: SimFleetOptions): Promise<SimFleet> {
-    const n = o.workers ?? Math.max(1, Math.min(os.cpus().length, Math.ceil(o.agents.length / 250)));
+    const n = o.workers ?? workersFor(o.agents.length);
     const children = Array.from({ length: n }, (_, i) => forkTs(path.join(__dirname, 'worker.ts'), `sim-${i}`));
     const fleet = new SimFleet(children);
     await Promise.all(children.map((c, i) => fleet.listen(c, i)));

@@ -7,8 +7,13 @@ export interface SimCounts {
   /** agents that connected at least once */
   everConnected: number;
   enrolled: number;
+  /** sockets that were connected and dropped */
   disconnects: number;
+  /** transports that closed before their handshake was accepted (not a drop: never connected) */
+  handshakesLost: number;
   connectErrors: number;
+  /** of the connect errors, handshakes the controller answered and refused for now (busy, at its cap) */
+  refusals: number;
   fatalRefusals: number;
   applies: number;
   applyFailures: number;
@@ -20,7 +25,9 @@ export const zeroCounts = (): SimCounts => ({
   everConnected: 0,
   enrolled: 0,
   disconnects: 0,
+  handshakesLost: 0,
   connectErrors: 0,
+  refusals: 0,
   fatalRefusals: 0,
   applies: 0,
   applyFailures: 0,

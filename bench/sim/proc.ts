@@ -56,3 +56,13 @@ export function openFilesLimit(): number | null {
     return null;
   }
 }
+
+/** The hard limit on open files (the most a child may raise its soft limit to), from /proc/self/limits. */
+export function openFilesHardLimit(): number | null {
+  try {
+    const m = fs.readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+(?:\d+|unlimited)\s+(\d+|unlimited)/);
+    return m ? (m[1] === 'unlimited' ? Infinity : Number(m[1])) : null;
+  } catch {
+    return null;
+  }
+}

@@ -5,6 +5,7 @@
  * the process's exit code.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { TestController } from '../../test/support/controller';
 import type { TestDatabase } from '../../test/support/databases';
 import { Floor } from '../floor/floor';
@@ -79,7 +80,14 @@ export async function onController<T>(
   env: NodeJS.ProcessEnv,
   fn: (ctl: TestController, sims: { start(o: Omit<SimFleetOptions, 'url'>): Promise<SimFleet> }) => Promise<T>,
 ): Promise<T> {
-  const ctl = await TestController.start(db, env);
+  // BENCH_CPU_PROF_DIR: the controller writes a V8 CPU profile there when it exits (one per
+  // process, a restart included), to open in Chrome's DevTools (cpu-prof.js).
+  const prof = process.env['BENCH_CPU_PROF_DIR'];
+  // The production log level (warn) unless BENCH_LOG_LEVEL says otherwise: at `log` (the
+  // tests' level) a storm of 10,000 writes 20,000 lines, which is work a production controller
+  // does not do.
+  const base = { QFLEET_LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn', ...env };
+  const ctl = await TestController.start(db, prof ? { ...base, BENCH_CPU_PROF_DIR: prof, NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-prof.js')}` } : base);
   const fleets: SimFleet[] = [];
   try {
     return await fn(ctl, {
@@ -104,4 +112,12 @@ export function runBench(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * Under BENCH_CPU_PROF_DIR, ends the controller's current CPU profile (written as
+ * controller-PID-partK.cpuprofile) and starts the next: call it at the edges of a measured window.
+ */
+export function profileMark(pid: number): void {
+  if (process.env['BENCH_CPU_PROF_DIR']) process.kill(pid, 'SIGUSR2');
 }

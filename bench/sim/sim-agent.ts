@@ -49,7 +49,10 @@ export interface SimAgentOptions {
 export interface SimAgentEvents {
   connected(first: boolean): void;
   disconnected(reason: string): void;
-  connectError(fatal: boolean, message: string): void;
+  /** the transport closed before the controller accepted the handshake (no `connect` came) */
+  handshakeLost(reason: string): void;
+  /** `refused`: the controller answered and refused (not a transport failure) */
+  connectError(fatal: boolean, message: string, refused: boolean): void;
   enrolled(name: string, hostId: string, secret: string): void;
   applied(revision: number, receivedAt: number, ackedAt: number, ok: boolean): void;
   selfCheckFailed(what: string, problems: string): void;
@@ -65,6 +68,13 @@ export class SimAgent {
   private readonly files = new Map<string, string>();
   private readonly hashes = new Map<string, string>();
   private everConnected = false;
+  /**
+   * Whether `connect` was seen and no `disconnect` since. socket.io-client emits `disconnect`
+   * whenever its transport closes, also when the handshake never completed (the controller
+   * closed a socket still waiting in its middleware, or a restart): counting those as
+   * disconnects drove the fleet's `connected` count below zero.
+   */
+  private up = false;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   /** handshakes refused in a row, as the real agent counts them for its backoff */
@@ -143,6 +153,7 @@ export class SimAgent {
     const s = this.socket;
     s.on('connect', () => {
       this.refusals = 0;
+      this.up = true;
       this.on.connected(!this.everConnected);
       this.everConnected = true;
       this.emit(AgentEvent.queueStats, this.queueStats());
@@ -150,7 +161,7 @@ export class SimAgent {
     });
     s.on('connect_error', (err) => {
       const fatal = isFatalRefusal(err.message);
-      this.on.connectError(fatal, err.message);
+      this.on.connectError(fatal, err.message, !s.active);
       if (fatal) return s.close();
       // Refused for now (busy, at its cap): the real agent's backoff, exponential with full jitter.
       if (!s.active && !this.closed) {
@@ -159,7 +170,10 @@ export class SimAgent {
       }
     });
     s.on('disconnect', (reason) => {
-      this.on.disconnected(reason);
+      if (this.up) {
+        this.up = false;
+        this.on.disconnected(reason);
+      } else this.on.handshakeLost(reason);
       if (reason === 'io server disconnect' && !this.closed) s.connect();
     });
     s.on(AgentEvent.enrolled, (payload: unknown, ack?: (a: EnrolledAck) => void) => {

@@ -10,6 +10,8 @@ const counts = zeroCounts();
 let acks: AckRecord[] = [];
 const problems: string[] = [];
 const agents: SimAgent[] = [];
+/** the refusal messages seen, each once (why a storm is turned away) */
+const refusalSeen = new Set<string>();
 let countsTimer: NodeJS.Timeout | undefined;
 
 // Counts change in bursts (a storm, a fan-out): coalesce them instead of one IPC message each.
@@ -46,8 +48,20 @@ function start(m: Extract<ToWorker, { type: 'start' }>): void {
           counts.disconnects++;
           countsChanged();
         },
-        connectError: (fatal, message) => {
+        handshakeLost: () => {
+          counts.handshakesLost++;
+          settle();
+          countsChanged();
+        },
+        connectError: (fatal, message, refused) => {
           counts.connectErrors++;
+          if (refused && !fatal) {
+            counts.refusals++;
+            if (!refusalSeen.has(message) && problems.length < 20) {
+              refusalSeen.add(message);
+              problems.push(`${spec.name}: refused for now: ${message}`);
+            }
+          }
           if (fatal) {
             counts.fatalRefusals++;
             if (problems.length < 20) problems.push(`${spec.name}: ${message}`);

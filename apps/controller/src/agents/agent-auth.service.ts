@@ -7,6 +7,9 @@ import type { Host } from '../generated/prisma/client';
 /** Handshakes arriving within this long share one lookup of their secrets. */
 const LOOKUP_BATCH_MS = 5;
 
+const SECRET_HOLDER = { id: true, name: true, secretHash: true, revokedAt: true } as const;
+type SecretHolder = Pick<Host, 'id' | 'name' | 'secretHash' | 'revokedAt'>;
+
 /** `newSecret`: an enrolment in progress; the secret is committed only once the agent acks it. */
 export type AgentIdentity = { hostId: string; hostName: string; newSecret?: string };
 
@@ -22,7 +25,7 @@ export type AgentAuthResult = { ok: true; identity: AgentIdentity } | { ok: fals
 export class AgentAuthService {
   private readonly logger = new Logger('agents');
 
-  private lookups = new Map<string, { resolve: (h: Host | null) => void; reject: (e: unknown) => void }[]>();
+  private lookups = new Map<string, { resolve: (h: SecretHolder | null) => void; reject: (e: unknown) => void }[]>();
   private lookupTimer?: NodeJS.Timeout;
 
   constructor(private readonly prisma: PrismaService) {}
@@ -31,7 +34,7 @@ export class AgentAuthService {
    * The host holding this secret. A connect storm (thousands of agents after a controller
    * restart) made one query per handshake; handshakes a few milliseconds apart share one.
    */
-  private bySecret(secretHash: string): Promise<Host | null> {
+  private bySecret(secretHash: string): Promise<SecretHolder | null> {
     return new Promise((resolve, reject) => {
       const waiting = this.lookups.get(secretHash);
       if (waiting) waiting.push({ resolve, reject });
@@ -46,9 +49,12 @@ export class AgentAuthService {
     this.lookups = new Map();
     try {
       const hashes = [...batch.keys()];
-      const byHash = new Map<string | null, Host>();
+      const byHash = new Map<string | null, SecretHolder>();
       for (let i = 0; i < hashes.length; i += 1000) {
-        for (const h of await this.prisma.host.findMany({ where: { secretHash: { in: hashes.slice(i, i + 1000) } } })) byHash.set(h.secretHash, h);
+        // Only what a handshake needs: a whole row carries the host's reported files (a hash
+        // per managed file), read and decoded for every agent of a storm for nothing.
+        const rows = await this.prisma.host.findMany({ where: { secretHash: { in: hashes.slice(i, i + 1000) } }, select: SECRET_HOLDER });
+        for (const h of rows) byHash.set(h.secretHash, h);
       }
       for (const [hash, waiters] of batch) for (const w of waiters) w.resolve(byHash.get(hash) ?? null);
     } catch (e) {

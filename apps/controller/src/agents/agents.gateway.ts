@@ -137,10 +137,8 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     // Every event the agent emits spends from its host's budget; unknown events have no
     // listener and are dropped, but they spend too.
     socket.use((_packet, next) => {
-      this.events
-        .take(hostId)
-        .then((ok) => (ok ? next() : this.refuse(socket, `more than ${this.events.perMinute} events a minute (QFLEET_AGENT_EVENTS_PER_MINUTE)`)))
-        .catch(() => next());
+      if (this.events.take(hostId)) next();
+      else this.refuse(socket, `more than ${this.events.perMinute} events a minute (QFLEET_AGENT_EVENTS_PER_MINUTE)`);
     });
     socket.on(AgentEvent.hello, (payload: unknown) => this.handleReport(socket, payload, 'hello'));
     socket.on(AgentEvent.report, (payload: unknown) => this.handleReport(socket, payload, 'report'));
