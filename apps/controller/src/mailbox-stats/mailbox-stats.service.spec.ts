@@ -1,12 +1,7 @@
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { MailboxFigures, MailboxStats } from '@qfleet/protocol';
-import { applyMigrations, loadSchemaEngine } from '../database/schema-engine';
-import { findPrismaDir, readSchema } from '../database/prisma-files';
-import { PrismaClient } from '../generated/prisma/client';
+import type { PrismaClient } from '../generated/prisma/client';
+import { openTestDatabase, type TestDatabase } from '../testing/test-database';
 import { MailboxStatsService } from './mailbox-stats.service';
-import type { PrismaService } from '../database/prisma.service';
 
 // A real migrated PGlite database (needs NODE_OPTIONS=--experimental-vm-modules).
 jest.setTimeout(120_000);
@@ -38,23 +33,17 @@ const report = (at: string, messages: number, bytes: number, largest: MailboxFig
 });
 
 describe('MailboxStatsService', () => {
-  let pglite: PGlite;
+  let db: TestDatabase;
   let prisma: PrismaClient;
   let stats: MailboxStatsService;
 
   beforeAll(async () => {
-    pglite = new PGlite();
-    const factory = new PrismaPGlite(pglite);
-    const prismaDir = findPrismaDir();
-    const engine = await loadSchemaEngine(factory, readSchema(prismaDir));
-    await applyMigrations(engine, path.join(prismaDir, 'migrations'));
-    engine.free();
-    prisma = new PrismaClient({ adapter: factory });
-    stats = new MailboxStatsService(prisma as unknown as PrismaService);
+    db = await openTestDatabase();
+    prisma = db.prisma;
+    stats = new MailboxStatsService(db.service);
   });
   afterAll(async () => {
-    await prisma?.$disconnect();
-    await pglite?.close();
+    await db?.close();
   });
 
   it('writes samples in one batch, one per host and minute, the latest of the minute winning', async () => {
