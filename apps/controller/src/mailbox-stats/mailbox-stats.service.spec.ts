@@ -61,6 +61,27 @@ describe('MailboxStatsService', () => {
     ]);
   });
 
+  it('holds a bounded number of samples: a host keeps its newest, the rest are dropped and counted', async () => {
+    const small = new MailboxStatsService(db.service).withCapacity(2);
+    small.record('m1', report('2026-11-21T08:00:00Z', 1, 10));
+    small.record('m1', report('2026-11-21T08:05:00Z', 2, 20));
+    // full: m1's oldest minute gives way to its newest
+    small.record('m1', report('2026-11-21T08:10:00Z', 3, 30));
+    // full, and m2 has nothing pending to give way: its sample is dropped, its figures kept
+    small.record('m2', report('2026-11-21T08:10:00Z', 4, 40));
+    expect(small.queued).toBe(2);
+    expect(small.dropped).toBe(2);
+    expect(small.latestFor('m2')?.messages).toBe(4);
+    await small.flush();
+    expect(small.queued).toBe(0);
+    const rows = await prisma.mailboxSample.findMany({ where: { hostId: { in: ['m1', 'm2'] } }, orderBy: { at: 'asc' } });
+    expect(rows.map((r) => [r.hostId, r.at.toISOString().slice(11, 16), r.messages])).toEqual([
+      ['m1', '08:05', 2],
+      ['m1', '08:10', 3],
+    ]);
+    await prisma.mailboxSample.deleteMany({ where: { hostId: { in: ['m1', 'm2'] } } });
+  });
+
   it('sums hosts at each point with their latest sample before it', async () => {
     const { points, step } = await stats.series(Date.parse('2026-11-20T10:00:00Z'), 120, undefined, Date.parse('2026-11-20T10:06:00Z'));
     expect(step).toBe(120);

@@ -73,7 +73,7 @@ describe('QueueStatsService', () => {
   });
 
   it('holds a bounded number of samples: a host keeps its newest, the rest are dropped and counted', async () => {
-    const small = QueueStatsService.withBuffer(db.service, 3);
+    const small = new QueueStatsService(db.service).withCapacity(3);
     small.record('b1', report(new Date('2026-11-20T12:00:00Z'), 1));
     small.record('b1', report(new Date('2026-11-20T12:01:00Z'), 2));
     small.record('b2', report(new Date('2026-11-20T12:01:00Z'), 3));
