@@ -14,7 +14,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   constructor(@Inject('OPEN_DATABASE') private readonly db: OpenDatabase) {
     // Prisma's defaults (2 s to get a connection, 5 s to finish) turn a loaded machine, or a
     // pool reconnecting after a database restart, into 500s for ordinary one-host writes (a
-    // PUT's revision and audit entry took longer than 5 s at load 25); the bulk paths set more.
+    // PUT's revision and its audit entry); the bulk paths already set more.
     super({ adapter: db.factory, transactionOptions: { maxWait: 30_000, timeout: 60_000 } });
   }
 
