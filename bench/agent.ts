@@ -9,6 +9,8 @@
  *   - quiet: both timers at an hour: the cost of merely being connected (pings);
  *   - stats: queue statistics every second, reports hourly: CPU per stats tick;
  *   - report: a report every second, statistics hourly: CPU per report tick.
+ * `--agent FILE` measures another build of the bundle; `--node-options "…"` starts the agents
+ * with those Node/V8 options (as NODE_OPTIONS), to weigh a flag before it goes in the run scripts.
  * CPU is utime+stime from /proc/PID/stat; a tick's cost is its agent's CPU less the quiet one's,
  * divided by the ticks in the window.
  */
@@ -33,6 +35,8 @@ const SETTLE = Number(option('settle') ?? 20);
 const MESSAGES = Number(option('messages') ?? 1000);
 const GOAL_RSS_MB = 60;
 const HOUR = '3600';
+const MAIN = path.resolve(option('agent') ?? AGENT_MAIN);
+const NODE_OPTIONS = option('node-options');
 
 const KINDS = [
   { kind: 'default', queue: '10', report: '30' },
@@ -55,8 +59,8 @@ function queueOf(home: string, n: number): void {
 }
 
 async function main() {
-  if (!fs.existsSync(AGENT_MAIN)) throw new Error(`${AGENT_MAIN} is missing: run npm run build first`);
-  console.log(`agent: ${AGENT_MAIN}, ${MESSAGES} queued messages each, window ${SECONDS} s after ${SETTLE} s; ${machineLine()}`);
+  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  console.log(`agent: ${MAIN}${NODE_OPTIONS ? ` with ${NODE_OPTIONS}` : ''}, ${MESSAGES} queued messages each, window ${SECONDS} s after ${SETTLE} s; ${machineLine()}`);
   const ctl = await TestController.start('embedded');
   const trees: QmailTree[] = [];
   const agents: { kind: string; queue: string; report: string; proc: Proc; pid: number }[] = [];
@@ -67,7 +71,7 @@ async function main() {
       fs.writeFileSync(path.join(tree.home, 'control', 'me'), `${k.kind}.example.net\n`);
       queueOf(tree.home, MESSAGES);
       const host = await ctl.createHost(`agent-${k.kind}.example.net`);
-      const { proc } = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: tree.home, args: ['--report-interval', k.report, '--queue-interval', k.queue] });
+      const { proc } = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: tree.home, main: MAIN, env: NODE_OPTIONS ? { NODE_OPTIONS } : {}, args: ['--report-interval', k.report, '--queue-interval', k.queue] });
       agents.push({ ...k, proc, pid: proc.child.pid! });
       await waitFor(`the ${k.kind} agent to connect`, async () => (await ctl.host(host.id)).connected, 60_000);
     }

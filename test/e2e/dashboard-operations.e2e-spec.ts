@@ -1,18 +1,14 @@
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { ADMIN_TOKEN, TestController } from '../support/controller';
-import { connectAgent } from '../support/agent';
-import { launchBrowser } from '../support/browser';
+import type { Locator, Page } from 'playwright-core';
+import type { TestController } from '../support/controller';
+import { expectText, signIn, snap as snapAs } from '../support/browser';
+import { DashboardRig } from '../support/dashboard-rig';
 import { QmailTree } from '../support/qmail-tree';
 import { QueueFixture } from '../support/queue-fixture';
-import { SupervisedQmailSend } from '../support/supervise';
-import { waitFor, type Proc } from '../support/processes';
+import type { SupervisedQmailSend } from '../support/supervise';
+import { waitFor } from '../support/processes';
 
-/** Set QFLEET_SCREENSHOTS to a directory to keep a picture of each page the spec visits. */
-async function snap(page: Page, name: string): Promise<void> {
-  const dir = process.env['QFLEET_SCREENSHOTS'];
-  if (dir) await page.screenshot({ path: path.join(dir, `dashboard-operations-${name}.png`), fullPage: true });
-}
+const snap = (page: Page, name: string) => snapAs(page, 'dashboard-operations', name);
 
 // A zone with a half-hour offset and no daylight saving: a date shown in UTC or in 12 h fails.
 const ZONE = 'Asia/Kolkata';
@@ -25,37 +21,19 @@ const inKolkata = (iso: string) => new Date(Date.parse(iso) + 5.5 * 3600_000).to
  */
 describe('the dashboard for operators', () => {
   let ctl: TestController;
-  let browser: Browser;
   let page: Page;
-  let agent: Proc;
   let qmailSend: SupervisedQmailSend;
   let hostId: string;
   const qmail = new QmailTree();
   const hostName = 'ops1.example.net';
-  let queue: QueueFixture;
+  const rig = new DashboardRig(qmail, hostName);
+  // An empty queue as qmail's install makes it: the agent reports (and the chart shows) zero.
+  const queue = new QueueFixture(path.join(qmail.home, 'queue'));
 
   beforeAll(async () => {
-    ctl = await TestController.start('embedded');
-    qmail.installStandIn('qmail-tcpok', '#!/bin/sh\nexit 0\n');
-    // An empty queue as qmail's install makes it: the agent reports (and the chart shows) zero.
-    queue = new QueueFixture(path.join(qmail.home, 'queue'));
-    qmailSend = new SupervisedQmailSend();
-    await waitFor('qmail-send stand-in up', () => qmailSend.events().includes('start'));
-    const host = await ctl.createHost(hostName);
-    hostId = host.id;
-    agent = await connectAgent(ctl, host, { qmailHome: qmail.home, args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--queue-interval', '1'] });
-
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: ZONE });
-    await signIn(page, ctl.url, ADMIN_TOKEN);
+    ({ ctl, page, qmailSend, hostId } = await rig.start({ page: { timezoneId: ZONE } }));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await agent?.stop();
-    await qmailSend?.stop();
-    await ctl?.stop();
-    qmail.remove();
-  });
+  afterAll(() => rig.stop());
 
   it('shows dates in ISO 8601, 24 h, in the viewer’s zone, and names the zone', async () => {
     await expectText(page.getByTestId('time-zone'), /^Asia\/(Kolkata|Calcutta) \(UTC\+05:30\)$/ /* Chromium may name it by its old name */);
@@ -150,7 +128,7 @@ describe('the dashboard for operators', () => {
   });
 
   it('gives a viewer the same pages without the buttons it may not use', async () => {
-    const viewer = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: ZONE });
+    const viewer = await rig.newPage({ timezoneId: ZONE });
     try {
       await signIn(viewer, ctl.url, viewerSecret);
       await viewer.locator('[data-testid=signed-in-as][data-role=viewer]').waitFor();
@@ -221,13 +199,6 @@ describe('the dashboard for operators', () => {
   });
 });
 
-async function signIn(page: Page, url: string, token: string): Promise<void> {
-  await page.goto(url + '/');
-  await page.getByTestId('signin-token').fill(token);
-  await page.getByTestId('signin-submit').click();
-  await page.getByTestId('time-zone').waitFor();
-}
-
 /** The last figures the chart was given (its data-last), once `ok` holds. */
 async function waitForLast(chart: Locator, what: string, ok: (last: Record<string, number | null>) => boolean): Promise<Record<string, number | null>> {
   await chart.waitFor({ state: 'attached' });
@@ -235,15 +206,4 @@ async function waitForLast(chart: Locator, what: string, ok: (last: Record<strin
     const last = JSON.parse((await chart.getAttribute('data-last')) ?? '{}') as Record<string, number | null>;
     return ok(last) ? last : undefined;
   }, 60_000);
-}
-
-async function expectText(locator: Locator, re: RegExp): Promise<void> {
-  await locator.waitFor();
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const text = (await locator.textContent()) ?? '';
-    if (re.test(text)) return;
-    if (Date.now() > deadline) throw new Error(`expected ${re} in "${text}"`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

@@ -1,58 +1,35 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { ADMIN_TOKEN, TestController } from '../support/controller';
-import { connectAgent } from '../support/agent';
-import { launchBrowser } from '../support/browser';
+import type { Page } from 'playwright-core';
+import type { TestController } from '../support/controller';
+import { expectText, snap as snapAs } from '../support/browser';
+import { DashboardRig } from '../support/dashboard-rig';
 import { QmailTree } from '../support/qmail-tree';
-import { SupervisedQmailSend } from '../support/supervise';
-import { waitFor, type Proc } from '../support/processes';
+import type { SupervisedQmailSend } from '../support/supervise';
+import { waitFor } from '../support/processes';
 import { ATTACHMENT } from '../support/messages';
 import { addIncidentQueue, makeMailHomes, type ScenarioMessage } from '../support/mail-scenario';
 
-
-/** Set QFLEET_SCREENSHOTS to a directory to keep a picture of each page the spec visits. */
-async function snap(page: Page, name: string): Promise<void> {
-  const dir = process.env['QFLEET_SCREENSHOTS'];
-  if (dir) await page.screenshot({ path: path.join(dir, `dashboard-queue-${name}.png`), fullPage: true });
-}
+const snap = (page: Page, name: string) => snapAs(page, 'dashboard-queue', name);
 
 /** The queue and mailbox pages of the dashboard in a real browser, against a real controller, agent and daemontools. */
 describe('the dashboard queue and mailboxes', () => {
   let ctl: TestController;
-  let browser: Browser;
   let page: Page;
-  let agent: Proc;
   let qmailSend: SupervisedQmailSend;
   const qmail = new QmailTree();
   const homes = makeMailHomes();
   let ids: Record<ScenarioMessage, number>;
   const hostName = 'mx1.example.net';
+  const rig = new DashboardRig(qmail, hostName);
 
   const queueFiles = (id: number) => Object.keys(qmail.snapshot()).filter((p) => p.startsWith('queue/') && p.endsWith(`/${id}`));
 
   beforeAll(async () => {
-    ctl = await TestController.start('embedded');
-    qmail.installStandIn('qmail-tcpok', '#!/bin/sh\nexit 0\n');
     ids = addIncidentQueue(qmail.home, new Date(Date.now() - 3 * 3600_000));
-
-    qmailSend = new SupervisedQmailSend();
-    await waitFor('qmail-send stand-in up', () => qmailSend.events().includes('start'));
-    const host = await ctl.createHost(hostName);
-    agent = await connectAgent(ctl, host, { qmailHome: qmail.home, args: ['--service', 'daemontools', '--service-dir', qmailSend.dir, '--passwd', homes.passwd, '--queue-interval', '1'] });
-
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    await page.goto(ctl.url + '/');
-    await page.getByTestId('signin-token').fill(ADMIN_TOKEN);
-    await page.getByTestId('signin-submit').click();
+    ({ ctl, page, qmailSend } = await rig.start({ agentArgs: ['--passwd', homes.passwd], page: { acceptDownloads: true } }));
   });
   afterAll(async () => {
-    await browser?.close();
-    await agent?.stop();
-    await qmailSend?.stop();
-    await ctl?.stop();
-    qmail.remove();
+    await rig.stop();
     homes.remove();
   });
 
@@ -142,14 +119,3 @@ describe('the dashboard queue and mailboxes', () => {
     await snap(page, 'mailboxes');
   });
 });
-
-async function expectText(locator: ReturnType<Page['locator']>, re: RegExp): Promise<void> {
-  await locator.waitFor();
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const text = (await locator.textContent()) ?? '';
-    if (re.test(text)) return;
-    if (Date.now() > deadline) throw new Error(`expected ${re} in "${text}"`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

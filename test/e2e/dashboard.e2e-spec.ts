@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { startAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
-import { launchBrowser } from '../support/browser';
+import { expectText, launchBrowser } from '../support/browser';
 import { agentInstallCommands } from '@qfleet/protocol';
 import type { Proc } from '../support/processes';
 
@@ -68,14 +68,3 @@ describe('the dashboard', () => {
     await page.locator('[data-testid=audit-entry][data-action="config.put"]').first().waitFor();
   });
 });
-
-async function expectText(locator: ReturnType<Page['locator']>, re: RegExp): Promise<void> {
-  await locator.waitFor();
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const text = (await locator.textContent()) ?? '';
-    if (re.test(text)) return;
-    if (Date.now() > deadline) throw new Error(`expected ${re} in "${text}"`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

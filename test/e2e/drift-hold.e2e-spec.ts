@@ -1,8 +1,7 @@
 import { TestController } from '../support/controller';
-import { connectAgent } from '../support/agent';
-import { QmailTree } from '../support/qmail-tree';
+import { ConnectedHosts } from '../support/connected-hosts';
 import { testDatabases } from '../support/databases';
-import { waitFor, type Proc } from '../support/processes';
+import { waitFor } from '../support/processes';
 
 const HELD = 'drift on control/locals: adopt or revert first';
 
@@ -13,25 +12,19 @@ const HELD = 'drift on control/locals: adopt or revert first';
  */
 describe.each(testDatabases())('drift holds a rollout on the %s database', (db) => {
   let ctl: TestController;
-  const trees: QmailTree[] = [];
-  const agents: Proc[] = [];
+  const hosts = new ConnectedHosts();
 
   beforeAll(async () => {
     ctl = await TestController.start(db);
   });
   afterAll(async () => {
-    for (const a of agents) await a.stop();
+    await hosts.cleanUp();
     await ctl?.stop();
-    trees.forEach((t) => t.remove());
   });
 
   /** A host at revision 1 whose control/locals was then edited by hand and shows as drift. */
   async function driftedHost(name: string) {
-    const qmail = new QmailTree();
-    trees.push(qmail);
-    const host = await ctl.createHost(name);
-    await ctl.api('PUT', `/api/hosts/${host.id}/config`, { locals: ['a.example'], rcpthosts: ['a.example'] });
-    agents.push(await connectAgent(ctl, host, { qmailHome: qmail.home }));
+    const { host, qmail } = await hosts.connect(ctl, name, { config: { locals: ['a.example'], rcpthosts: ['a.example'] } });
     await waitFor('revision 1 applied', async () => (await ctl.host(host.id)).appliedRevision === 1);
     qmail.write('control/locals', 'a.example\n# added by hand while debugging\nhand.example\n');
     // Only locals: a report from before revision 1 was applied lacks every file and shows them all as drift.

@@ -1,34 +1,22 @@
 import { TestController } from '../support/controller';
-import { connectAgent } from '../support/agent';
-import { QmailTree } from '../support/qmail-tree';
-import { waitFor, type Proc } from '../support/processes';
+import { ConnectedHosts } from '../support/connected-hosts';
+import { waitFor } from '../support/processes';
 
 /** Drift (a managed file edited behind the agent's back) and import (adopting a server as it is). */
 describe('drift and import', () => {
   let ctl: TestController;
-  const trees: QmailTree[] = [];
-  const agents: Proc[] = [];
+  const hosts = new ConnectedHosts();
 
   beforeAll(async () => {
     ctl = await TestController.start('embedded');
   });
   afterAll(async () => {
-    for (const a of agents) await a.stop();
+    await hosts.cleanUp();
     await ctl?.stop();
-    trees.forEach((t) => t.remove());
   });
 
-  async function connectedHost(name: string, doc: object) {
-    const qmail = new QmailTree();
-    trees.push(qmail);
-    const host = await ctl.createHost(name);
-    if (Object.keys(doc).length) await ctl.api('PUT', `/api/hosts/${host.id}/config`, doc);
-    agents.push(await connectAgent(ctl, host, { qmailHome: qmail.home }));
-    return { host, qmail };
-  }
-
   it('shows an edited file as drift within one report, then adopts it into the document', async () => {
-    const { host, qmail } = await connectedHost('drift-report.example.net', { locals: ['a.example'], databytes: 1000 });
+    const { host, qmail } = await hosts.connect(ctl, 'drift-report.example.net', { config: { locals: ['a.example'], databytes: 1000 } });
     await waitFor('revision 1 applied', async () => (await ctl.host(host.id)).appliedRevision === 1);
     // No drift once the agent's report of the files it wrote is in (the ack can be stored first).
     await waitFor('no drift', async () => (await ctl.host(host.id)).drift.length === 0);
@@ -56,7 +44,7 @@ describe('drift and import', () => {
   });
 
   it('reverts drift on request, and at once under the enforce policy', async () => {
-    const { host, qmail } = await connectedHost('drift-enforce.example.net', { locals: ['b.example'] });
+    const { host, qmail } = await hosts.connect(ctl, 'drift-enforce.example.net', { config: { locals: ['b.example'] } });
     await waitFor('revision 1 applied', async () => (await ctl.host(host.id)).appliedRevision === 1);
 
     qmail.write('control/locals', 'hacked.example\n');
@@ -76,8 +64,7 @@ describe('drift and import', () => {
   });
 
   it('imports an existing server by qmail\'s reading rules, reporting what it cannot model', async () => {
-    const qmail = new QmailTree();
-    trees.push(qmail);
+    const qmail = hosts.tree();
     qmail.write('control/me', 'mx.old.example\n');
     qmail.write('control/locals', '# local domains\nlocalhost\nOld.Example\n\nold.example\n');
     qmail.write('control/rcpthosts', 'old.example\n.old.example\nvirt.example\n');
@@ -89,8 +76,7 @@ describe('drift and import', () => {
     qmail.write('users/assign', '+virt.example-:virt:89:89:/home/vpopmail/domains/virt.example:-::\n.\n');
     qmail.write('alias/.qmail-postmaster', '&admin@old.example\n');
     qmail.write('alias/.qmail-virt-sales', '&team@old.example\n./Maildir/\n');
-    const host = await ctl.createHost('import.example.net');
-    agents.push(await connectAgent(ctl, host, { qmailHome: qmail.home }));
+    const { host } = await hosts.connect(ctl, 'import.example.net', { qmail });
     const before = qmail.snapshot();
 
     const dry = await ctl.api('POST', `/api/hosts/${host.id}/import`, { dryRun: true });

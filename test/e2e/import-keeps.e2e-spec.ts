@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TestController } from '../support/controller';
-import { connectAgent } from '../support/agent';
-import { QmailTree } from '../support/qmail-tree';
+import { ConnectedHosts } from '../support/connected-hosts';
+import type { QmailTree } from '../support/qmail-tree';
 import { InitScriptQmailSend } from '../support/init-script';
 import { testDatabases } from '../support/databases';
 import { digestDifference, digestTrees } from '../support/tree-digest';
-import { waitFor, type Proc } from '../support/processes';
+import { waitFor } from '../support/processes';
 
 /**
  * Issue 12, point 3: importing a hand-written LWQ server changes nothing on it and restarts
@@ -18,12 +18,12 @@ describe.each(testDatabases())('import of a hand-written server on the %s databa
   let ctl: TestController;
   let qmail: QmailTree;
   let qmailSend: InitScriptQmailSend;
-  let agent: Proc | undefined;
+  const hosts = new ConnectedHosts();
 
   beforeAll(async () => {
     ctl = await TestController.start(db);
     qmailSend = new InitScriptQmailSend();
-    qmail = new QmailTree();
+    qmail = hosts.tree();
     qmail.write('control/me', 'mail.example.com\n');
     qmail.write('control/locals', '# LWQ: hosts this machine delivers for\nlocalhost\nMail.Example.COM\n\nexample.com\n');
     qmail.write('control/rcpthosts', 'localhost\nmail.example.com\nexample.com\n# virtual\nexample.org\n');
@@ -38,15 +38,13 @@ describe.each(testDatabases())('import of a hand-written server on the %s databa
     fs.symlinkSync('.qmail-postmaster', path.join(qmail.home, 'alias/.qmail-mailer-daemon'));
   });
   afterAll(async () => {
-    await agent?.stop();
+    await hosts.cleanUp();
     await ctl?.stop();
     qmailSend?.stop();
-    qmail?.remove();
   });
 
   it('the dry run names every file a later change would rewrite, and why, and the link as unmodelled', async () => {
-    const host = await ctl.createHost(`lwq-${db}.example.net`);
-    agent = await connectAgent(ctl, host, { qmailHome: qmail.home, args: qmailSend.agentArgs });
+    const { host } = await hosts.connect(ctl, `lwq-${db}.example.net`, { qmail, args: qmailSend.agentArgs });
     const before = digestTrees({ qmail: qmail.home });
 
     const dry = await ctl.api('POST', `/api/hosts/${host.id}/import`, { dryRun: true });

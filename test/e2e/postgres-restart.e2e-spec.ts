@@ -61,9 +61,16 @@ const ROUNDS = 12;
         );
       }
     })();
+    // A stream that failed says why at once (`await stream`), not as this wait's timeout.
+    let streamFailed = false;
+    stream.catch(() => (streamFailed = true));
     // In the middle: once some revisions of this stream were acknowledged.
-    await waitFor('the stream under way', async () => Object.keys(last).length === HOSTS && Object.values(last).some((l) => l.domain.startsWith(`${mode}-2.`)), 60_000);
-    pg.restart(mode);
+    await waitFor(
+      'the stream under way',
+      async () => streamFailed || (Object.keys(last).length === HOSTS && Object.values(last).some((l) => l.domain.startsWith(`${mode}-2.`))),
+      120_000,
+    );
+    if (!streamFailed) pg.restart(mode);
     await stream;
 
     for (const h of fleet.hosts) {

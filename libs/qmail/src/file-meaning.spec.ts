@@ -1,21 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { compareHostFile } from './file-meaning';
 import { importFiles } from './import';
 import { renderDocument } from './render';
-
-function readTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
+import { readFixtureTree } from './test-fixtures';
 
 describe('compareHostFile', () => {
   const ctx = { doc: { envnoathost: 'example.com' } };
@@ -50,7 +36,7 @@ describe('compareHostFile', () => {
   });
 
   it('every file the LWQ tree imports to renders back to a file of the same meaning', () => {
-    const tree = readTree(join(__dirname, 'fixtures', 'lwq'));
+    const tree = readFixtureTree('lwq');
     const { document } = importFiles(tree);
     const rendered = renderDocument(document);
     const renderedFiles = new Map(rendered.files.map((f) => [f.path, f.content]));

@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { HostDocumentSchema, INTEGER_FIELDS, SINGLE_LINE_FIELDS, type Alias, type AliasDestination, type HostDocument } from '@qfleet/protocol';
 import { lowerAscii, parseList } from './control';
@@ -12,20 +10,7 @@ import { lookupSmtpRoute, parseSmtpRoutes } from './smtproutes';
 import { parseAssign } from './assign';
 import { renderDocument, type RenderedSet } from './render';
 import { validateDocument } from './validate';
-
-/** A qmail home on disk as the agent sends it for import: path relative to the home → content. */
-function readTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
+import { readFixtureTree } from './test-fixtures';
 
 const filesOf = (r: RenderedSet) => Object.fromEntries(r.files.map((f) => [f.path, f.content]));
 
@@ -91,8 +76,8 @@ describe('importFiles', () => {
 });
 
 describe('importFiles on real-world trees', () => {
-  const lwq = readTree(join(__dirname, 'fixtures/lwq'));
-  const vpop = readTree(join(__dirname, 'fixtures/vpopmail'));
+  const lwq = readFixtureTree('lwq');
+  const vpop = readFixtureTree('vpopmail');
 
   it.each([['lwq', lwq], ['vpopmail', vpop]])('imports the %s tree into a valid document', (_, files) => {
     const { document } = importFiles(files);

@@ -70,10 +70,17 @@ export class AgentFanout {
     return (await this.namespace.to(hostRoom(hostId)).timeout(timeoutMs).emitWithAck(event, payload)) as unknown[];
   }
 
-  /** Tells a host's agent why (when there is a message), then drops its socket on every replica. */
-  dropHost(hostId: string, message?: string): void {
+  /**
+   * Tells a host's agent why (when there is a message), then drops its socket on every replica,
+   * except the socket `keep` (a socket id: the one that just enrolled). With Redis the drop
+   * reaches this replica too, a round trip later, by when a socket that just enrolled has
+   * joined the room: without the exception it would drop itself (socket.io's Redis adapter
+   * handles its own disconnect requests like any other replica's).
+   */
+  dropHost(hostId: string, message?: string, keep?: string): void {
     if (!this.namespace) return;
-    if (message) this.namespace.to(hostRoom(hostId)).emit(AgentEvent.refused, { message });
-    this.namespace.in(hostRoom(hostId)).disconnectSockets(true);
+    const room = keep ? this.namespace.to(hostRoom(hostId)).except(keep) : this.namespace.to(hostRoom(hostId));
+    if (message) room.emit(AgentEvent.refused, { message });
+    room.disconnectSockets(true);
   }
 }

@@ -194,8 +194,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       return false;
     }
     // An agent still holding the old secret (a reinstalled host's old copy) is dropped on
-    // every replica; this socket joins the host's room only after this.
-    this.fanout.dropHost(hostId);
+    // every replica, not this socket (it joins the host's room only after this, but with Redis
+    // the drop may arrive after the join).
+    this.fanout.dropHost(hostId, undefined, socket.id);
     this.logger.log(`host ${hostName} (${hostId}) enrolled`);
     return true;
   }

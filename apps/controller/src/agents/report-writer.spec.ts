@@ -1,10 +1,5 @@
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { applyMigrations, loadSchemaEngine } from '../database/schema-engine';
-import { findPrismaDir, readSchema } from '../database/prisma-files';
-import { PrismaClient } from '../generated/prisma/client';
-import type { PrismaService } from '../database/prisma.service';
+import type { PrismaClient } from '../generated/prisma/client';
+import { openTestDatabase, type TestDatabase } from '../testing/test-database';
 import { AckWriter } from './ack-writer';
 import { ReportWriter } from './report-writer';
 
@@ -12,25 +7,19 @@ import { ReportWriter } from './report-writer';
 jest.setTimeout(120_000);
 
 describe('ReportWriter with the AckWriter', () => {
-  let pglite: PGlite;
+  let db: TestDatabase;
   let prisma: PrismaClient;
   let acks: AckWriter;
   let reports: ReportWriter;
 
   beforeAll(async () => {
-    pglite = new PGlite();
-    const factory = new PrismaPGlite(pglite);
-    const prismaDir = findPrismaDir();
-    const engine = await loadSchemaEngine(factory, readSchema(prismaDir));
-    await applyMigrations(engine, path.join(prismaDir, 'migrations'));
-    engine.free();
-    prisma = new PrismaClient({ adapter: factory });
-    acks = new AckWriter(prisma as unknown as PrismaService);
-    reports = new ReportWriter(prisma as unknown as PrismaService, acks);
+    db = await openTestDatabase();
+    prisma = db.prisma;
+    acks = new AckWriter(db.service);
+    reports = new ReportWriter(db.service, acks);
   });
   afterAll(async () => {
-    await prisma?.$disconnect();
-    await pglite?.close();
+    await db?.close();
   });
 
   const hello = (appliedRevision: number) => ({ agentVersion: 'test', appliedRevision, qmail: { installed: true, running: true, since: null }, files: { 'control/me': 'a'.repeat(64) } });

@@ -19,8 +19,10 @@ export class DatabaseLockedError extends Error {}
 /** `DATABASE_URL` selects PostgreSQL; otherwise the embedded PGlite database under dataDir. */
 export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<OpenDatabase> {
   if (opts.databaseUrl) {
-    // Our own pool, so that close() ends its connections and the process can exit.
-    const pool = new Pool({ connectionString: opts.databaseUrl });
+    // Our own pool, so that close() ends its connections and the process can exit. Waiting for
+    // a connection is bounded (pg waits forever by default): a request gets a 500 it can retry
+    // rather than hanging; keep-alive finds a connection whose server vanished without a word.
+    const pool = new Pool({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 60_000, keepAlive: true });
     return {
       kind: 'postgresql',
       factory: new PrismaPg(pool),

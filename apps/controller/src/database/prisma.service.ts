@@ -12,7 +12,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
   private readonly logger = new Logger('database');
 
   constructor(@Inject('OPEN_DATABASE') private readonly db: OpenDatabase) {
-    super({ adapter: db.factory });
+    // Prisma's defaults (2 s to get a connection, 5 s to finish) turn a loaded machine, or a
+    // pool reconnecting after a database restart, into 500s for ordinary one-host writes (a
+    // PUT's revision and its audit entry); the bulk paths already set more.
+    super({ adapter: db.factory, transactionOptions: { maxWait: 30_000, timeout: 60_000 } });
   }
 
   async onModuleInit(): Promise<void> {

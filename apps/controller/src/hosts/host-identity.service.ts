@@ -60,8 +60,10 @@ export class HostIdentityService {
       throw new AgentFailed(`the agent did not confirm within ${ROTATE_ACK_TIMEOUT_MS / 1000} s that it stored the new secret; the old secret works until it presents the new one`);
     }
     if (!answers.length) {
+      // Connected a moment ago (the check above), yet no replica held the agent when asked:
+      // it disconnected in between, or is reconnecting.
       await this.dropPending(pending);
-      throw new Conflict(`host ${host.name} is not connected: its agent must be online to store a new secret`);
+      throw new Conflict(`host ${host.name}'s agent did not answer in time on any replica (it was connected a moment ago and may be reconnecting); the old secret still works, try again`);
     }
     const parsed = parsePayload(EnrolledAckSchema, answers[0]);
     if (!parsed.ok) throw new AgentFailed(`the agent's answer was malformed: ${describeProblems(parsed.problems)}`);

@@ -1,12 +1,7 @@
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { MailboxFigures, MailboxStats } from '@qfleet/protocol';
-import { applyMigrations, loadSchemaEngine } from '../database/schema-engine';
-import { findPrismaDir, readSchema } from '../database/prisma-files';
-import { PrismaClient } from '../generated/prisma/client';
+import type { PrismaClient } from '../generated/prisma/client';
+import { openTestDatabase, type TestDatabase } from '../testing/test-database';
 import { MailboxStatsService } from './mailbox-stats.service';
-import type { PrismaService } from '../database/prisma.service';
 
 // A real migrated PGlite database (needs NODE_OPTIONS=--experimental-vm-modules).
 jest.setTimeout(120_000);
@@ -38,23 +33,17 @@ const report = (at: string, messages: number, bytes: number, largest: MailboxFig
 });
 
 describe('MailboxStatsService', () => {
-  let pglite: PGlite;
+  let db: TestDatabase;
   let prisma: PrismaClient;
   let stats: MailboxStatsService;
 
   beforeAll(async () => {
-    pglite = new PGlite();
-    const factory = new PrismaPGlite(pglite);
-    const prismaDir = findPrismaDir();
-    const engine = await loadSchemaEngine(factory, readSchema(prismaDir));
-    await applyMigrations(engine, path.join(prismaDir, 'migrations'));
-    engine.free();
-    prisma = new PrismaClient({ adapter: factory });
-    stats = new MailboxStatsService(prisma as unknown as PrismaService);
+    db = await openTestDatabase();
+    prisma = db.prisma;
+    stats = new MailboxStatsService(db.service);
   });
   afterAll(async () => {
-    await prisma?.$disconnect();
-    await pglite?.close();
+    await db?.close();
   });
 
   it('writes samples in one batch, one per host and minute, the latest of the minute winning', async () => {
@@ -70,6 +59,27 @@ describe('MailboxStatsService', () => {
       ['h1', '2026-11-20T10:05:00.000Z', 12],
       ['h2', '2026-11-20T10:02:00.000Z', 100],
     ]);
+  });
+
+  it('holds a bounded number of samples: a host keeps its newest, the rest are dropped and counted', async () => {
+    const small = new MailboxStatsService(db.service).withCapacity(2);
+    small.record('m1', report('2026-11-21T08:00:00Z', 1, 10));
+    small.record('m1', report('2026-11-21T08:05:00Z', 2, 20));
+    // full: m1's oldest minute gives way to its newest
+    small.record('m1', report('2026-11-21T08:10:00Z', 3, 30));
+    // full, and m2 has nothing pending to give way: its sample is dropped, its figures kept
+    small.record('m2', report('2026-11-21T08:10:00Z', 4, 40));
+    expect(small.queued).toBe(2);
+    expect(small.dropped).toBe(2);
+    expect(small.latestFor('m2')?.messages).toBe(4);
+    await small.flush();
+    expect(small.queued).toBe(0);
+    const rows = await prisma.mailboxSample.findMany({ where: { hostId: { in: ['m1', 'm2'] } }, orderBy: { at: 'asc' } });
+    expect(rows.map((r) => [r.hostId, r.at.toISOString().slice(11, 16), r.messages])).toEqual([
+      ['m1', '08:05', 2],
+      ['m1', '08:10', 3],
+    ]);
+    await prisma.mailboxSample.deleteMany({ where: { hostId: { in: ['m1', 'm2'] } } });
   });
 
   it('sums hosts at each point with their latest sample before it', async () => {

@@ -1,6 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { quotaShare, type FleetMailbox, type MailboxHostFigures, type MailboxPoint, type MailboxStats } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
+import type { PendingSample } from '../stats/sample-buffer';
+import { SampleStore } from '../stats/sample-store';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -8,39 +10,23 @@ const HOUR = 60 * MINUTE;
 export const FULL_SAMPLES_KEPT_MS = 48 * HOUR;
 /** Hourly samples are kept this long. */
 export const HOURLY_SAMPLES_KEPT_MS = 90 * 24 * HOUR;
-/** Samples gathered for this long (or this many) go to the database in one statement. */
-const FLUSH_MS = 1_000;
-const FLUSH_AT = 500;
-/** Samples kept for a retry while the database is away; past this the oldest are dropped. */
-const PENDING_MAX = 20_000;
+/** Samples waiting at most (SampleBuffer): 10,000 hosts reporting every five minutes give 33 a second. */
+export const MAILBOX_SAMPLE_BUFFER = 20_000;
 
-type Sample = { hostId: string; at: string; mailboxes: number; messages: number; bytes: number; unread: number; withQuota: number; skipped: number; scanMs: number };
+type Sample = Pick<MailboxStats, 'mailboxes' | 'messages' | 'bytes' | 'unread' | 'withQuota' | 'skipped' | 'scanMs'>;
 
 /**
  * Mailbox figures from the agents (issue 14), as QueueStatsService keeps queue figures: the
  * latest report per host in memory (the fleet view, /metrics), and one stored sample per host
- * per report (at most one a minute), written in batches: 10,000 hosts reporting every five
- * minutes are 33 rows a second, one statement a second.
+ * per report (at most one a minute), written through the same bounded SampleStore as the queue
+ * samples: one statement a second, and a slow database costs counted history points, not memory.
  */
 @Injectable()
-export class MailboxStatsService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('mailbox-stats');
+export class MailboxStatsService extends SampleStore<Sample> {
   private readonly latest = new Map<string, MailboxStats>();
-  private pending = new Map<string, Sample>();
-  private flushTimer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
-  private rollUpTimer?: NodeJS.Timeout;
 
-  constructor(private readonly prisma: PrismaService) {}
-
-  onModuleInit(): void {
-    this.rollUpTimer = setInterval(() => void this.rollUp(new Date()).catch((e: Error) => this.logger.warn(`roll-up failed: ${e.message}`)), HOUR);
-    this.rollUpTimer.unref();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    if (this.rollUpTimer) clearInterval(this.rollUpTimer);
-    await this.flush().catch(() => undefined);
+  constructor(private readonly prisma: PrismaService) {
+    super('mailbox', MAILBOX_SAMPLE_BUFFER, 'mailbox-stats');
   }
 
   /** The latest figures of a host whose agent is connected to another replica (that one stores the sample). */
@@ -49,54 +35,24 @@ export class MailboxStatsService implements OnModuleInit, OnModuleDestroy {
     this.latest.set(hostId, { ...stats, all: undefined, truncated: undefined });
   }
 
-  /** Keeps the report as the host's latest and queues its sample for the next batch. */
+  /** Keeps the report as the host's latest and buffers its sample; nothing waits for the database. */
   record(hostId: string, stats: MailboxStats): void {
     this.remember(hostId, stats);
-    const at = new Date(Math.floor(Date.parse(stats.at) / MINUTE) * MINUTE).toISOString();
     const { mailboxes, messages, bytes, unread, withQuota, skipped, scanMs } = stats;
-    // One row per host and minute: a later report of the same minute replaces an earlier one.
-    this.pending.set(`${hostId} ${at}`, { hostId, at, mailboxes, messages, bytes, unread, withQuota, skipped, scanMs });
-    while (this.pending.size > PENDING_MAX) this.pending.delete(this.pending.keys().next().value!);
-    if (this.pending.size >= FLUSH_AT) void this.flush().catch(() => undefined);
-    else this.schedule(FLUSH_MS);
+    this.addSample(hostId, stats.at, { mailboxes, messages, bytes, unread, withQuota, skipped, scanMs });
   }
 
-  private schedule(ms: number): void {
-    // Unref'd: a pending batch never keeps the process up; shutdown flushes it (onModuleDestroy).
-    this.flushTimer ??= setTimeout(() => void this.flush().catch(() => undefined), ms);
-    this.flushTimer.unref();
-  }
-
-  /** Writes what is pending; what fails stays pending for the next attempt. Resolves once written. */
-  flush(): Promise<void> {
-    const run = this.flushing.then(() => this.write());
-    this.flushing = run.catch(() => undefined);
-    return run;
-  }
-
-  private async write(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (!this.pending.size) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    try {
-      await this.prisma.$executeRawUnsafe(
-        `INSERT INTO "MailboxSample" ("hostId", "at", "mailboxes", "messages", "bytes", "unread", "withQuota", "skipped", "scanMs")
-         SELECT x."hostId", x."at", x."mailboxes", x."messages", x."bytes", x."unread", x."withQuota", x."skipped", x."scanMs"
-         FROM jsonb_to_recordset($1::jsonb) AS x("hostId" text, "at" timestamp(3), "mailboxes" int, "messages" int, "bytes" float8, "unread" int, "withQuota" int, "skipped" int, "scanMs" float8)
-         ON CONFLICT ("hostId", "at") DO UPDATE SET
-           "mailboxes" = EXCLUDED."mailboxes", "messages" = EXCLUDED."messages", "bytes" = EXCLUDED."bytes", "unread" = EXCLUDED."unread",
-           "withQuota" = EXCLUDED."withQuota", "skipped" = EXCLUDED."skipped", "scanMs" = EXCLUDED."scanMs"`,
-        JSON.stringify([...batch.values()]),
-      );
-    } catch (e) {
-      // Newer samples of the same host and minute (arrived meanwhile) win over the failed ones.
-      for (const [k, v] of batch) if (!this.pending.has(k)) this.pending.set(k, v);
-      this.logger.warn(`cannot store ${batch.size} mailbox samples (kept for a retry): ${(e as Error).message.split('\n').at(-1)}`);
-      this.schedule(5 * FLUSH_MS);
-      throw e;
-    }
+  protected async write(batch: PendingSample<Sample>[]): Promise<void> {
+    const rows = batch.map((p) => ({ hostId: p.hostId, at: new Date(p.at).toISOString(), ...p.sample }));
+    await this.prisma.$executeRawUnsafe(
+      `INSERT INTO "MailboxSample" ("hostId", "at", "mailboxes", "messages", "bytes", "unread", "withQuota", "skipped", "scanMs")
+       SELECT x."hostId", x."at", x."mailboxes", x."messages", x."bytes", x."unread", x."withQuota", x."skipped", x."scanMs"
+       FROM jsonb_to_recordset($1::jsonb) AS x("hostId" text, "at" timestamp(3), "mailboxes" int, "messages" int, "bytes" float8, "unread" int, "withQuota" int, "skipped" int, "scanMs" float8)
+       ON CONFLICT ("hostId", "at") DO UPDATE SET
+         "mailboxes" = EXCLUDED."mailboxes", "messages" = EXCLUDED."messages", "bytes" = EXCLUDED."bytes", "unread" = EXCLUDED."unread",
+         "withQuota" = EXCLUDED."withQuota", "skipped" = EXCLUDED."skipped", "scanMs" = EXCLUDED."scanMs"`,
+      JSON.stringify(rows),
+    );
   }
 
   /** Past two days the first sample of each host and hour stays; past 90 days none. */

@@ -51,23 +51,25 @@ export class MetricsService {
   /** Writes waiting for the database: bounded, so a slow database shows here, not in the heap. */
   private readonly writeQueue = new Gauge({
     name: 'qfleet_write_queue_depth',
-    help: 'writes waiting for the database: queue samples (queue="stats"), hosts with a report or last-seen time (queue="reports"), apply acknowledgements (queue="acks")',
+    help: 'writes waiting for the database: queue samples (queue="stats"), mailbox samples (queue="mailboxes"), hosts with a report or last-seen time (queue="reports"), apply acknowledgements (queue="acks")',
     labelNames: ['queue'],
     registers: [this.registry],
     collect: () => {
       this.writeQueue.set({ queue: 'stats' }, this.queues.queued);
+      this.writeQueue.set({ queue: 'mailboxes' }, this.mailboxes.queued);
       this.writeQueue.set({ queue: 'reports' }, this.reports.queued);
       this.writeQueue.set({ queue: 'acks' }, this.acks.queued);
     },
   });
   private readonly writeDrops = new Counter({
     name: 'qfleet_write_queue_dropped_total',
-    help: 'queue samples not stored because the write queue was full (the latest figures are kept in memory)',
+    help: 'queue (queue="stats") and mailbox (queue="mailboxes") samples not stored because the write queue was full (the latest figures are kept in memory)',
     labelNames: ['queue'],
     registers: [this.registry],
     collect: () => {
       this.writeDrops.reset();
       this.writeDrops.inc({ queue: 'stats' }, this.queues.dropped);
+      this.writeDrops.inc({ queue: 'mailboxes' }, this.mailboxes.dropped);
     },
   });
 

@@ -1,33 +1,22 @@
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { applyMigrations, loadSchemaEngine } from '../database/schema-engine';
-import { findPrismaDir, readSchema } from '../database/prisma-files';
-import { PrismaClient } from '../generated/prisma/client';
+import type { PrismaClient } from '../generated/prisma/client';
+import { openTestDatabase, type TestDatabase } from '../testing/test-database';
 import { QueueStatsService } from './queue-stats.service';
-import type { PrismaService } from '../database/prisma.service';
 
 // A real migrated PGlite database (needs NODE_OPTIONS=--experimental-vm-modules).
 jest.setTimeout(120_000);
 
 describe('QueueStatsService', () => {
-  let pglite: PGlite;
+  let db: TestDatabase;
   let prisma: PrismaClient;
   let stats: QueueStatsService;
 
   beforeAll(async () => {
-    pglite = new PGlite();
-    const factory = new PrismaPGlite(pglite);
-    const prismaDir = findPrismaDir();
-    const engine = await loadSchemaEngine(factory, readSchema(prismaDir));
-    await applyMigrations(engine, path.join(prismaDir, 'migrations'));
-    engine.free();
-    prisma = new PrismaClient({ adapter: factory });
-    stats = new QueueStatsService(prisma as unknown as PrismaService);
+    db = await openTestDatabase();
+    prisma = db.prisma;
+    stats = new QueueStatsService(db.service);
   });
   afterAll(async () => {
-    await prisma?.$disconnect();
-    await pglite?.close();
+    await db?.close();
   });
 
   const report = (at: Date, messages: number) => ({ at: at.toISOString(), messages, unprocessed: 0, local: 0, remote: messages, bytes: 100 * messages, oldestAgeSec: 60, domains: [] });
@@ -72,7 +61,7 @@ describe('QueueStatsService', () => {
   });
 
   it('serves samples not yet written and the latest figures in the series', async () => {
-    const fresh = new QueueStatsService(prisma as unknown as PrismaService);
+    const fresh = new QueueStatsService(db.service);
     fresh.record('h4', report(new Date('2026-11-20T11:00:10Z'), 2));
     fresh.record('h4', report(new Date('2026-11-20T11:01:10Z'), 4));
     const series = await fresh.series(Date.parse('2026-11-20T11:00:00Z'), 60);
@@ -84,7 +73,7 @@ describe('QueueStatsService', () => {
   });
 
   it('holds a bounded number of samples: a host keeps its newest, the rest are dropped and counted', async () => {
-    const small = QueueStatsService.withBuffer(prisma as unknown as PrismaService, 3);
+    const small = new QueueStatsService(db.service).withCapacity(3);
     small.record('b1', report(new Date('2026-11-20T12:00:00Z'), 1));
     small.record('b1', report(new Date('2026-11-20T12:01:00Z'), 2));
     small.record('b2', report(new Date('2026-11-20T12:01:00Z'), 3));

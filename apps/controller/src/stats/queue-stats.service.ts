@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { DomainStats, QueuePoint, QueueSeries, QueueStats } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
-import { SampleBuffer, type PendingSample } from './sample-buffer';
+import type { PendingSample } from './sample-buffer';
+import { SampleStore } from './sample-store';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -9,10 +10,6 @@ const HOUR = 60 * MINUTE;
 export const MINUTE_SAMPLES_KEPT_MS = 48 * HOUR;
 /** Hourly samples are kept this long. */
 export const HOURLY_SAMPLES_KEPT_MS = 90 * 24 * HOUR;
-/** Samples are written this often, in one statement each time. */
-const FLUSH_MS = 1000;
-/** Rows in one statement at most; more wait for the next flush (started at once). */
-const FLUSH_ROWS = 5000;
 /** Samples waiting at most: 10,000 agents reporting every 10 s give 1,000 a second. */
 export const SAMPLE_BUFFER = 50_000;
 
@@ -21,49 +18,15 @@ type Sample = Omit<QueuePoint, 'at'>;
 /**
  * Queue figures from the agents: the latest per host in memory (dashboard, /metrics, the
  * newest points of the series), and one stored sample per host per minute (DESIGN.md "Data
- * and scale": stored downsampled). Samples are written in batches, one statement per flush and
- * one flush at a time, from a bounded buffer: a slow database costs history points (counted
- * in /metrics), never an unbounded queue of writes.
+ * and scale": stored downsampled), written through a SampleStore (bounded, one statement a
+ * second): a slow database costs history points (counted in /metrics), never an unbounded queue.
  */
 @Injectable()
-export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('stats');
+export class QueueStatsService extends SampleStore<Sample> {
   private readonly latest = new Map<string, QueueStats>();
-  private rollUpTimer?: NodeJS.Timeout;
-  private pending = new SampleBuffer<Sample>(SAMPLE_BUFFER);
-  private flushTimer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
-  /** a failing database is said once per streak, not once per flush */
-  private failing = false;
 
-  constructor(private readonly prisma: PrismaService) {}
-
-  /** A buffer of another size (tests of the bound). */
-  static withBuffer(prisma: PrismaService, capacity: number): QueueStatsService {
-    const s = new QueueStatsService(prisma);
-    s.pending = new SampleBuffer(capacity);
-    return s;
-  }
-
-  onModuleInit(): void {
-    this.rollUpTimer = setInterval(() => void this.rollUp(new Date()).catch((e: Error) => this.logger.warn(`roll-up failed: ${e.message}`)), HOUR);
-    this.rollUpTimer.unref();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    if (this.rollUpTimer) clearInterval(this.rollUpTimer);
-    // What is buffered is written before the database closes (one try).
-    await this.flush().catch(() => undefined);
-  }
-
-  /** Samples waiting to be written (the write queue's depth in /metrics). */
-  get queued(): number {
-    return this.pending.size;
-  }
-
-  /** Samples lost to the buffer's bound since start. */
-  get dropped(): number {
-    return this.pending.dropped;
+  constructor(private readonly prisma: PrismaService) {
+    super('queue', SAMPLE_BUFFER, 'stats');
   }
 
   /**
@@ -87,46 +50,21 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
   /** Keeps the figures as the host's latest and buffers a sample of them; nothing waits for the database. */
   record(hostId: string, stats: QueueStats): void {
     this.latest.set(hostId, stats);
-    const at = Math.floor(Date.parse(stats.at) / MINUTE) * MINUTE;
-    this.pending.add(hostId, at, sampleOf(stats));
-    this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    this.addSample(hostId, stats.at, sampleOf(stats));
   }
 
-  /** Writes what is buffered now (and waits for a write in progress first). */
-  async flush(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    while (this.flushing) await this.flushing;
-    if (!this.pending.size) return;
-    const batch = this.pending.take(FLUSH_ROWS);
-    this.flushing = this.write(batch).finally(() => {
-      this.flushing = undefined;
-      if (this.pending.size) this.flushTimer ??= setTimeout(() => void this.flush(), this.pending.size >= FLUSH_ROWS ? 0 : FLUSH_MS);
-    });
-    await this.flushing;
-  }
-
-  private async write(batch: PendingSample<Sample>[]): Promise<void> {
+  protected async write(batch: PendingSample<Sample>[]): Promise<void> {
     const rows = batch.map((p) => ({ hostId: p.hostId, at: new Date(p.at).toISOString(), ...p.sample }));
-    try {
-      // One multi-row upsert: a later flush can carry the same host and minute (a newer report).
-      await this.prisma.$executeRawUnsafe(
-        `INSERT INTO "QueueSample" ("hostId", "at", "messages", "unprocessed", "local", "remote", "bytes", "oldestAgeSec")
-         SELECT x."hostId", x."at", x."messages", x."unprocessed", x."local", x."remote", x."bytes", x."oldestAgeSec"
-         FROM jsonb_to_recordset($1::jsonb) AS x("hostId" text, "at" timestamp(3), "messages" int, "unprocessed" int, "local" int, "remote" int, "bytes" float8, "oldestAgeSec" float8)
-         ON CONFLICT ("hostId", "at") DO UPDATE SET
-           "messages" = EXCLUDED."messages", "unprocessed" = EXCLUDED."unprocessed", "local" = EXCLUDED."local",
-           "remote" = EXCLUDED."remote", "bytes" = EXCLUDED."bytes", "oldestAgeSec" = EXCLUDED."oldestAgeSec"`,
-        JSON.stringify(rows),
-      );
-      if (this.failing) this.logger.log('queue samples are stored again');
-      this.failing = false;
-    } catch (e) {
-      // Kept for the next flush, within the bound: a database restart costs no history if short.
-      this.pending.restore(batch);
-      if (!this.failing) this.logger.warn(`cannot store ${batch.length} queue sample(s), keeping up to ${this.pending.capacity}: ${(e as Error).message.split('\n').at(-1)}`);
-      this.failing = true;
-    }
+    // One multi-row upsert: a later flush can carry the same host and minute (a newer report).
+    await this.prisma.$executeRawUnsafe(
+      `INSERT INTO "QueueSample" ("hostId", "at", "messages", "unprocessed", "local", "remote", "bytes", "oldestAgeSec")
+       SELECT x."hostId", x."at", x."messages", x."unprocessed", x."local", x."remote", x."bytes", x."oldestAgeSec"
+       FROM jsonb_to_recordset($1::jsonb) AS x("hostId" text, "at" timestamp(3), "messages" int, "unprocessed" int, "local" int, "remote" int, "bytes" float8, "oldestAgeSec" float8)
+       ON CONFLICT ("hostId", "at") DO UPDATE SET
+         "messages" = EXCLUDED."messages", "unprocessed" = EXCLUDED."unprocessed", "local" = EXCLUDED."local",
+         "remote" = EXCLUDED."remote", "bytes" = EXCLUDED."bytes", "oldestAgeSec" = EXCLUDED."oldestAgeSec"`,
+      JSON.stringify(rows),
+    );
   }
 
   latestFor(hostId: string): QueueStats | undefined {
@@ -181,7 +119,7 @@ export class QueueStatsService implements OnModuleInit, OnModuleDestroy {
     // In time order, so within a bucket the latest wins: stored rows, then the samples not yet
     // written, then the latest figures in memory (newer than any sample of their minute).
     for (const r of rows) put(r.hostId, r.at.getTime(), r);
-    for (const p of this.pending.values()) put(p.hostId, p.at, p.sample);
+    for (const p of this.pendingSamples()) put(p.hostId, p.at, p.sample);
     for (const [hostId, s] of this.latest) put(hostId, Date.parse(s.at), s);
     const fleetBuckets = new Map<number, QueuePoint>();
     for (const points of perHost.values()) {

@@ -1,4 +1,4 @@
-/** One stored queue sample: a host's figures in one minute. */
+/** One stored sample (queue or mailbox figures): a host's figures in one minute. */
 export interface PendingSample<T> {
   hostId: string;
   /** the minute, in ms since the epoch */

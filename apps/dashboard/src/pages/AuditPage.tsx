@@ -23,6 +23,21 @@ function isoOf(local: string): string | undefined | Error {
   return d && !Number.isNaN(d.getTime()) ? d.toISOString() : new Error('expected YYYY-MM-DD HH:MM');
 }
 
+/** A bound of the time filter, typed as every date on these pages is shown (ISO 8601, the viewer's zone). */
+function TimeField(props: { label: string; field: 'since' | 'until'; value: string; onChange: (e: { target: { value: string } }) => void; error?: string }) {
+  return (
+    <label>
+      {props.label} ({timeZoneLabel()})
+      <input value={props.value} onChange={props.onChange} placeholder="YYYY-MM-DD HH:MM" data-testid={`audit-filter-${props.field}`} />
+      {props.error && (
+        <span className="bad" data-testid={`audit-filter-${props.field}-error`}>
+          {props.error}
+        </span>
+      )}
+    </label>
+  );
+}
+
 /** Who changed what across the whole fleet, filtered by actor, action, host and time; each entry with its diff. */
 export function AuditPage() {
   const hosts = usePolling(api.listHosts, []);
@@ -82,24 +97,8 @@ export function AuditPage() {
               ))}
             </select>
           </label>
-          <label>
-            From ({timeZoneLabel()})
-            <input value={form.since} onChange={set('since')} placeholder="YYYY-MM-DD HH:MM" data-testid="audit-filter-since" />
-            {timeErrors.since && (
-              <span className="bad" data-testid="audit-filter-since-error">
-                {timeErrors.since}
-              </span>
-            )}
-          </label>
-          <label>
-            Until ({timeZoneLabel()})
-            <input value={form.until} onChange={set('until')} placeholder="YYYY-MM-DD HH:MM" data-testid="audit-filter-until" />
-            {timeErrors.until && (
-              <span className="bad" data-testid="audit-filter-until-error">
-                {timeErrors.until}
-              </span>
-            )}
-          </label>
+          <TimeField label="From" field="since" value={form.since} onChange={set('since')} error={timeErrors.since} />
+          <TimeField label="Until" field="until" value={form.until} onChange={set('until')} error={timeErrors.until} />
           <button type="submit" className="primary" data-testid="audit-filter-apply">
             Filter
           </button>

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { api, type MailboxFleetStats } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
 import { Link } from '../components/Link';
@@ -47,31 +48,36 @@ export function MailboxesCard() {
   );
 }
 
-function LargestTable({ stats }: { stats: MailboxFleetStats }) {
-  if (!stats.largest.length) return null;
+type FleetMailbox = MailboxFleetStats['largest'][number];
+type Column = { head: string; num?: boolean; cell: (m: FleetMailbox) => ReactNode; className?: (m: FleetMailbox) => string };
+
+/** Mailboxes of several hosts, each leading to its host's mailboxes: the user and host, then `columns`. */
+function FleetMailboxTable(props: { title: string; testId: string; rowTestId: string; rows: FleetMailbox[]; columns: Column[] }) {
   return (
-    <table className="compact" data-testid="largest-mailboxes">
+    <table className="compact" data-testid={props.testId}>
       <thead>
         <tr>
-          <th>Largest</th>
+          <th>{props.title}</th>
           <th>Host</th>
-          <th className="num">Size</th>
-          <th className="num">Messages</th>
-          <th className="num">Unread</th>
-          <th>Newest</th>
+          {props.columns.map((c) => (
+            <th key={c.head} className={c.num ? 'num' : undefined}>
+              {c.head}
+            </th>
+          ))}
         </tr>
       </thead>
       <tbody>
-        {stats.largest.slice(0, SHOWN).map((m) => (
-          <tr key={`${m.hostId} ${m.user}`} data-testid="largest-mailbox-row" data-user={m.user} data-host-name={m.host}>
+        {props.rows.slice(0, SHOWN).map((m) => (
+          <tr key={`${m.hostId} ${m.user}`} data-testid={props.rowTestId} data-user={m.user} data-host-name={m.host}>
             <td>
               <Link to={`/hosts/${m.hostId}/mailboxes`}>{m.user}</Link>
             </td>
             <td>{m.host}</td>
-            <td className="num">{bytes(m.bytes)}</td>
-            <td className="num">{m.messages.toLocaleString()}</td>
-            <td className="num">{m.unread.toLocaleString()}</td>
-            <td title={when(m.newestAt)}>{m.newestAt ? ago(m.newestAt) : '–'}</td>
+            {props.columns.map((c) => (
+              <td key={c.head} className={[c.num ? 'num' : '', c.className?.(m) ?? ''].filter(Boolean).join(' ') || undefined}>
+                {c.cell(m)}
+              </td>
+            ))}
           </tr>
         ))}
       </tbody>
@@ -79,32 +85,26 @@ function LargestTable({ stats }: { stats: MailboxFleetStats }) {
   );
 }
 
+const LARGEST: Column[] = [
+  { head: 'Size', num: true, cell: (m) => bytes(m.bytes) },
+  { head: 'Messages', num: true, cell: (m) => m.messages.toLocaleString() },
+  { head: 'Unread', num: true, cell: (m) => m.unread.toLocaleString() },
+  { head: 'Newest', cell: (m) => <span title={when(m.newestAt)}>{m.newestAt ? ago(m.newestAt) : '–'}</span> },
+];
+
+const FULLEST: Column[] = [
+  { head: 'Used', num: true, className: (m) => (m.quotaShare !== null && m.quotaShare >= 1 ? 'bad' : 'warn'), cell: (m) => (m.quotaShare === null ? '–' : percent(m.quotaShare)) },
+  { head: 'Quota', num: true, cell: (m) => [m.quotaBytes !== null ? bytes(m.quotaBytes) : null, m.quotaMessages !== null ? `${m.quotaMessages} messages` : null].filter(Boolean).join(' · ') },
+];
+
+function LargestTable({ stats }: { stats: MailboxFleetStats }) {
+  if (!stats.largest.length) return null;
+  return <FleetMailboxTable title="Largest" testId="largest-mailboxes" rowTestId="largest-mailbox-row" rows={stats.largest} columns={LARGEST} />;
+}
+
 function QuotaTable({ stats }: { stats: MailboxFleetStats }) {
   if (!stats.overQuota.length) return <p className="muted small">No mailbox uses {percent(stats.quotaOver)} of its quota.</p>;
-  return (
-    <table className="compact" data-testid="fullest-quotas">
-      <thead>
-        <tr>
-          <th>Near quota</th>
-          <th>Host</th>
-          <th className="num">Used</th>
-          <th className="num">Quota</th>
-        </tr>
-      </thead>
-      <tbody>
-        {stats.overQuota.slice(0, SHOWN).map((m) => (
-          <tr key={`${m.hostId} ${m.user}`} data-testid="quota-row" data-user={m.user} data-host-name={m.host}>
-            <td>
-              <Link to={`/hosts/${m.hostId}/mailboxes`}>{m.user}</Link>
-            </td>
-            <td>{m.host}</td>
-            <td className={`num ${m.quotaShare !== null && m.quotaShare >= 1 ? 'bad' : 'warn'}`}>{m.quotaShare === null ? '–' : percent(m.quotaShare)}</td>
-            <td className="num">{[m.quotaBytes !== null ? bytes(m.quotaBytes) : null, m.quotaMessages !== null ? `${m.quotaMessages} messages` : null].filter(Boolean).join(' · ')}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return <FleetMailboxTable title="Near quota" testId="fullest-quotas" rowTestId="quota-row" rows={stats.overQuota} columns={FULLEST} />;
 }
 
 /** Bytes in the mailboxes over time, a bar a point (the queue card's trend, for mailboxes). */
