@@ -8,6 +8,7 @@ import { connectAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
 import { QueueFixture } from '../support/queue-fixture';
 import { testDatabases } from '../support/databases';
+import { runCli } from '../support/cli';
 import { waitFor, type Proc } from '../support/processes';
 
 /**
@@ -186,6 +187,19 @@ describe.each(testDatabases())('the host list on the %s database', (db) => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ hosts: 25, connected: 4, offline: 21, failed: 1, pending: 2, drifted: 1, held: 1, qmailDown: 1, messagesQueued: 2, oldestMessageAgeSec: expect.any(Number) });
     expect(r.body.oldestMessageAgeSec).toBeGreaterThanOrEqual(599);
+  });
+
+  it('qfleet hosts list pages and filters the same way, and says N of TOTAL', async () => {
+    const r = await runCli(ctl.url, ['hosts', 'list', '--state', 'failed,held', '--sort', 'name', '--desc', '--page-size', '1']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[1].split(/\s{2,}/)[0]).toBe('e-held.example.net');
+    expect(lines.at(-1)).toBe('1 of 2 hosts');
+    const match = await runCli(ctl.url, ['--json', 'hosts', 'list', '--match', 'DOWN', '--group', 'edge']);
+    expect(JSON.parse(match.stdout)).toEqual([]);
+    const bad = await runCli(ctl.url, ['hosts', 'list', '--sort', 'colour']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('sort');
   });
 
   it('sends the view of a host whose agent connects over /ui, and the new summary', async () => {
