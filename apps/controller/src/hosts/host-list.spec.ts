@@ -1,4 +1,4 @@
-import { filterAndSort, pageOf, summarize, type ListedHost } from './host-list';
+import { factsOfView, filterAndSort, pageOf, summarize, type ListedHost } from './host-list';
 
 const host = (name: string, over: Partial<ListedHost> = {}): ListedHost => ({
   id: name,
@@ -60,5 +60,12 @@ describe('fleet summary', () => {
   it('counts with the same predicates as the filters', () => {
     expect(summarize(fleet)).toEqual({ hosts: 4, connected: 2, offline: 2, failed: 1, pending: 1, drifted: 1, held: 1, qmailDown: 1, messagesQueued: 2005, oldestMessageAgeSec: 7200 });
     expect(summarize([])).toEqual({ hosts: 0, connected: 0, offline: 0, failed: 0, pending: 0, drifted: 0, held: 0, qmailDown: 0, messagesQueued: 0, oldestMessageAgeSec: null });
+  });
+});
+
+describe('factsOfView', () => {
+  it('reads a view as sort facts: drift as a count, lastSeen as a date', () => {
+    const f = factsOfView({ ...host('v'), lastSeen: '2026-11-27T10:00:00.000Z', drift: ['control/locals'], agentVersion: null, lastApply: null, driftPolicy: 'report', queue: null } as never);
+    expect([f.drift, f.lastSeen?.toISOString()]).toEqual([1, '2026-11-27T10:00:00.000Z']);
   });
 });

@@ -13,7 +13,7 @@ import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
 import type { Host } from '../generated/prisma/client';
 import { ensureGroups, isUniqueViolation } from './ensure-groups';
-import { filterAndSort, pageOf, summarize, type ListedHost } from './host-list';
+import { factsOfView, filterAndSort, pageOf, summarize, type ListedHost } from './host-list';
 
 
 /** How long the small columns of every host are reused (storedFacts). */
@@ -92,7 +92,12 @@ export class HostsService {
    */
   async page(query: HostListQuery): Promise<{ hosts: HostView[]; total: number }> {
     const matching = filterAndSort(await this.listed(query), query);
-    return { hosts: await this.views(pageOf(matching, query.page, query.pageSize).map((h) => h.id)), total: matching.length };
+    const views = await this.views(pageOf(matching, query.page, query.pageSize).map((h) => h.id));
+    // The facts sorted on may be a second older than the views (a report's lastSeen): the page
+    // is put in the order of the values it shows.
+    const byId = new Map(views.map((v) => [v.id, v]));
+    const ordered = filterAndSort(views.map(factsOfView), { ...query, state: undefined }).map((f) => byId.get(f.id)!);
+    return { hosts: ordered, total: matching.length };
   }
 
   async summary(): Promise<FleetSummary> {
