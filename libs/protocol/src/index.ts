@@ -14,3 +14,4 @@ export * from './agent-install';
 export * from './mailbox-stats';
 export * from './backoff';
 export * from './drift';
+export * from './host-states';
