@@ -58,6 +58,21 @@ export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, Roll
 /** The `/ui` namespace and its events (live rollout progress). */
 export { UI_NAMESPACE, UiEvent } from '@qfleet/protocol/ui';
 
+/** `GET /api/fleet/summary` and the `/ui` event of the same name: the whole fleet's totals. */
+// TODO(fleet-api merge): take FleetSummary from @qfleet/protocol.
+export interface FleetSummary {
+  hosts: number;
+  connected: number;
+  offline: number;
+  failed: number;
+  pending: number;
+  drifted: number;
+  held: number;
+  qmailDown: number;
+  messagesQueued: number;
+  oldestMessageAgeSec: number | null;
+}
+
 /** `GET /api/groups`: a group with how many hosts are in it. */
 export interface GroupSummary {
   name: string;
@@ -206,6 +221,15 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return answer<T>(res, text);
 }
 
+/** A page of a list with the count of every match (`X-Total-Count`); without the header, the list is all there is. */
+async function requestPage<T>(path: string): Promise<{ items: T[]; total: number }> {
+  const res = await send('GET', path, undefined, 'application/json');
+  const items = answer<T[]>(res, await res.text());
+  const header = res.headers.get('X-Total-Count');
+  const total = header !== null && /^\d+$/.test(header) ? Number(header) : items.length;
+  return { items, total };
+}
+
 function answer<T>(res: Response, text: string): T {
   let data: unknown = undefined;
   try {
@@ -260,6 +284,9 @@ const mbox = (id: string, user: string) => `${h(id)}/mailboxes/${encodeURICompon
 
 export const api = {
   listHosts: () => request<Host[]>('GET', '/hosts'),
+  /** one page of the fleet for the fleet page's filter (`apiHostsQuery`), with the count of every match */
+  listHostsPage: (query: string) => requestPage<Host>(`/hosts${query}`),
+  fleetSummary: () => request<FleetSummary>('GET', '/fleet/summary'),
   getHost: (id: string) => request<Host>('GET', `/hosts/${encodeURIComponent(id)}`),
   createHost: (name: string, groups: string[]) => request<CreatedHost>('POST', '/hosts', groups.length ? { name, groups } : { name }),
   updateHost: (id: string, change: UpdateHost) => request<Host>('PATCH', `/hosts/${encodeURIComponent(id)}`, change),
