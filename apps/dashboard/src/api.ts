@@ -17,8 +17,11 @@ import type {
   CreatedApiToken,
   ServiceState,
   WhoAmI,
+  FleetSummary,
+  HostsDelta,
 } from '@qfleet/protocol';
 
+export type { FleetSummary, HostsDelta };
 export type { Action, ActionResult, ApiRole, ApiTokenView, CreatedApiToken, ServiceState, WhoAmI };
 
 /** Shapes of the controller's answers (DESIGN.md "Interfaces"): libs/protocol's views, under the names the pages use. */
@@ -57,21 +60,6 @@ export type { MailboxFleetStats, MailboxHostStats };
 export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, RolloutKind, RolloutPreview, RolloutPreviewHost, RolloutStatus, RolloutSummary, RolloutView };
 /** The `/ui` namespace and its events (live rollout progress). */
 export { UI_NAMESPACE, UiEvent } from '@qfleet/protocol/ui';
-
-/** `GET /api/fleet/summary` and the `/ui` event of the same name: the whole fleet's totals. */
-// TODO(fleet-api merge): take FleetSummary from @qfleet/protocol.
-export interface FleetSummary {
-  hosts: number;
-  connected: number;
-  offline: number;
-  failed: number;
-  pending: number;
-  drifted: number;
-  held: number;
-  qmailDown: number;
-  messagesQueued: number;
-  oldestMessageAgeSec: number | null;
-}
 
 /** `GET /api/groups`: a group with how many hosts are in it. */
 export interface GroupSummary {

@@ -1,57 +1,23 @@
-import type { Host } from './api';
-import { revisionState } from './components/status';
-import { isFiltered, sortMoves, type FleetQuery, type FleetSort, type FleetState } from './fleet-query';
+import type { Host, HostsDelta } from './api';
+import { DEFAULT_QUEUE_ABOVE, matchesStates } from '@qfleet/protocol/ui';
+import { isFiltered, sortMoves, type FleetQuery, type FleetSort } from './fleet-query';
 
 /**
  * Live updates of one page of the fleet (issue 13): the controller sends the hosts that changed
  * (`hosts` on `/ui`); the rows on screen are replaced in place, and the page is fetched again
  * only when a change can move hosts in or out of it. Pure functions, so the decision is the same
  * in every browser and readable in one place.
- *
- * The filter is checked here the way the controller applies it; where the view does not carry
- * what a state needs (`held`), the answer is "unknown" and the page is fetched when it matters.
  */
 
-/** Whether `h` is in state `s`; undefined when the view cannot tell. */
-function inState(h: Host, s: FleetState): boolean | undefined {
-  switch (s) {
-    case 'connected':
-      return h.connected;
-    case 'offline':
-      return !h.connected;
-    case 'failed':
-      return revisionState(h) === 'failed';
-    case 'pending':
-      return revisionState(h) === 'pending';
-    case 'drift':
-      return h.drift.length > 0;
-    case 'qmail-down':
-      return h.qmail ? !h.qmail.installed || h.qmail.running === false : false;
-    case 'queue':
-      return (h.queue?.messages ?? 0) > 0;
-    case 'held': {
-      const held = (h as Host & { held?: boolean }).held;
-      return typeof held === 'boolean' ? held : undefined;
-    }
-  }
-}
-
-/** Three-valued: true, false, or undefined when the view cannot tell. */
-export function matchesQuery(h: Host, q: FleetQuery): boolean | undefined {
+/** Whether `h` is on the page's filter, by the rules the controller filters with (host-states.ts). */
+export function matchesQuery(h: Host, q: FleetQuery): boolean {
   if (q.q && !h.name.toLowerCase().includes(q.q.toLowerCase())) return false;
   if (q.group && !h.groups.includes(q.group)) return false;
-  if (q.queueAbove !== null && (h.queue?.messages ?? 0) <= q.queueAbove) return false;
-  if (q.states.length === 0) return true;
-  let unknown = false;
-  for (const s of q.states) {
-    const v = inState(h, s);
-    if (v === true) return true;
-    if (v === undefined) unknown = true;
-  }
-  return unknown ? undefined : false;
+  return matchesStates(h, q.states, q.queueAbove ?? DEFAULT_QUEUE_ABOVE);
 }
 
-const QMAIL_RANK = (h: Host): number => (!h.qmail ? 0 : !h.qmail.installed ? 1 : h.qmail.running === false ? 2 : h.qmail.running === null ? 3 : 4);
+// unknown, not installed, stopped, installed (not supervised), running: the controller's order (host-list.ts)
+const QMAIL_RANK = (h: Host): number => (!h.qmail ? -1 : !h.qmail.installed ? 0 : h.qmail.running === false ? 1 : h.qmail.running === null ? 2 : 3);
 
 /** The value a column sorts by (numbers, or the name); null-like values sort as -1. */
 export function sortKey(h: Host, sort: FleetSort): number | string {
@@ -96,12 +62,6 @@ function side(key: number | string, rows: Host[], sort: FleetSort): Side {
   return 'inside';
 }
 
-export interface HostsEvent {
-  changed: Host[];
-  removed: string[];
-  resync?: boolean;
-}
-
 export interface LiveResult {
   /** the page with the changed hosts replaced (the same array when none was on it) */
   rows: Host[];
@@ -114,14 +74,14 @@ export interface LiveResult {
  * every host seen (pages and events), to tell whether an off-screen host has just entered or
  * left the filter; it is updated here.
  */
-export function applyHostsEvent(rows: Host[], q: FleetQuery, event: HostsEvent, known: Map<string, Host>): LiveResult {
+export function applyHostsEvent(rows: Host[], q: FleetQuery, event: HostsDelta, known: Map<string, Host>): LiveResult {
   if (event.resync) {
     for (const h of event.changed) known.set(h.id, h);
     return { rows, refetch: true };
   }
   const onScreen = new Map(rows.map((r, i) => [r.id, i]));
   let next = rows;
-  let refetch = event.removed.some((id) => onScreen.has(id) || !isFiltered(q) || (known.has(id) && matchesQuery(known.get(id)!, q) !== false));
+  let refetch = event.removed.some((id) => onScreen.has(id) || !isFiltered(q) || (known.has(id) && matchesQuery(known.get(id)!, q)));
   const moves = sortMoves(q.sort);
   for (const h of event.changed) {
     const prior = known.get(h.id);
@@ -132,14 +92,14 @@ export function applyHostsEvent(rows: Host[], q: FleetQuery, event: HostsEvent, 
       if (next === rows) next = rows.slice();
       const old = next[at];
       next[at] = h;
-      if (now === false) refetch = true;
+      if (!now) refetch = true;
       else if (moves && sortKey(old, q.sort) !== sortKey(h, q.sort)) refetch = true;
       continue;
     }
     if (refetch) continue;
-    if (now === false) {
+    if (!now) {
       // It left the filter: the count and the rows after it shift.
-      if (prior && matchesQuery(prior, q) !== false) refetch = true;
+      if (prior && matchesQuery(prior, q)) refetch = true;
       continue;
     }
     if (!prior) {
@@ -147,7 +107,7 @@ export function applyHostsEvent(rows: Host[], q: FleetQuery, event: HostsEvent, 
       if (isFiltered(q)) refetch = true;
       continue;
     }
-    if (matchesQuery(prior, q) === false) {
+    if (!matchesQuery(prior, q)) {
       refetch = true;
       continue;
     }

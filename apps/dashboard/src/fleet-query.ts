@@ -4,9 +4,11 @@
  * functions: the URL in, the API's query out.
  */
 
+import { DEFAULT_QUEUE_ABOVE, HOST_SORTS, HOST_STATES, type HostSort, type HostState } from '@qfleet/protocol/ui';
+
 /** The state chips; the controller's `state=` takes any of them, comma separated (a host matches any one). */
-export const FLEET_STATES = ['connected', 'offline', 'failed', 'pending', 'drift', 'held', 'qmail-down', 'queue'] as const;
-export type FleetState = (typeof FLEET_STATES)[number];
+export const FLEET_STATES = HOST_STATES;
+export type FleetState = HostState;
 
 /** What each chip means, for its title. */
 export const STATE_INFO: Record<FleetState, string> = {
@@ -17,12 +19,13 @@ export const STATE_INFO: Record<FleetState, string> = {
   drift: 'managed files edited on the host',
   held: 'a revision waits because of drift',
   'qmail-down': 'qmail-send not running or not installed',
-  queue: 'messages waiting in the queue',
+  queue: 'more messages waiting than the threshold',
 };
 
-/** The sortable columns, in the order the table shows them. */
-export const FLEET_SORTS = ['name', 'groups', 'connected', 'qmail', 'desiredRevision', 'appliedRevision', 'drift', 'queue', 'oldest', 'lastSeen'] as const;
-export type FleetSort = (typeof FLEET_SORTS)[number];
+/** The sortable columns. */
+export const FLEET_SORTS = HOST_SORTS;
+export type FleetSort = HostSort;
+export { DEFAULT_QUEUE_ABOVE };
 export type Order = 'asc' | 'desc';
 
 export const PAGE_SIZES = [50, 100, 500, 1000] as const;
@@ -32,6 +35,7 @@ export interface FleetQuery {
   q: string;
   group: string;
   states: FleetState[];
+  /** what the `queue` chip means: more than this many messages (null: the controller's default) */
   queueAbove: number | null;
   sort: FleetSort;
   order: Order;
@@ -91,13 +95,13 @@ export function apiHostsQuery(q: FleetQuery): string {
   if (q.q) p.set('q', q.q);
   if (q.group) p.set('group', q.group);
   if (q.states.length) p.set('state', q.states.join(','));
-  if (q.queueAbove !== null) p.set('queueAbove', String(q.queueAbove));
+  if (q.queueAbove !== null && q.states.includes('queue')) p.set('queueAbove', String(q.queueAbove));
   return `?${p.toString()}`;
 }
 
-/** Whether anything narrows the list (the search, a group, a state or a queue threshold). */
+/** Whether anything narrows the list (the search, a group or a state). */
 export function isFiltered(q: FleetQuery): boolean {
-  return Boolean(q.q || q.group || q.states.length || q.queueAbove !== null);
+  return Boolean(q.q || q.group || q.states.length);
 }
 
 /** Sorting by a column whose values move on their own (connection, queue…): a live change can reorder the page. */

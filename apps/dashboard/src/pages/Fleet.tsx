@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError, UiEvent, type FleetSummary, type GroupSummary, type Host } from '../api';
+import { api, ApiError, UiEvent, type FleetSummary, type GroupSummary, type Host, type HostsDelta } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
 import { Pager } from '../components/Pager';
 import { age } from '../format';
-import { applyHostsEvent, type HostsEvent } from '../fleet-live';
-import { apiHostsQuery, FLEET_STATES, fleetSearch, isFiltered, PAGE_SIZES, parseFleetQuery, STATE_INFO, type FleetQuery, type FleetState } from '../fleet-query';
+import { applyHostsEvent } from '../fleet-live';
+import { apiHostsQuery, DEFAULT_QUEUE_ABOVE, FLEET_STATES, fleetSearch, isFiltered, PAGE_SIZES, parseFleetQuery, STATE_INFO, type FleetQuery, type FleetState } from '../fleet-query';
 import { POLL_MS, useCoalesced, useDebounced, usePolling, useUiSocket } from '../hooks';
 import { setSearch, useLocationSearch } from '../router';
 import { useCan } from '../session';
@@ -21,9 +21,6 @@ const SEARCH_DEBOUNCE_MS = 300;
 /** Live changes that move rows in or out of the page fetch it again at most this often. */
 const REFETCH_DEBOUNCE_MS = 1000;
 
-// TODO(fleet-api merge): UiEvent.hosts / UiEvent.fleetSummary from @qfleet/protocol/ui.
-const HOSTS_EVENT = (UiEvent as Record<string, string>)['hosts'] ?? 'hosts';
-const SUMMARY_EVENT = (UiEvent as Record<string, string>)['fleetSummary'] ?? 'fleet.summary';
 
 interface PageData {
   /** the query this page answers (as the API's query string) */
@@ -99,14 +96,14 @@ export function Fleet() {
 
   const socket = useUiSocket(
     {
-      [HOSTS_EVENT]: (event: HostsEvent) => {
+      [UiEvent.hosts]: (event: HostsDelta) => {
         const current = pageRef.current;
         if (!current) return;
         const { rows, refetch } = applyHostsEvent(current.rows, queryRef.current, event, known.current);
         if (rows !== current.rows) setPage({ ...current, rows });
         if (refetch) refetchSoon();
       },
-      [SUMMARY_EVENT]: (next: FleetSummary) => {
+      [UiEvent.fleetSummary]: (next: FleetSummary) => {
         // A host created or deleted elsewhere changes the count: the page may gain or lose it.
         setSummary((prev) => {
           if (prev && prev.hosts !== next.hosts) refetchSoon();
@@ -264,17 +261,6 @@ function FleetFilters({ query, groups, onChange }: { query: FleetQuery; groups: 
             {query.group && !known.has(query.group) && <option value={query.group}>{query.group}</option>}
           </select>
         </label>
-        <label className="narrow">
-          Queue above
-          <input
-            type="number"
-            min={0}
-            value={query.queueAbove ?? ''}
-            placeholder="messages"
-            onChange={(e) => onChange({ queueAbove: e.target.value === '' ? null : Math.max(0, Math.floor(Number(e.target.value))) }, true)}
-            data-testid="fleet-queue-above"
-          />
-        </label>
       </div>
       <div className="chips" role="group" aria-label="states">
         {FLEET_STATES.map((s) => (
@@ -290,6 +276,20 @@ function FleetFilters({ query, groups, onChange }: { query: FleetQuery; groups: 
             {s}
           </button>
         ))}
+        {query.states.includes('queue') && (
+          <label className="inline-label">
+            queue: more than
+            <input
+              type="number"
+              min={0}
+              className="narrow-number"
+              value={query.queueAbove ?? DEFAULT_QUEUE_ABOVE}
+              onChange={(e) => onChange({ queueAbove: e.target.value === '' ? null : Math.max(0, Math.floor(Number(e.target.value))) }, true)}
+              data-testid="fleet-queue-above"
+            />
+            messages
+          </label>
+        )}
         {isFiltered(query) && (
           <button
             type="button"
