@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_BULK_HOSTS } from './limits';
+import { DEFAULT_QUEUE_ABOVE, HOST_SORTS, HOST_STATES } from './host-states';
 
 /** REST bodies shared by the controller, the dashboard and the CLI. */
 
@@ -52,3 +53,37 @@ export const UpdateHostSchema = z.strictObject({
   driftPolicy: z.enum(DRIFT_POLICIES).optional(),
 });
 export type UpdateHost = z.infer<typeof UpdateHostSchema>;
+
+/** The largest page of `GET /api/hosts`. */
+export const MAX_HOST_PAGE = 1000;
+export const DEFAULT_HOST_PAGE = 100;
+
+/** `a,b` (or the parameter given twice): the list, blanks dropped. */
+const commaList = z.preprocess(
+  (v) => (Array.isArray(v) ? v.join(',') : v),
+  z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+);
+
+/**
+ * `GET /api/hosts?…`: one page of hosts matching every filter given, sorted. With no
+ * parameter at all the answer is every host by name (what the CLI and older clients read);
+ * with any, `page` and `pageSize` default to 1 and DEFAULT_HOST_PAGE. `state` takes several
+ * states, comma-separated: a host matches when any of them holds (host-states.ts).
+ */
+export const HostListQuerySchema = z.strictObject({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(MAX_HOST_PAGE).default(DEFAULT_HOST_PAGE),
+  /** a substring of the name, any case */
+  q: z.string().max(253).optional(),
+  /** hosts in this group */
+  group: z.string().min(1).max(100).optional(),
+  state: commaList.pipe(z.array(z.enum(HOST_STATES, { error: `must be one of ${HOST_STATES.join(', ')}` }))).optional(),
+  /** what `state=queue` means: more than this many messages waiting */
+  queueAbove: z.coerce.number().int().min(0).default(DEFAULT_QUEUE_ABOVE),
+  sort: z.enum(HOST_SORTS).default('name'),
+  order: z.enum(['asc', 'desc']).default('asc'),
+});
+export type HostListQuery = z.infer<typeof HostListQuerySchema>;
+
+/** The header of a paged `GET /api/hosts` answer: how many hosts match the filters, on every page. */
+export const TOTAL_COUNT_HEADER = 'X-Total-Count';

@@ -13,3 +13,4 @@ export * from './host-pattern';
 export * from './agent-install';
 export * from './mailbox-stats';
 export * from './backoff';
+export * from './host-states';

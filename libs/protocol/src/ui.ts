@@ -8,7 +8,13 @@ export const UI_NAMESPACE = '/ui';
 export const UiEvent = {
   /** controller → UI: a rollout moved (RolloutSummary) */
   rolloutProgress: 'rollout.progress',
+  /** controller → UI: hosts whose view changed, at most once a second (HostsDelta) */
+  hosts: 'hosts',
+  /** controller → UI: the fleet's counts when they changed, at most once a second (FleetSummary) */
+  fleetSummary: 'fleetSummary',
 } as const;
 
 /** The agent's install commands, for the dashboard's "Add host" (imports nothing either). */
 export { AGENT_PACKAGE, agentInstallCommands } from './agent-install';
+/** The host states the API filters by, for the dashboard's own views (imports nothing either). */
+export * from './host-states';

@@ -32,6 +32,21 @@ export interface HostView {
   agentVersion: string | null;
   qmail: QmailState | null;
   queue: QueueFigures | null;
+  /**
+   * the desired revision is kept back: sending it would overwrite files edited on the host
+   * (issue 12) until the edit is adopted or reverted, or a rollout overwrites drift
+   */
+  held: boolean;
+}
+
+/**
+ * `/ui` `hosts`: the hosts whose view changed in the last second, and the ids of hosts that
+ * are gone. `resync`: too many changed to send; refetch what is shown.
+ */
+export interface HostsDelta {
+  changed: HostView[];
+  removed: string[];
+  resync?: true;
 }
 
 export interface CreatedHost {

@@ -176,10 +176,13 @@ export class ApplyDispatcher {
         // Once per revision: every report of a held host comes back here.
         if (this.heldLogged.get(hostId) !== config.revision) this.logger.warn(`host ${host.name}: revision ${config.revision} held: ${heldReason(held)}`);
         this.heldLogged.set(hostId, config.revision);
+        // Stored, so every replica's host list shows it held (HostView.held).
+        if (host.heldRevision !== config.revision) await this.markHeld(hostId, config.revision);
         return;
       }
       this.heldLogged.delete(hostId);
     }
+    if (host.heldRevision !== null) await this.markHeld(hostId, null);
     const message: ConfigApply = { revision: config.revision, files: rendered.files, removes: rendered.removes, postSteps: rendered.postSteps };
     this.logger.log(`host ${host.name}: sending revision ${config.revision} (applied ${host.appliedRevision})`);
     let raw: unknown;
@@ -204,6 +207,10 @@ export class ApplyDispatcher {
       return;
     }
     await this.recordAck(hostId, host.name, parsed.value);
+  }
+
+  private async markHeld(hostId: string, revision: number | null): Promise<void> {
+    await this.prisma.host.updateMany({ where: { id: hostId }, data: { heldRevision: revision } });
   }
 
   /** The drifted files that sending `next` would overwrite (host-config/rendered heldPaths). */

@@ -3,6 +3,7 @@ import type { Hello } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
 import type { Host } from '../generated/prisma/client';
 import { AckWriter } from './ack-writer';
+import { DriftCounter } from '../host-config/drift-counter';
 
 /** Reports gathered for this long (or from this many hosts) are written together. */
 const FLUSH_MS = 100;
@@ -35,11 +36,14 @@ export class ReportWriter implements OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private writing?: Promise<void>;
   private failing = false;
+  private readonly drift: DriftCounter;
 
   constructor(
     private readonly prisma: PrismaService,
     private readonly acks: AckWriter,
-  ) {}
+  ) {
+    this.drift = new DriftCounter(prisma);
+  }
 
   /** Stores a hello or report; resolves with the host's row as written, or null when it could not be. */
   report(hostId: string, hello: Hello): Promise<Host | null> {
@@ -100,6 +104,7 @@ export class ReportWriter implements OnModuleDestroy {
     let rows = new Map<string, Host>();
     try {
       await this.acks.settled(reports.map(([id]) => id));
+      const drifted = await this.drift.count(reports.map(([id, p]) => ({ id, appliedRevision: p.hello!.appliedRevision, files: p.hello!.files })));
       for (let i = 0; i < reports.length; i += STATEMENT_ROWS) {
         const chunk = reports.slice(i, i + STATEMENT_ROWS).map(([id, p]) => ({
           id,
@@ -108,12 +113,13 @@ export class ReportWriter implements OnModuleDestroy {
           appliedRevision: p.hello!.appliedRevision,
           qmail: p.hello!.qmail,
           reportedFiles: p.hello!.files,
+          drifted: drifted.get(id) ?? 0,
         }));
         await this.prisma.$executeRawUnsafe(
           `UPDATE "Host" AS h SET
              "lastSeen" = x."lastSeen", "agentVersion" = x."agentVersion", "appliedRevision" = x."appliedRevision",
-             "qmail" = x."qmail", "reportedFiles" = x."reportedFiles", "updatedAt" = (now() AT TIME ZONE 'UTC')
-           FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3), "agentVersion" text, "appliedRevision" int, "qmail" jsonb, "reportedFiles" jsonb)
+             "qmail" = x."qmail", "reportedFiles" = x."reportedFiles", "drifted" = x."drifted", "updatedAt" = (now() AT TIME ZONE 'UTC')
+           FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3), "agentVersion" text, "appliedRevision" int, "qmail" jsonb, "reportedFiles" jsonb, "drifted" int)
            WHERE h."id" = x.id`,
           JSON.stringify(chunk),
         );

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ApplyResult, CreateHost, CreatedHost, DriftPolicy, HostView, QmailState, UpdateHost } from '@qfleet/protocol';
+import { isPending, type ApplyResult, type CreateHost, type CreatedHost, type DriftPolicy, type FleetSummary, type HostListQuery, type HostView, type QmailState, type UpdateHost } from '@qfleet/protocol';
 import type { RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
@@ -13,6 +13,7 @@ import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
 import type { Host } from '../generated/prisma/client';
 import { ensureGroups, isUniqueViolation } from './ensure-groups';
+import { filterAndSort, pageOf, summarize, type ListedHost } from './host-list';
 
 
 @Injectable()
@@ -74,6 +75,61 @@ export class HostsService {
     return hosts.map((h) => this.view(h, applied.get(h.id), online.has(h.id)));
   }
 
+  /**
+   * One page of hosts (issue 13): name and group filtered by the database, the rest on the
+   * small columns of the matching hosts and what this controller holds in memory; only the
+   * page's hosts are read in full. `total`: the hosts matching the filters.
+   */
+  async page(query: HostListQuery): Promise<{ hosts: HostView[]; total: number }> {
+    const matching = filterAndSort(await this.listed(query), query);
+    return { hosts: await this.views(pageOf(matching, query.page, query.pageSize).map((h) => h.id)), total: matching.length };
+  }
+
+  async summary(): Promise<FleetSummary> {
+    return summarize(await this.listed({}));
+  }
+
+  /** The views of these hosts, in this order; ids of hosts that are gone are left out. */
+  async views(ids: string[]): Promise<HostView[]> {
+    if (!ids.length) return [];
+    const rows = await this.prisma.host.findMany({ where: { id: { in: ids } } });
+    const [applied, online] = await Promise.all([this.appliedRenderings(rows), this.fanout.connected(rows.map((h) => h.id))]);
+    const byId = new Map(rows.map((h) => [h.id, h]));
+    return ids.flatMap((id) => {
+      const h = byId.get(id);
+      return h ? [this.view(h, applied.get(id), online.has(id))] : [];
+    });
+  }
+
+  /** Every host matching the name and group filters, as the facts the states and sorts read. */
+  private async listed(filter: Pick<HostListQuery, 'q' | 'group'>): Promise<ListedHost[]> {
+    const rows = await this.prisma.host.findMany({
+      where: {
+        ...(filter.q ? { name: { contains: filter.q, mode: 'insensitive' as const } } : {}),
+        ...(filter.group ? { groups: { has: filter.group } } : {}),
+      },
+      select: { id: true, name: true, groups: true, desiredRevision: true, appliedRevision: true, failedRevision: true, lastSeen: true, qmail: true, drifted: true, heldRevision: true },
+    });
+    const online = await this.fanout.connected(rows.map((h) => h.id));
+    return rows.map((h) => {
+      const q = this.queueStats.latestFor(h.id);
+      return {
+        id: h.id,
+        name: h.name,
+        groups: h.groups,
+        connected: online.has(h.id),
+        desiredRevision: h.desiredRevision,
+        appliedRevision: h.appliedRevision,
+        failedRevision: h.failedRevision,
+        drift: h.drifted,
+        held: h.heldRevision !== null && h.heldRevision === h.desiredRevision,
+        lastSeen: h.lastSeen,
+        qmail: (h.qmail as QmailState | null) ?? null,
+        queue: q ? { messages: q.messages, oldestAgeSec: q.oldestAgeSec } : null,
+      };
+    });
+  }
+
   async get(id: string): Promise<HostView> {
     const host = await this.prisma.host.findUnique({ where: { id } });
     if (!host) throw new NotFound(`no host with id ${id}`);
@@ -113,6 +169,7 @@ export class HostsService {
       agentVersion: h.agentVersion,
       qmail: (h.qmail as QmailState | null) ?? null,
       queue: this.queueView(h.id),
+      held: h.heldRevision !== null && h.heldRevision === h.desiredRevision && isPending(h),
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
-import { UI_NAMESPACE, UiEvent, type RolloutSummary } from '@qfleet/protocol';
+import { UI_NAMESPACE, UiEvent, type FleetSummary, type HostsDelta, type RolloutSummary } from '@qfleet/protocol';
 import { TokensService } from '../auth/tokens.service';
 import { UI_MAX_FRAME_BYTES, refuseRootNamespace } from '../sockets/socket-limits';
 
@@ -49,5 +49,14 @@ export class UiGateway implements OnGatewayInit {
 
   rolloutProgress(summary: RolloutSummary): void {
     this.namespace?.emit(UiEvent.rolloutProgress, summary);
+  }
+
+  /** Hosts whose view changed (HostDeltas): to every client, on every replica. */
+  hostsDelta(delta: HostsDelta): void {
+    this.namespace?.emit(UiEvent.hosts, delta);
+  }
+
+  fleetSummary(summary: FleetSummary): void {
+    this.namespace?.emit(UiEvent.fleetSummary, summary);
   }
 }

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { HostsDelta } from '@qfleet/protocol';
+import { AgentSessions } from '../agents/agent-sessions';
+import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
+import { UiGateway } from '../ui/ui.gateway';
+import { HostsService } from './hosts.service';
+
+/** One `/ui` `hosts` and one `fleetSummary` event a second at most. */
+const TICK_MS = 1000;
+/** More changed hosts than this in one tick: `resync` instead of the views (a reconnect storm). */
+export const MAX_DELTA_HOSTS = 2000;
+
+/**
+ * Live host views for the dashboard (issue 13): the hosts whose view may have changed (an
+ * agent connected or went, reported, acknowledged a revision, sent queue figures) are
+ * gathered and sent once a second, only those whose view differs from what was last sent.
+ * Changes are noticed on the replica holding the agent, and sent through the namespace (the
+ * Redis adapter takes them to every replica's clients).
+ */
+@Injectable()
+export class HostDeltas implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ui');
+  private dirty = new Set<string>();
+  /** a digest of the view last sent per host: unchanged views are not sent again */
+  private readonly sent = new Map<string, string>();
+  private lastSummary?: string;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private readonly touch = (hostId: string) => void this.dirty.add(hostId);
+
+  constructor(
+    private readonly hosts: HostsService,
+    private readonly sessions: AgentSessions,
+    private readonly dispatcher: ApplyDispatcher,
+    private readonly ui: UiGateway,
+  ) {}
+
+  onModuleInit(): void {
+    this.sessions.changes.on('host', this.touch);
+    this.dispatcher.progress.on('host', this.touch);
+    this.timer = setInterval(() => {
+      this.running ??= this.tick()
+        .catch((e: Error) => this.logger.warn(`host updates not sent: ${e.message.split('\n').at(-1)}`))
+        .finally(() => (this.running = undefined));
+    }, TICK_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    this.sessions.changes.off('host', this.touch);
+    this.dispatcher.progress.off('host', this.touch);
+    await this.running;
+  }
+
+  /** Sends what changed since the last tick (exported for tests: one tick now). */
+  async tick(): Promise<void> {
+    if (!this.dirty.size) return;
+    const ids = [...this.dirty];
+    this.dirty = new Set();
+    if (ids.length > MAX_DELTA_HOSTS) {
+      // The digests no longer say what clients hold: they refetch, and every view is sent again later.
+      this.sent.clear();
+      this.ui.hostsDelta({ changed: [], removed: [], resync: true });
+    } else {
+      const delta = await this.delta(ids);
+      if (delta.changed.length || delta.removed.length) this.ui.hostsDelta(delta);
+    }
+    const summary = await this.hosts.summary();
+    const json = JSON.stringify(summary);
+    if (json !== this.lastSummary) {
+      this.lastSummary = json;
+      this.ui.fleetSummary(summary);
+    }
+  }
+
+  private async delta(ids: string[]): Promise<HostsDelta> {
+    const views = await this.hosts.views(ids);
+    const found = new Set(views.map((v) => v.id));
+    const changed = views.filter((v) => {
+      const digest = createHash('sha1').update(JSON.stringify(v)).digest('base64');
+      if (this.sent.get(v.id) === digest) return false;
+      this.sent.set(v.id, digest);
+      return true;
+    });
+    const removed = ids.filter((id) => !found.has(id));
+    for (const id of removed) this.sent.delete(id);
+    return { changed, removed };
+  }
+}
