@@ -28,7 +28,7 @@ describe('the dashboard fleet overview', () => {
   let ctl: TestController;
   let browser: Browser;
   let page: Page;
-  const trees = { [EU1]: new QmailTree(), [EU2]: new QmailTree(), [US1]: new QmailTree() };
+  const trees: Record<string, QmailTree> = { [EU1]: new QmailTree(), [EU2]: new QmailTree(), [US1]: new QmailTree() };
   const agents: Record<string, Proc> = {};
   const ids: Record<string, string> = {};
 

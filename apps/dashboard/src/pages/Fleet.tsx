@@ -230,7 +230,8 @@ function FleetFilters({ query, groups, onChange }: { query: FleetQuery; groups: 
     if (settled.trim() !== query.q) onChange({ q: settled.trim() }, true);
   }, [settled]);
 
-  const toggle = (s: FleetState) => onChange({ states: query.states.includes(s) ? query.states.filter((x) => x !== s) : [...query.states, s] });
+  // Always in the chips' order, so one view has one address.
+  const toggle = (s: FleetState) => onChange({ states: FLEET_STATES.filter((x) => (x === s ? !query.states.includes(s) : query.states.includes(x))) });
   const known = new Set((groups ?? []).map((g) => g.name));
 
   return (
