@@ -100,7 +100,8 @@ async function main() {
 
     const browser = await launchBrowser();
     try {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+      // bypassCSP: the probes below are strings, which the dashboard's CSP (script-src 'self') would refuse to evaluate.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, bypassCSP: true });
       await context.addInitScript(`localStorage.setItem('qfleet.token', ${JSON.stringify(ADMIN_TOKEN)});`);
       await context.addInitScript(FIRST_ROW_PROBE);
       const page = await context.newPage();
