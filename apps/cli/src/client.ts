@@ -22,6 +22,19 @@ export class ApiClient {
   ) {}
 
   async request<T>(method: string, route: string, body?: unknown): Promise<T> {
+    return (await this.call<T>(method, route, body)).body;
+  }
+
+  get<T>(route: string) {
+    return this.request<T>('GET', route);
+  }
+
+  /** A GET whose answer's headers matter too (X-Total-Count of a page of hosts). */
+  getWithHeaders<T>(route: string): Promise<{ body: T; headers: Headers }> {
+    return this.call<T>('GET', route);
+  }
+
+  private async call<T>(method: string, route: string, body?: unknown): Promise<{ body: T; headers: Headers }> {
     if (!this.token) throw new UsageError('no API token: pass --token or set QFLEET_TOKEN');
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -48,10 +61,6 @@ export class ApiClient {
       const message = typeof err === 'object' && err?.message ? err.message : `${res.status} ${res.statusText}`;
       throw new ApiError(res.status, message, typeof err === 'object' ? (err?.fields ?? []) : []);
     }
-    return parsed as T;
-  }
-
-  get<T>(route: string) {
-    return this.request<T>('GET', route);
+    return { body: parsed as T, headers: res.headers };
   }
 }

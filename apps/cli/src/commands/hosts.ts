@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { HostView } from '@qfleet/protocol';
+import { HOST_SORTS, HOST_STATES, TOTAL_COUNT_HEADER, type HostView } from '@qfleet/protocol';
 import { Context } from '../context';
 import { ago, table } from '../output';
 import { agentInstallSteps } from '../agent-install';
@@ -16,15 +16,54 @@ function qmailState(h: HostView): string {
   return h.qmail.running === null ? 'installed' : h.qmail.running ? 'running' : 'stopped';
 }
 
+interface HostListOptions {
+  match?: string;
+  group?: string;
+  state?: string;
+  queueAbove?: string;
+  sort?: string;
+  desc?: boolean;
+  page?: string;
+  pageSize?: string;
+}
+
+/** `?q=…&page=…` for the options given ('' for none); the controller checks the values and names a bad one. */
+export function hostListQuery(opts: HostListOptions): string {
+  const params = new URLSearchParams();
+  const set = (name: string, value: string | undefined) => value !== undefined && params.set(name, value);
+  set('q', opts.match);
+  set('group', opts.group);
+  set('state', opts.state);
+  set('queueAbove', opts.queueAbove);
+  set('sort', opts.sort);
+  if (opts.desc) params.set('order', 'desc');
+  set('page', opts.page);
+  set('pageSize', opts.pageSize);
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
+}
+
 export function hostsCommand(program: Command): void {
   const hosts = program.command('hosts').description('the fleet: list, show, add and import hosts; enrol, rotate and revoke their agents');
 
   hosts
     .command('list')
-    .description('every host with its connection, revisions, drift and queue')
-    .action(async (_: unknown, cmd: Command) => {
+    .description('hosts with their connection, revisions, drift and queue: every host, or one page of those matching the options')
+    .option('--match <text>', 'names containing this, any case')
+    .option('--group <group>', 'hosts in this group')
+    .option('--state <states>', `any of, comma-separated: ${HOST_STATES.join(', ')}`)
+    .option('--queue-above <n>', 'what --state queue means: more messages than this (default 1000)')
+    .option('--sort <column>', `one of: ${HOST_SORTS.join(', ')} (default name)`)
+    .option('--desc', 'sort in descending order')
+    .option('--page <n>', 'the page to show (default 1)')
+    .option('--page-size <n>', 'hosts a page (default 100, at most 1000)')
+    .action(async (opts: HostListOptions, cmd: Command) => {
       const ctx = Context.of(cmd);
-      const list = await ctx.api.get<HostView[]>('/api/hosts');
+      const query = hostListQuery(opts);
+      // No option: the whole fleet in one answer, as always; with any, one page and its total.
+      const { body: list, headers } = await ctx.api.getWithHeaders<HostView[]>(`/api/hosts${query}`);
+      const total = query ? headers.get(TOTAL_COUNT_HEADER) : null;
+      const footer = total === null ? '' : `\n${list.length} of ${total} host${total === '1' ? '' : 's'}`;
       ctx.print(list, () =>
         list.length
           ? table(
@@ -39,8 +78,10 @@ export function hostsCommand(program: Command): void {
                 h.queue ? String(h.queue.messages) : '-',
                 h.connected ? 'now' : ago(h.lastSeen),
               ]),
-            )
-          : 'no hosts yet; add one with: qfleet hosts add NAME',
+            ) + footer
+          : query
+            ? `no host matches${footer}`
+            : 'no hosts yet; add one with: qfleet hosts add NAME',
       );
     });
 

@@ -57,6 +57,13 @@ export class HostDeltas implements OnModuleInit, OnModuleDestroy {
   /** Sends what changed since the last tick (exported for tests: one tick now). */
   async tick(): Promise<void> {
     if (!this.dirty.size) return;
+    if (!this.ui.mayHaveClients()) {
+      // A client that connects fetches its page and the summary first: nothing to catch up on.
+      this.dirty.clear();
+      this.sent.clear();
+      this.lastSummary = undefined;
+      return;
+    }
     const ids = [...this.dirty];
     this.dirty = new Set();
     if (ids.length > MAX_DELTA_HOSTS) {

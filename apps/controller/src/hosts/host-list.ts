@@ -1,4 +1,4 @@
-import { isDrifted, isFailed, isPending, isQmailDown, matchesStates, type FleetSummary, type HostFacts, type HostListQuery, type HostSort } from '@qfleet/protocol';
+import { isDrifted, isFailed, isPending, isQmailDown, matchesStates, type FleetSummary, type HostFacts, type HostListQuery, type HostSort, type HostView } from '@qfleet/protocol';
 
 /**
  * What the host list filters, sorts and counts by (issue 13): the small columns of every host
@@ -64,4 +64,9 @@ export function summarize(hosts: ListedHost[]): FleetSummary {
     }
   }
   return s;
+}
+
+/** A built view as the facts the sorts read: its page is put in order of its own, fresh values. */
+export function factsOfView(v: HostView): ListedHost {
+  return { ...v, drift: v.drift.length, lastSeen: v.lastSeen ? new Date(v.lastSeen) : null };
 }

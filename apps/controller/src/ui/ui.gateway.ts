@@ -1,9 +1,11 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
 import { UI_NAMESPACE, UiEvent, type FleetSummary, type HostsDelta, type RolloutSummary } from '@qfleet/protocol';
 import { TokensService } from '../auth/tokens.service';
 import { UI_MAX_FRAME_BYTES, refuseRootNamespace } from '../sockets/socket-limits';
+import { SETTINGS } from '../settings/settings.module';
+import type { Settings } from '../settings/settings';
 
 const tokenRoom = (tokenId: string) => `token:${tokenId}`;
 
@@ -19,7 +21,22 @@ export class UiGateway implements OnGatewayInit {
   private readonly logger = new Logger('ui');
   @WebSocketServer() private namespace?: Namespace;
 
-  constructor(private readonly tokens: TokensService) {}
+  private readonly shared: boolean;
+
+  constructor(
+    private readonly tokens: TokensService,
+    @Inject(SETTINGS) settings: Settings,
+  ) {
+    this.shared = !!settings.redisUrl;
+  }
+
+  /**
+   * Whether an emit may reach anyone: a client here, or (with Redis) possibly on another
+   * replica. Live host views are not built for nobody.
+   */
+  mayHaveClients(): boolean {
+    return this.shared || (this.namespace?.sockets.size ?? 0) > 0;
+  }
 
   afterInit(namespace: Namespace): void {
     refuseRootNamespace(namespace.server);

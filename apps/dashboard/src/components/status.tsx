@@ -1,11 +1,15 @@
+import { isFailed, isPending } from '@qfleet/protocol/ui';
 import type { Host } from '../api';
 
 export type RevisionState = 'in-sync' | 'pending' | 'failed';
 
-/** A revision the agent refused is not resent by itself (Contract), so it shows until fixed. */
+/**
+ * A revision the agent refused is not resent by itself (Contract), so it shows until fixed.
+ * The same predicates as the API's `state` filter (libs/protocol host-states.ts).
+ */
 export function revisionState(h: Host): RevisionState {
-  if (h.failedRevision !== null && h.failedRevision === h.desiredRevision) return 'failed';
-  return h.appliedRevision === h.desiredRevision ? 'in-sync' : 'pending';
+  if (isFailed(h)) return 'failed';
+  return isPending(h) ? 'pending' : 'in-sync';
 }
 
 export function ConnectedDot({ connected }: { connected: boolean }) {
