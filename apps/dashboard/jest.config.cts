@@ -1,4 +1,4 @@
-/** The dashboard's pure functions (no DOM): the forms' document and problem placement. */
+/** The dashboard's pure functions (no DOM): the forms' document and problem placement, the fleet page's live updates. */
 module.exports = {
   displayName: 'dashboard',
   preset: '../../jest.preset.js',

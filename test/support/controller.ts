@@ -46,7 +46,8 @@ export class TestController {
 
   private static async spawn(env: NodeJS.ProcessEnv): Promise<{ proc: Proc; url: string }> {
     const proc = spawnNode(CONTROLLER_MAIN, [], env, 'controller');
-    const m = await proc.waitForLine(/listening on (https?:\/\/localhost:\d+)/, 60_000);
+    // A shared, loaded machine can take longer than a minute to start one (QFLEET_TEST_START_MS).
+    const m = await proc.waitForLine(/listening on (https?:\/\/localhost:\d+)/, Number(process.env['QFLEET_TEST_START_MS'] ?? 60_000));
     return { proc, url: m[1].replace('localhost', '127.0.0.1') };
   }
 

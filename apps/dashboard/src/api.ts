@@ -21,9 +21,11 @@ import type {
   DriftFilesView,
   EffectiveView,
   HostDocument,
+  FleetSummary,
+  HostsDelta,
 } from '@qfleet/protocol';
 
-export type { DriftFile, DriftFilesView, EffectiveView, HostDocument };
+export type { DriftFile, DriftFilesView, EffectiveView, HostDocument, FleetSummary, HostsDelta };
 
 export type { Action, ActionResult, ApiRole, ApiTokenView, CreatedApiToken, ServiceState, WhoAmI };
 
@@ -228,6 +230,15 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return answer<T>(res, text);
 }
 
+/** A page of a list with the count of every match (`X-Total-Count`); without the header, the list is all there is. */
+async function requestPage<T>(path: string): Promise<{ items: T[]; total: number }> {
+  const res = await send('GET', path, undefined, 'application/json');
+  const items = answer<T[]>(res, await res.text());
+  const header = res.headers.get('X-Total-Count');
+  const total = header !== null && /^\d+$/.test(header) ? Number(header) : items.length;
+  return { items, total };
+}
+
 function answer<T>(res: Response, text: string): T {
   let data: unknown = undefined;
   try {
@@ -282,6 +293,9 @@ const mbox = (id: string, user: string) => `${h(id)}/mailboxes/${encodeURICompon
 
 export const api = {
   listHosts: () => request<Host[]>('GET', '/hosts'),
+  /** one page of the fleet for the fleet page's filter (`apiHostsQuery`), with the count of every match */
+  listHostsPage: (query: string) => requestPage<Host>(`/hosts${query}`),
+  fleetSummary: () => request<FleetSummary>('GET', '/fleet/summary'),
   getHost: (id: string) => request<Host>('GET', `/hosts/${encodeURIComponent(id)}`),
   createHost: (name: string, groups: string[]) => request<CreatedHost>('POST', '/hosts', groups.length ? { name, groups } : { name }),
   updateHost: (id: string, change: UpdateHost) => request<Host>('PATCH', `/hosts/${encodeURIComponent(id)}`, change),

@@ -96,17 +96,18 @@ export function useCoalesced(call: () => Promise<unknown>): () => void {
 }
 
 /**
- * Live rollout progress from the controller's `/ui` namespace: `onProgress` gets the summary of
- * every rollout that moves. `resync` runs on each (re)connect, for whatever moved while the
- * socket was down, and every POLL_MS while it is down, so a page never goes stale.
+ * The controller's `/ui` namespace: `handlers` get the events by name. `resync` runs on each
+ * (re)connect, for whatever moved while the socket was down, and every POLL_MS while it is
+ * down, so a page never goes stale.
  */
-export function useRolloutProgress(onProgress: (summary: RolloutSummary) => void, resync: () => void) {
+export function useUiSocket(handlers: Record<string, (payload: never) => void>, resync: () => void) {
   const [live, setLive] = useState(false);
   const [problem, setProblem] = useState<string | undefined>(undefined);
-  const progressRef = useRef(onProgress);
-  progressRef.current = onProgress;
+  const handlersRef = useRef(handlers);
+  handlersRef.current = handlers;
   const resyncRef = useRef(resync);
   resyncRef.current = resync;
+  const events = Object.keys(handlers).sort().join(' ');
 
   useEffect(() => {
     // The controller's socket.io takes WebSocket only (no long-polling), as the agents' link does.
@@ -121,7 +122,7 @@ export function useRolloutProgress(onProgress: (summary: RolloutSummary) => void
       setLive(false);
       setProblem(e.message);
     });
-    socket.on(UiEvent.rolloutProgress, (summary: RolloutSummary) => progressRef.current(summary));
+    for (const name of events.split(' ').filter(Boolean)) socket.on(name, (payload: unknown) => handlersRef.current[name]?.(payload as never));
     const fallback = setInterval(() => {
       if (!socket.connected) resyncRef.current();
     }, POLL_MS);
@@ -129,7 +130,22 @@ export function useRolloutProgress(onProgress: (summary: RolloutSummary) => void
       clearInterval(fallback);
       socket.disconnect();
     };
-  }, []);
+  }, [events]);
 
   return { live, problem };
+}
+
+/** Live rollout progress from `/ui`: `onProgress` gets the summary of every rollout that moves. */
+export function useRolloutProgress(onProgress: (summary: RolloutSummary) => void, resync: () => void) {
+  return useUiSocket({ [UiEvent.rolloutProgress]: onProgress as (payload: never) => void }, resync);
+}
+
+/** `value`, once it has stayed the same for `ms` (a search box asks the controller once the typing stops). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return settled;
 }

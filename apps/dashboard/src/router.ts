@@ -36,9 +36,36 @@ export function parseRoute(path: string): Route {
 const NAVIGATE = 'qfleet:navigate';
 
 export function navigate(path: string): void {
-  if (path === location.pathname) return;
+  if (path === location.pathname + location.search) return;
   history.pushState(null, '', path);
   window.dispatchEvent(new Event(NAVIGATE));
+}
+
+/**
+ * Changes the query of the current page (the fleet page's filter): a new history entry, so Back
+ * returns to the previous filter, or, with `replace` (each keystroke of a search), the same one.
+ */
+export function setSearch(search: string, replace = false): void {
+  if (search === location.search) return;
+  const path = location.pathname + search;
+  if (replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  window.dispatchEvent(new Event(NAVIGATE));
+}
+
+/** The query of the address bar (`?q=mx&state=failed`), followed through navigation and Back. */
+export function useLocationSearch(): string {
+  const [search, setValue] = useState(() => location.search);
+  useEffect(() => {
+    const update = () => setValue(location.search);
+    window.addEventListener('popstate', update);
+    window.addEventListener(NAVIGATE, update);
+    return () => {
+      window.removeEventListener('popstate', update);
+      window.removeEventListener(NAVIGATE, update);
+    };
+  }, []);
+  return search;
 }
 
 export function useRoute(): Route {

@@ -1,5 +1,5 @@
-import { useMemo, useState } from 'react';
-import { api, type AuditEntry, type Host, type QueuePoint, type QueueSeries, type RolloutSummary } from '../api';
+import { useEffect, useMemo, useState } from 'react';
+import { api, type AuditEntry, type QueuePoint, type QueueSeries, type RolloutSummary } from '../api';
 import { ErrorBox } from '../components/ErrorBox';
 import { TimeChart, type Line, type Marker } from '../components/TimeChart';
 import { usePolling } from '../hooks';
@@ -85,14 +85,35 @@ function MarkerList({ markers }: { markers: Marker[] }) {
   );
 }
 
+/**
+ * The names of the busiest hosts, asked of the controller one host at a time and kept: the
+ * fleet page no longer holds every host, and the chart names at most TOP_HOSTS.
+ */
+function useHostNames(ids: string[]): Map<string, string> {
+  const [names, setNames] = useState(() => new Map<string, string>());
+  const key = ids.join(',');
+  useEffect(() => {
+    const missing = ids.filter((id) => !names.has(id));
+    if (missing.length === 0) return;
+    let stale = false;
+    void Promise.all(missing.map((id) => api.getHost(id).then((h) => [id, h.name] as const, () => [id, id.slice(0, 8)] as const))).then((found) => {
+      if (!stale) setNames((prev) => new Map([...prev, ...found]));
+    });
+    return () => {
+      stale = true;
+    };
+  }, [key]);
+  return names;
+}
+
 /** The fleet's queue over 1 h / 24 h / 7 d with the busiest hosts beside it; rollouts and actions marked. */
-export function FleetQueueChart({ hosts }: { hosts: Host[] }) {
+export function FleetQueueChart() {
   const [range, setRange] = useState<RangeKey>('1h');
   const { sec, step } = RANGES[range];
   const series = usePolling(() => api.queueSeries(sec, step, { top: TOP_HOSTS }), [range], CHART_POLL_MS);
   const rollouts = usePolling(api.listRollouts, [], CHART_POLL_MS * 6);
   const actions = usePolling(() => api.auditSearch({ action: 'action', since: new Date(Date.now() - sec * 1000).toISOString(), limit: 200 }), [range], CHART_POLL_MS * 6);
-  const names = useMemo(() => new Map(hosts.map((h) => [h.id, h.name])), [hosts]);
+  const names = useHostNames(Object.keys(series.data?.hosts ?? {}));
 
   // The axis ends at the time of the last answer, so the chart is rebuilt once per poll, not per render.
   const span = useMemo(() => spanEndingNow(sec), [series.data, sec]);

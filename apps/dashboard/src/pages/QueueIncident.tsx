@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { QueueFindRequest } from '@qfleet/protocol';
-import { api, type FindResult, type FleetTarget, type Host, type PurgeResult } from '../api';
+import { api, type FindResult, type FleetTarget, type PurgeResult } from '../api';
 import { ConfirmBox } from '../components/ConfirmBox';
 import { ErrorBox } from '../components/ErrorBox';
 import { useAction } from '../hooks';
@@ -11,7 +11,8 @@ import { useCan } from '../session';
  * look at the counts per host, then delete them. Each host stops qmail-send for the delete
  * and starts it again (QMAIL.md §4, "Safe intervention").
  */
-export function QueueIncident({ hosts }: { hosts: Host[] }) {
+export function QueueIncident({ hostCount, groups: allGroups }: { hostCount: number; groups: string[] }) {
+  const canPurge = useCan('operator');
   const [sender, setSender] = useState('');
   const [recipientDomain, setRecipientDomain] = useState('');
   const [subject, setSubject] = useState('');
@@ -20,17 +21,16 @@ export function QueueIncident({ hosts }: { hosts: Host[] }) {
   const [found, setFound] = useState<{ result: FindResult; target: FleetTarget; criteria: QueueFindRequest } | undefined>();
   const [purged, setPurged] = useState<PurgeResult | undefined>();
   const [confirming, setConfirming] = useState(false);
-  const canAct = useCan('operator');
   const action = useAction();
-  const allGroups = [...new Set(hosts.flatMap((h) => h.groups))].sort();
 
   const criteria = (): QueueFindRequest => ({
     ...(sender.trim() ? { sender: sender.trim() } : {}),
     ...(recipientDomain.trim() ? { recipientDomain: recipientDomain.trim() } : {}),
     ...(subject.trim() ? { subject: subject.trim() } : {}),
   });
-  const target = (): FleetTarget => (scope === 'all' ? { hosts: hosts.map((h) => h.id) } : { groups });
-  const ready = Boolean(sender.trim() || recipientDomain.trim() || subject.trim()) && (scope === 'all' ? hosts.length > 0 : groups.length > 0);
+  // Every host by the pattern that matches any name: the page no longer holds the whole fleet's ids.
+  const target = (): FleetTarget => (scope === 'all' ? { names: ['*'] } : { groups });
+  const ready = Boolean(sender.trim() || recipientDomain.trim() || subject.trim()) && (scope === 'all' ? hostCount > 0 : groups.length > 0);
 
   const find = async (e: FormEvent) => {
     e.preventDefault();
@@ -71,7 +71,7 @@ export function QueueIncident({ hosts }: { hosts: Host[] }) {
         <label className="narrow">
           On
           <select value={scope} onChange={(e) => setScope(e.target.value as 'all' | 'groups')} data-testid="incident-scope">
-            <option value="all">all {hosts.length} hosts</option>
+            <option value="all">all {hostCount} hosts</option>
             <option value="groups" disabled={allGroups.length === 0}>
               groups…
             </option>
@@ -125,7 +125,7 @@ export function QueueIncident({ hosts }: { hosts: Host[] }) {
               ))}
             </tbody>
           </table>
-          {canAct && !purged && found && found.result.total > 0 && !confirming && (
+          {canPurge && !purged && found && found.result.total > 0 && !confirming && (
             <div className="actions">
               <button type="button" className="danger" onClick={() => setConfirming(true)} data-testid="incident-delete">
                 Delete {found.result.total} messages
