@@ -147,6 +147,15 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     await waitFor('every host connected and converged', () => converged(ctl, n), TIMEOUT_MS);
     print(`${tag}: ${n} agents enrolled, connected and converged in ${s(performance.now() - t)}; controller RSS ${rssMiB(pid)?.toFixed(0)} MiB`);
     await fleet.collect();
+    // The controller's CPU with N agents connected and nothing asked of it (their stats and
+    // reports): subtracted from each operation's CPU below, so the figure is the operation's own
+    // work, which the machine's load does not change (the wall times do).
+    const idle = cpuMeter([pid]);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const idleUse = idle.stop();
+    const idleRate = idleUse.cpuSec / idleUse.wallSec;
+    print(`${tag}: idle with ${n} agents connected: ${(idleRate * 100).toFixed(0)}% of a core`);
+    const own = (u: { cpuSec: number; wallSec: number }) => `; above idle ${Math.max(0, u.cpuSec - idleRate * u.wallSec).toFixed(1)} s`;
 
     // A rollout of one domain + one alias to every host, one batch.
     let cpu = cpuMeter([pid]);
@@ -168,7 +177,7 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     if (other) print(`${tag}: a host not applied: ${other.state} ${other.error ?? ''}`);
     print(
       `${tag}: rollout to ${n} hosts, one batch: ${done.status} (${counted}) in ${s(ms)}; ` +
-        `${(ms / floorMs).toFixed(1)}× the floor (${s(floorMs)})${verdict(ms, goalMs('change', db, n))}; ${perHost(acks, since)}; controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core), RSS ${rssMiB(pid)?.toFixed(0)} MiB${window}`,
+        `${(ms / floorMs).toFixed(1)}× the floor (${s(floorMs)})${verdict(ms, goalMs('change', db, n))}; ${perHost(acks, since)}; controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core${own(use)}), RSS ${rssMiB(pid)?.toFixed(0)} MiB${window}`,
     );
 
     // A group document change reaching every member.
@@ -184,7 +193,7 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     acks = (await fleet.collect()).acks;
     print(
       `${tag}: group change to ${n} members, every ack stored: ${s(ms)}; ${(ms / floorMs).toFixed(1)}× the floor${verdict(ms, goalMs('change', db, n))}; ${perHost(acks, since)}; ` +
-        `controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core), RSS ${rssMiB(pid)?.toFixed(0)} MiB${window}`,
+        `controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core${own(use)}), RSS ${rssMiB(pid)?.toFixed(0)} MiB${window}`,
     );
 
     // A dry run over every host.
@@ -195,7 +204,7 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     window = windowOf(t);
     use = cpu.stop();
     if (dry.status !== 200) throw new Error(`dry run: ${dry.status} ${JSON.stringify(dry.body).slice(0, 300)}`);
-    print(`${tag}: dry run over ${n} hosts: ${s(ms)} (${(JSON.stringify(dry.body).length / 1e6).toFixed(1)} MB answer)${verdict(ms, goalMs('dry', db, n))}; controller CPU ${use.cpuSec.toFixed(1)} s${window}`);
+    print(`${tag}: dry run over ${n} hosts: ${s(ms)} (${(JSON.stringify(dry.body).length / 1e6).toFixed(1)} MB answer)${verdict(ms, goalMs('dry', db, n))}; controller CPU ${use.cpuSec.toFixed(1)} s${own(use)}${window}`);
     const c = fleet.counts;
     print(`${tag}: load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     print(`${tag}: simulator: ${c.disconnects} disconnects, ${c.connectErrors} connect errors, ${c.applyFailures} refused applies`);
