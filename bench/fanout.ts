@@ -16,6 +16,8 @@
  *    the start to the agent's ack (the simulator's clock; same machine).
  * Prints each figure, the floor's, the ratio and the issue's goal.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TestController } from '../test/support/controller';
 import type { TestDatabase } from '../test/support/databases';
@@ -33,7 +35,15 @@ const option = (name: string) => {
 };
 const SIZES = (option('hosts') ?? process.env['BENCH_FANOUT_HOSTS'] ?? '1000').split(',').map(Number).concat(flag('full') ? [10_000] : []);
 const PG_URL = process.env['QFLEET_BENCH_PG_URL'] ?? (flag('pg') ? process.env['QFLEET_TEST_PG_URL'] : undefined);
-const DATABASES: TestDatabase[] = flag('pg-only') ? ['postgres'] : PG_URL ? ['embedded', 'postgres'] : ['embedded'];
+const DB_CHOICE = option('db');
+const DATABASES: TestDatabase[] = DB_CHOICE
+  ? (DB_CHOICE.split(',') as TestDatabase[])
+  : flag('pg-only') ? ['postgres'] : PG_URL ? ['embedded', 'postgres'] : ['embedded'];
+/** `--cpu-prof DIR`: the controller writes V8 CPU profiles there (main thread and workers) when stopped. */
+const CPU_PROF_DIR = option('cpu-prof');
+/** `--node-options '…'`: more node options for the controller (e.g. `--max-old-space-size=4096`). */
+const NODE_OPTIONS_EXTRA = option('node-options');
+const SKIP_FLOOR_MS = option('floor-ms');
 if (PG_URL) process.env['QFLEET_TEST_PG_URL'] = PG_URL;
 const GROUP = 'bench';
 const CHANGE = { add: { locals: ['new.example'], rcpthosts: ['new.example'], aliases: [{ name: 'sales', destinations: [{ kind: 'forward', value: 'team@corp.example' }] }] } };
@@ -106,11 +116,20 @@ async function converged(ctl: TestController, n: number): Promise<boolean> {
 
 async function controllerRun(db: TestDatabase, n: number, floorMs: number): Promise<void> {
   const tag = `[${db}] N=${n}`;
+  const nodeArgs = [
+    ...(CPU_PROF_DIR ? ['--require', path.resolve(__dirname, 'prof/exit-on-sigterm.cjs'), '--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF_DIR, `${db}-${n}`)] : []),
+    ...(NODE_OPTIONS_EXTRA ? NODE_OPTIONS_EXTRA.split(' ').filter(Boolean) : []),
+  ];
+  const spawnedAt = performance.now();
+  /** Seconds since the controller was started: the window of a phase in its CPU profile. */
+  const sinceStart = (at: number) => ((at - spawnedAt) / 1000).toFixed(1);
   const ctl = await TestController.start(db, {
     QFLEET_APPLY_TIMEOUT_MS: '120000',
     // The API limits are per minute; the set-up alone makes N requests.
     QFLEET_RATE_LIMIT_TOKEN: String(10_000_000),
-  });
+    // A real start logs at warn: a line per host per apply at `log` is the test harness's cost, not the controller's.
+    QFLEET_LOG_LEVEL: process.env['QFLEET_LOG_LEVEL'] ?? 'warn',
+  }, nodeArgs);
   const pid = ctl.proc.child.pid!;
   let fleet: SimFleet | undefined;
   try {
@@ -128,6 +147,15 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     await waitFor('every host connected and converged', () => converged(ctl, n), TIMEOUT_MS);
     print(`${tag}: ${n} agents enrolled, connected and converged in ${s(performance.now() - t)}; controller RSS ${rssMiB(pid)?.toFixed(0)} MiB`);
     await fleet.collect();
+    // The controller's CPU with N agents connected and nothing asked of it (their stats and
+    // reports): subtracted from each operation's CPU below, so the figure is the operation's own
+    // work, which the machine's load does not change (the wall times do).
+    const idle = cpuMeter([pid]);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const idleUse = idle.stop();
+    const idleRate = idleUse.cpuSec / idleUse.wallSec;
+    print(`${tag}: idle with ${n} agents connected: ${(idleRate * 100).toFixed(0)}% of a core`);
+    const own = (u: { cpuSec: number; wallSec: number }) => `; above idle ${Math.max(0, u.cpuSec - idleRate * u.wallSec).toFixed(1)} s`;
 
     // A rollout of one domain + one alias to every host, one batch.
     let cpu = cpuMeter([pid]);
@@ -140,6 +168,8 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
       return r.status === 'running' || r.status === 'pending' ? undefined : r;
     });
     let ms = performance.now() - t;
+    const windowOf = (start: number) => (CPU_PROF_DIR ? ` [profile window ${sinceStart(start)}–${sinceStart(performance.now())} s]` : '');
+    let window = windowOf(t);
     let use = cpu.stop();
     let acks = (await fleet.collect()).acks;
     const counted = Object.entries(done.counts as Record<string, number>).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`).join(', ');
@@ -147,7 +177,7 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     if (other) print(`${tag}: a host not applied: ${other.state} ${other.error ?? ''}`);
     print(
       `${tag}: rollout to ${n} hosts, one batch: ${done.status} (${counted}) in ${s(ms)}; ` +
-        `${(ms / floorMs).toFixed(1)}× the floor (${s(floorMs)})${verdict(ms, goalMs('change', db, n))}; ${perHost(acks, since)}; controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core), RSS ${rssMiB(pid)?.toFixed(0)} MiB`,
+        `${(ms / floorMs).toFixed(1)}× the floor (${s(floorMs)})${verdict(ms, goalMs('change', db, n))}; ${perHost(acks, since)}; controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core${own(use)}), RSS ${rssMiB(pid)?.toFixed(0)} MiB${window}`,
     );
 
     // A group document change reaching every member.
@@ -158,11 +188,12 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     if (put.status !== 200) throw new Error(`PUT /api/groups/${GROUP}/config: ${put.status} ${JSON.stringify(put.body)}`);
     await poll('every host applied the group change', n, () => converged(ctl, n));
     ms = performance.now() - t;
+    window = windowOf(t);
     use = cpu.stop();
     acks = (await fleet.collect()).acks;
     print(
       `${tag}: group change to ${n} members, every ack stored: ${s(ms)}; ${(ms / floorMs).toFixed(1)}× the floor${verdict(ms, goalMs('change', db, n))}; ${perHost(acks, since)}; ` +
-        `controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core), RSS ${rssMiB(pid)?.toFixed(0)} MiB`,
+        `controller CPU ${use.cpuSec.toFixed(1)} s (${use.percentOfCore.toFixed(0)}% of a core${own(use)}), RSS ${rssMiB(pid)?.toFixed(0)} MiB${window}`,
     );
 
     // A dry run over every host.
@@ -170,10 +201,12 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     t = performance.now();
     const dry = await ctl.api('POST', '/api/rollouts', { target: { groups: [GROUP] }, change: { add: { locals: ['dry.example'] } }, batchSize: Math.min(n, 10_000), dryRun: true });
     ms = performance.now() - t;
+    window = windowOf(t);
     use = cpu.stop();
     if (dry.status !== 200) throw new Error(`dry run: ${dry.status} ${JSON.stringify(dry.body).slice(0, 300)}`);
-    print(`${tag}: dry run over ${n} hosts: ${s(ms)} (${(JSON.stringify(dry.body).length / 1e6).toFixed(1)} MB answer)${verdict(ms, goalMs('dry', db, n))}; controller CPU ${use.cpuSec.toFixed(1)} s`);
+    print(`${tag}: dry run over ${n} hosts: ${s(ms)} (${(JSON.stringify(dry.body).length / 1e6).toFixed(1)} MB answer)${verdict(ms, goalMs('dry', db, n))}; controller CPU ${use.cpuSec.toFixed(1)} s${own(use)}${window}`);
     const c = fleet.counts;
+    print(`${tag}: load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     print(`${tag}: simulator: ${c.disconnects} disconnects, ${c.connectErrors} connect errors, ${c.applyFailures} refused applies`);
   } catch (e) {
     console.error(`controller output:\n${ctl.proc.tail(30)}`);
@@ -185,13 +218,15 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
 }
 
 async function main() {
-  print(`fanout: sizes ${SIZES.join(', ')}; databases ${DATABASES.join(', ')}; ${new Date().toISOString()}`);
+  print(`fanout: sizes ${SIZES.join(', ')}; databases ${DATABASES.join(', ')}; ${new Date().toISOString()}; ${os.cpus().length} cores; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   // Each agent is a socket in the controller (and the floor): one descriptor each, plus the rest.
   const limit = openFilesLimit();
   print(`open files limit (inherited by the controller, the floor and the simulator): ${limit ?? 'unknown'}`);
   for (const n of SIZES) if (limit !== null && n + 1_000 > limit) print(`WARNING: ${n} agents need about ${n + 1_000} open files in the controller; the limit is ${limit} (raise it with ulimit -n / prlimit)`);
   for (const n of SIZES) {
-    const floorMs = await floorBroadcast(n);
+    // `--floor-ms X`: reuse a floor figure measured earlier in the same conditions (saves a minute at 1,000).
+    const floorMs = SKIP_FLOOR_MS ? Number(SKIP_FLOOR_MS) : await floorBroadcast(n);
+    if (SKIP_FLOOR_MS) print(`[floor] N=${n}: not measured in this run; ${s(floorMs)} given with --floor-ms`);
     for (const db of DATABASES) await controllerRun(db, n, floorMs);
   }
 }

@@ -18,8 +18,7 @@ describe('drift and import', () => {
   it('shows an edited file as drift within one report, then adopts it into the document', async () => {
     const { host, qmail } = await hosts.connect(ctl, 'drift-report.example.net', { config: { locals: ['a.example'], databytes: 1000 } });
     await waitFor('revision 1 applied', async () => (await ctl.host(host.id)).appliedRevision === 1);
-    // No drift once the agent's report of the files it wrote is in (the ack can be stored first).
-    await waitFor('no drift', async () => (await ctl.host(host.id)).drift.length === 0);
+    expect((await ctl.host(host.id)).drift).toEqual([]);
 
     qmail.write('control/locals', 'a.example\nedited.example\n');
     const drifted = await waitFor('drift on control/locals', async () => {
@@ -41,6 +40,26 @@ describe('drift and import', () => {
       const h = await ctl.host(host.id);
       return h.appliedRevision === 2 && h.drift.length === 0;
     });
+  });
+
+  it('shows no drift in the very answer where the applied revision moves, before any report of the files', async () => {
+    const { host, qmail } = await hosts.connect(ctl, 'drift-ack.example.net', { config: { locals: ['a.example'], databytes: 1000 } });
+    await waitFor('revision 1 applied', async () => (await ctl.host(host.id)).appliedRevision === 1);
+    // A change to three files (one newly managed), read back in the first answer that shows it
+    // applied: the ack stored the hashes of the files written, so drift and plan are right
+    // without waiting for the agent's report of them.
+    const put = await ctl.api('PUT', `/api/hosts/${host.id}/config`, { locals: ['a.example', 'b.example'], rcpthosts: ['a.example', 'b.example'], databytes: 0 });
+    expect(put.status).toBe(200);
+    const applied = await waitFor('revision 2 applied', async () => {
+      const h = await ctl.host(host.id);
+      return h.appliedRevision === 2 ? h : undefined;
+    });
+    expect(applied.drift).toEqual([]);
+    expect((await ctl.api('GET', `/api/hosts/${host.id}/plan`)).body.changes).toEqual([]);
+    expect(qmail.read('control/rcpthosts')).toBe('a.example\nb.example\n');
+    // And an edit after that is still seen as drift at the next report.
+    qmail.write('control/rcpthosts', 'a.example\n');
+    await waitFor('drift on control/rcpthosts', async () => ((await ctl.host(host.id)).drift as string[]).includes('control/rcpthosts'));
   });
 
   it('reverts drift on request, and at once under the enforce policy', async () => {

@@ -19,9 +19,11 @@ export class TestController {
     readonly db: TestDatabase,
     private readonly env: NodeJS.ProcessEnv,
     private readonly cleanup: () => Promise<void>,
+    private readonly nodeArgs: string[] = [],
   ) {}
 
-  static async start(db: TestDatabase, extraEnv: NodeJS.ProcessEnv = {}): Promise<TestController> {
+  /** `nodeArgs`: options for node itself (a benchmark's `--cpu-prof`, which NODE_OPTIONS may not carry). */
+  static async start(db: TestDatabase, extraEnv: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<TestController> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-ctl-'));
     const pg = db === 'postgres' ? await createPgDatabase() : undefined;
     const env: NodeJS.ProcessEnv = {
@@ -40,12 +42,12 @@ export class TestController {
       await pg?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     };
-    const { proc, url } = await TestController.spawn(env);
-    return new TestController(proc, url, db, env, cleanup);
+    const { proc, url } = await TestController.spawn(env, nodeArgs);
+    return new TestController(proc, url, db, env, cleanup, nodeArgs);
   }
 
-  private static async spawn(env: NodeJS.ProcessEnv): Promise<{ proc: Proc; url: string }> {
-    const proc = spawnNode(CONTROLLER_MAIN, [], env, 'controller');
+  private static async spawn(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<{ proc: Proc; url: string }> {
+    const proc = spawnNode(CONTROLLER_MAIN, [], env, 'controller', nodeArgs);
     // A shared, loaded machine can take longer than a minute to start one (QFLEET_TEST_START_MS).
     const m = await proc.waitForLine(/listening on (https?:\/\/localhost:\d+)/, Number(process.env['QFLEET_TEST_START_MS'] ?? 60_000));
     return { proc, url: m[1].replace('localhost', '127.0.0.1') };
@@ -98,7 +100,7 @@ export class TestController {
    */
   async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.proc.stop(signal);
-    const { proc, url } = await TestController.spawn({ ...this.env, PORT: new URL(this.url).port });
+    const { proc, url } = await TestController.spawn({ ...this.env, PORT: new URL(this.url).port }, this.nodeArgs);
     (this as { proc: Proc }).proc = proc;
     (this as { url: string }).url = url;
   }

@@ -60,8 +60,8 @@ export class Proc {
   }
 }
 
-export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv, name: string): Proc {
-  const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv, name: string, nodeArgs: string[] = []): Proc {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Proc(child, name);
 }
 

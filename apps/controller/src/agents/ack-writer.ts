@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ApplyAck } from '@qfleet/protocol';
+import { sha256, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 
 /** Acks gathered for this long (or this many) go to the database in one statement. */
@@ -11,10 +12,23 @@ export const ACK_STORE_RETRY_MS = 60_000;
 interface Pending {
   hostId: string;
   ack: ApplyAck;
+  /** what the apply was sent: on an ok ack its files are on the host as sent, its removes gone */
+  sent?: RenderedSet;
   at: string;
   deadline: number;
   done: () => void;
   failed: (e: unknown) => void;
+}
+
+/**
+ * The hashes an ok apply put on the host: every file sent is on disk as sent, every removed
+ * one gone. Merged into the host's reported hashes with the ack, so drift is right as soon as
+ * the applied revision moves, not only after the agent's next report (which may be written
+ * later: reports and acks are batched apart).
+ */
+function wroteFiles(p: Pending): { files?: Record<string, string>; removes?: string[] } {
+  if (!p.ack.ok || !p.sent) return {};
+  return { files: Object.fromEntries(p.sent.files.map((f) => [f.path, sha256(f.content)])), removes: p.sent.removes };
 }
 
 /**
@@ -34,14 +48,17 @@ export class AckWriter {
   private timer?: NodeJS.Timeout;
   private writing = false;
   private failures = 0;
+  /** Per host, how many acks it has sent (ReportWriter: a report that came before an ack is older than it). */
+  private readonly ackCount = new Map<string, number>();
   /** Per host, settles once its ack being written or waiting is stored or given up on. */
   private readonly unsettled = new Map<string, Promise<void>>();
 
   constructor(private readonly prisma: PrismaService) {}
 
-  record(hostId: string, ack: ApplyAck): Promise<void> {
+  record(hostId: string, ack: ApplyAck, sent?: RenderedSet): Promise<void> {
+    this.ackCount.set(hostId, this.acksOf(hostId) + 1);
     const written = new Promise<void>((done, failed) => {
-      this.pending.push({ hostId, ack, at: new Date().toISOString(), deadline: Date.now() + ACK_STORE_RETRY_MS, done, failed });
+      this.pending.push({ hostId, ack, sent, at: new Date().toISOString(), deadline: Date.now() + ACK_STORE_RETRY_MS, done, failed });
       this.schedule();
     });
     const settled = written.then(
@@ -68,6 +85,11 @@ export class AckWriter {
     if (waits.length) await Promise.all(waits);
   }
 
+  /** How many acks of this host arrived so far: a report taken before a later ack must not undo what that ack stored. */
+  acksOf(hostId: string): number {
+    return this.ackCount.get(hostId) ?? 0;
+  }
+
   /** Acks waiting or being written (the write queue's depth in /metrics). */
   get queued(): number {
     return this.unsettled.size;
@@ -88,7 +110,7 @@ export class AckWriter {
     this.writing = true;
     // One apply is in flight per host, so a batch names a host once; were it twice, the last wins.
     const byHost = new Map(batch.map((p) => [p.hostId, p]));
-    const rows = [...byHost.values()].map((p) => ({ id: p.hostId, ok: p.ack.ok, revision: p.ack.revision, lastApply: { ...p.ack, at: p.at } }));
+    const rows = [...byHost.values()].map((p) => ({ id: p.hostId, ok: p.ack.ok, revision: p.ack.revision, lastApply: { ...p.ack, at: p.at }, ...wroteFiles(p) }));
     let retryIn = FLUSH_MS;
     try {
       await this.prisma.$executeRawUnsafe(
@@ -96,8 +118,14 @@ export class AckWriter {
            "appliedRevision" = CASE WHEN x.ok THEN x.revision ELSE h."appliedRevision" END,
            "failedRevision" = CASE WHEN x.ok THEN NULL ELSE x.revision END,
            "lastApply" = x."lastApply",
+           "reportedFiles" = CASE WHEN x.ok AND x.files IS NOT NULL
+             THEN (CASE WHEN jsonb_typeof(h."reportedFiles") = 'object' THEN h."reportedFiles" ELSE '{}'::jsonb END
+                   - ARRAY(SELECT jsonb_array_elements_text(x.removes))) || x.files
+             ELSE h."reportedFiles" END,
+           -- what was sent is the whole rendering: after an ok apply no managed file differs from it
+           "drifted" = CASE WHEN x.ok AND x.files IS NOT NULL THEN 0 ELSE h."drifted" END,
            "updatedAt" = (now() AT TIME ZONE 'UTC')
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, ok boolean, revision int, "lastApply" jsonb)
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, ok boolean, revision int, "lastApply" jsonb, files jsonb, removes jsonb)
          WHERE h."id" = x.id`,
         JSON.stringify(rows),
       );

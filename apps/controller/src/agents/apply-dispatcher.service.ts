@@ -12,6 +12,20 @@ import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
 import { AckWriter } from './ack-writer';
 
+/** The host columns a send reads. */
+type HostToSend = Pick<Host, 'id' | 'name' | 'desiredRevision' | 'appliedRevision' | 'failedRevision' | 'driftPolicy' | 'reportedFiles' | 'heldRevision'>;
+type ConfigToSend = Pick<HostConfig, 'revision' | 'rendered'>;
+interface LoadedRow extends HostToSend {
+  desired: HostConfig['rendered'];
+  applied: StoredRendering | null;
+}
+interface Loaded {
+  host: HostToSend;
+  config: ConfigToSend;
+  /** the applied revision's rendering, read only when drift could hold the send (else null) */
+  applied: StoredRendering | null;
+}
+
 /**
  * Makes a connected host converge on its newest revision (DESIGN.md "How a change reaches
  * a host", 3–4). Desired state converges; nothing is queued per message: at most one apply
@@ -55,35 +69,48 @@ export class ApplyDispatcher {
     void this.loadNewest(here)
       .catch((e: Error) => {
         this.logger.error(`${here.length} host(s): ${e.message}`);
-        return new Map<string, { host: Host; config: HostConfig } | null>();
+        return new Map<string, Loaded>();
       })
       .then((loaded) => {
         for (const hostId of here) void this.sendLoaded(hostId, loaded.get(hostId) ?? null);
       });
   }
 
-  /** Each host with the revision to send it, or null when it has nothing to get. */
-  private async loadNewest(hostIds: string[]): Promise<Map<string, { host: Host; config: HostConfig } | null>> {
-    const hosts = await this.prisma.host.findMany({ where: { id: { in: hostIds } } });
-    const due = hosts.filter((h) => h.desiredRevision > 0 && h.desiredRevision !== h.appliedRevision && h.failedRevision !== h.desiredRevision);
-    const out = new Map<string, { host: Host; config: HostConfig } | null>();
-    for (let i = 0; i < due.length; i += 1000) {
-      const chunk = due.slice(i, i + 1000);
-      const configs = await this.prisma.hostConfig.findMany({ where: { OR: chunk.map((h) => ({ hostId: h.id, revision: h.desiredRevision })) } });
-      const byHost = new Map(configs.map((c) => [c.hostId, c]));
-      for (const h of chunk) {
-        const config = byHost.get(h.id);
-        if (config) out.set(h.id, { host: h, config });
+  /**
+   * Each host with the revision to send it (and, when drift could hold it, the rendering it
+   * applied), from one statement per 1,000 hosts: a group change or a rollout batch sends to
+   * every member at once, and a query per host (or Prisma building a 1,000-way OR) was most of
+   * the controller's CPU in a 1,000-host rollout. Only the columns a send reads.
+   */
+  private async loadNewest(hostIds: string[]): Promise<Map<string, Loaded>> {
+    const out = new Map<string, Loaded>();
+    for (let i = 0; i < hostIds.length; i += 1000) {
+      const rows = await this.prisma.$queryRawUnsafe<LoadedRow[]>(
+        `SELECT h."id", h."name", h."desiredRevision", h."appliedRevision", h."failedRevision", h."driftPolicy", h."reportedFiles", h."heldRevision",
+                d."rendered" AS "desired",
+                CASE WHEN h."appliedRevision" > 0 AND jsonb_typeof(h."reportedFiles") = 'object' AND h."reportedFiles" <> '{}'::jsonb
+                     THEN a."rendered" END AS "applied"
+           FROM "Host" h
+           JOIN "HostConfig" d ON d."hostId" = h."id" AND d."revision" = h."desiredRevision"
+           LEFT JOIN "HostConfig" a ON a."hostId" = h."id" AND a."revision" = h."appliedRevision"
+          WHERE h."id" IN (SELECT jsonb_array_elements_text($1::jsonb))
+            AND h."desiredRevision" > 0 AND h."desiredRevision" <> h."appliedRevision"
+            AND h."failedRevision" IS DISTINCT FROM h."desiredRevision"`,
+        JSON.stringify(hostIds.slice(i, i + 1000)),
+      );
+      for (const r of rows) {
+        const { desired, applied, ...host } = r;
+        out.set(host.id, { host, config: { revision: host.desiredRevision, rendered: desired }, applied: applied ?? null });
       }
     }
     return out;
   }
 
   /** Sends what loadNewest found to a host marked in flight, then releases it (and sends again if asked meanwhile). */
-  private async sendLoaded(hostId: string, loaded: { host: Host; config: HostConfig } | null): Promise<void> {
+  private async sendLoaded(hostId: string, loaded: Loaded | null): Promise<void> {
     try {
       const socket = this.sessions.get(hostId);
-      if (socket && loaded) await this.send(socket, loaded.host, loaded.config);
+      if (socket && loaded) await this.send(socket, loaded.host, loaded.config, false, loaded.applied);
     } catch (e) {
       this.logger.error(`host ${hostId}: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -165,13 +192,14 @@ export class ApplyDispatcher {
     await this.send(socket, host, config, force);
   }
 
-  private async send(socket: Socket, host: Host, config: HostConfig, force = false): Promise<void> {
+  /** `applied`: the rendering of the host's applied revision when already read (undefined: read it if needed). */
+  private async send(socket: Socket, host: HostToSend, config: ConfigToSend, force = false, applied?: StoredRendering | null): Promise<void> {
     const hostId = host.id;
     const rendered = config.rendered as unknown as StoredRendering;
     // An edit on the host the operator was shown and has not decided on is never overwritten
     // by the way (issue 12): held until adopted, reverted (force) or overwritten on purpose.
     if (!force && !rendered.overwriteDrift && host.driftPolicy !== 'enforce') {
-      const held = await this.heldPaths(host, rendered);
+      const held = await this.heldPaths(host, rendered, applied);
       if (held.length) {
         // Once per revision: every report of a held host comes back here.
         if (this.heldLogged.get(hostId) !== config.revision) this.logger.warn(`host ${host.name}: revision ${config.revision} held: ${heldReason(held)}`);
@@ -206,24 +234,29 @@ export class ApplyDispatcher {
       this.logger.warn(`host ${host.name}: acknowledgement names revision ${parsed.value.revision}, but revision ${config.revision} was sent; ignored`);
       return;
     }
-    await this.recordAck(hostId, host.name, parsed.value);
+    await this.recordAck(hostId, host.name, parsed.value, rendered);
   }
 
   private async markHeld(hostId: string, revision: number | null): Promise<void> {
     await this.prisma.host.updateMany({ where: { id: hostId }, data: { heldRevision: revision } });
   }
 
-  /** The drifted files that sending `next` would overwrite (host-config/rendered heldPaths). */
-  private async heldPaths(host: Host, next: StoredRendering): Promise<string[]> {
-    // The newest facts, not the row the send was planned on: reports are written in batches,
-    // and a decision to overwrite a file must see the latest hashes the agent gave.
-    const now = (await this.prisma.host.findUnique({ where: { id: host.id }, select: { reportedFiles: true, appliedRevision: true } })) ?? host;
-    const reported = (now.reportedFiles as Record<string, string> | null) ?? {};
-    if (now.appliedRevision === 0 || !Object.keys(reported).length) return [];
+  /**
+   * The drifted files that sending `next` would overwrite (host-config/rendered heldPaths), on
+   * the host row the send was planned on: it is read just before each send (loadNewest,
+   * sendNewest), and an ok ack merges the hashes of what it wrote into the row in the same
+   * write (AckWriter), so the row is as new as the database has it without a read per host.
+   */
+  private async heldPaths(host: HostToSend, next: StoredRendering, applied?: StoredRendering | null): Promise<string[]> {
+    const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
+    if (host.appliedRevision === 0 || !Object.keys(reported).length) return [];
     // Nothing to write, nothing to overwrite: no need to read the applied revision.
     if (next.files.every((f) => reported[f.path] === sha256(f.content)) && !next.removes.some((p) => p in reported)) return [];
-    const applied = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId: host.id, revision: now.appliedRevision } }, select: { rendered: true } });
-    return heldPaths(applied ? (applied.rendered as unknown as StoredRendering) : null, next, reported);
+    if (applied === undefined) {
+      const row = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId: host.id, revision: host.appliedRevision } }, select: { rendered: true } });
+      applied = row ? (row.rendered as unknown as StoredRendering) : null;
+    }
+    return heldPaths(applied, next, reported);
   }
 
   /** The ack, or an error on timeout or as soon as the socket goes (a crashed agent never answers). */
@@ -243,8 +276,8 @@ export class ApplyDispatcher {
   }
 
   /** Stores the ack (the writer tries again while the database is away), then says so. */
-  private async recordAck(hostId: string, name: string, ack: ApplyAck): Promise<void> {
-    await this.acks.record(hostId, ack);
+  private async recordAck(hostId: string, name: string, ack: ApplyAck, sent: StoredRendering): Promise<void> {
+    await this.acks.record(hostId, ack, sent);
     if (ack.ok) {
       this.logger.log(`host ${name}: revision ${ack.revision} applied in ${ack.ms} ms, changed ${ack.changed.length} file(s)${ack.skipped.length ? `, skipped ${ack.skipped.join(', ')}` : ''}`);
     } else {

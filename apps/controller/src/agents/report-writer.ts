@@ -14,6 +14,8 @@ const STATEMENT_ROWS = 2000;
 interface Pending {
   /** the newest hello or report of the host; none when only its last sight is to be written */
   hello?: Hello;
+  /** the host's ack count (AckWriter.acksOf) when the hello came */
+  acksBefore?: number;
   lastSeen: Date;
   waiters: ((row: Host | null) => void)[];
 }
@@ -50,6 +52,7 @@ export class ReportWriter implements OnModuleDestroy {
     return new Promise((resolve) => {
       const p = this.entry(hostId);
       p.hello = hello;
+      p.acksBefore = this.acks.acksOf(hostId);
       p.waiters.push(resolve);
       this.schedule();
     });
@@ -114,12 +117,18 @@ export class ReportWriter implements OnModuleDestroy {
           qmail: p.hello!.qmail,
           reportedFiles: p.hello!.files,
           drifted: drifted.get(id) ?? 0,
+          // An ack that came after this report (it waited here for the batch) stored a newer
+          // applied revision and the hashes of what it wrote: the older report must not undo them.
+          fresh: this.acks.acksOf(id) === p.acksBefore,
         }));
         await this.prisma.$executeRawUnsafe(
           `UPDATE "Host" AS h SET
-             "lastSeen" = x."lastSeen", "agentVersion" = x."agentVersion", "appliedRevision" = x."appliedRevision",
-             "qmail" = x."qmail", "reportedFiles" = x."reportedFiles", "drifted" = x."drifted", "updatedAt" = (now() AT TIME ZONE 'UTC')
-           FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3), "agentVersion" text, "appliedRevision" int, "qmail" jsonb, "reportedFiles" jsonb, "drifted" int)
+             "lastSeen" = x."lastSeen", "agentVersion" = x."agentVersion",
+             "appliedRevision" = CASE WHEN x.fresh THEN x."appliedRevision" ELSE h."appliedRevision" END,
+             "qmail" = x."qmail", "reportedFiles" = CASE WHEN x.fresh THEN x."reportedFiles" ELSE h."reportedFiles" END,
+             "drifted" = CASE WHEN x.fresh THEN x."drifted" ELSE h."drifted" END,
+             "updatedAt" = (now() AT TIME ZONE 'UTC')
+           FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3), "agentVersion" text, "appliedRevision" int, "qmail" jsonb, "reportedFiles" jsonb, "drifted" int, fresh boolean)
            WHERE h."id" = x.id`,
           JSON.stringify(chunk),
         );

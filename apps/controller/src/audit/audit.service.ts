@@ -20,14 +20,13 @@ export class AuditService {
 
   /** Many entries in one statement (a group change or a rollout batch writes one per host). */
   recordMany(entries: { actor: Actor | string; action: string; target: string; diff?: unknown }[], tx: Prisma.TransactionClient = this.prisma) {
-    return tx.auditEntry.createMany({
-      data: entries.map((entry) => ({
-        actor: actorLabel(entry.actor),
-        action: entry.action,
-        target: entry.target,
-        diff: (entry.diff ?? undefined) as Prisma.InputJsonValue | undefined,
-      })),
-    });
+    // One JSON parameter, not Prisma's createMany: a group change or rollout batch writes one entry per host.
+    return tx.$executeRawUnsafe(
+      `INSERT INTO "AuditEntry" ("id", "at", "actor", "action", "target", "diff")
+       SELECT gen_random_uuid()::text, (now() AT TIME ZONE 'UTC'), x."actor", x."action", x."target", x."diff"
+         FROM jsonb_to_recordset($1::jsonb) AS x("actor" text, "action" text, "target" text, "diff" jsonb)`,
+      JSON.stringify(entries.map((entry) => ({ actor: actorLabel(entry.actor), action: entry.action, target: entry.target, diff: entry.diff ?? null }))),
+    );
   }
 
   list(filter: { actor?: string; action?: string; target?: string; since?: Date; until?: Date; limit?: number; privileged?: boolean }) {
