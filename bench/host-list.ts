@@ -4,7 +4,7 @@
  * /api/hosts whole, one page, a filtered and sorted page, and GET /api/fleet/summary, each 20
  * times one after another. `--hosts N` (default 10,000; `--full` the same), `--agents M`
  * (default 1,000), `--pg` or QFLEET_BENCH_PG_URL for PostgreSQL. `--cpu-prof DIR` writes the
- * controller's CPU profile there when it stops (sim/cpu-profile.js: NODE_OPTIONS refuses --cpu-prof).
+ * controller's CPU profile there when it stops (sim/cpu-prof.js, one per thread: NODE_OPTIONS refuses --cpu-prof).
  * Goal: one page (`?page=1&pageSize=100`) < 50 ms at 10,000 hosts while agents report.
  */
 import path from 'node:path';
@@ -22,7 +22,7 @@ const TIMEOUT_MS = 600_000;
 
 async function main() {
   header(`host-list: ${N} hosts, ${AGENTS} agents reporting, ${DB}`);
-  const env: NodeJS.ProcessEnv = { QFLEET_RATE_LIMIT_TOKEN: '10000000', ...(PROF ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'sim', 'cpu-profile.js')}`, QFLEET_CPU_PROF_DIR: path.resolve(PROF) } : {}) };
+  const env: NodeJS.ProcessEnv = { QFLEET_RATE_LIMIT_TOKEN: '10000000', ...(PROF ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'sim', 'cpu-prof.js')}`, BENCH_CPU_PROF_DIR: path.resolve(PROF) } : {}) };
   await onController(DB, env, async (ctl, sims) => {
     const specs = await createSimHosts(ctl, N);
     const fleet = await sims.start({ agents: specs.slice(0, AGENTS) });

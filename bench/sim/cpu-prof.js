@@ -1,16 +1,18 @@
 /**
  * Preloaded into the controller (NODE_OPTIONS=--require, where --cpu-prof is not allowed) when
- * a benchmark runs with BENCH_CPU_PROF_DIR: profiles the main thread from start to exit and
- * writes a .cpuprofile there (open it in Chrome's DevTools, Performance tab).
+ * a benchmark runs with BENCH_CPU_PROF_DIR: profiles each thread (the embedded database runs in
+ * a worker) from start to exit and writes a .cpuprofile per thread there (open it in Chrome's
+ * DevTools, Performance tab, or sum it with bench/prof/summarize.cjs).
  */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const inspector = require('node:inspector');
-const { isMainThread } = require('node:worker_threads');
+const { isMainThread, threadId } = require('node:worker_threads');
 
 const dir = process.env.BENCH_CPU_PROF_DIR;
-if (dir && isMainThread) {
+if (dir) {
+  const thread = isMainThread ? 'main' : `thread${threadId}`;
   const session = new inspector.Session();
   session.connect();
   session.post('Profiler.setSamplingInterval', { interval: 1000 });
@@ -24,10 +26,14 @@ if (dir && isMainThread) {
     session.post('Profiler.stop', (err, res) => {
       if (err) return;
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, `controller-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(res.profile));
+      fs.writeFileSync(path.join(dir, `controller-${process.pid}-${thread}-${Date.now()}.cpuprofile`), JSON.stringify(res.profile));
     });
   };
   process.on('exit', write);
+  if (isMainThread) watchSignals(session, write);
+}
+
+function watchSignals(session, write) {
   // SIGUSR2: the profile so far is written and a new one starts (a benchmark marks its windows).
   let part = 0;
   process.on('SIGUSR2', () => {
