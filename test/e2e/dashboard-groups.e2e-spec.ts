@@ -196,6 +196,8 @@ describe('the dashboard groups pages', () => {
       await snap(viewer, 'viewer-group');
 
       await viewer.goto(`${ctl.url}/hosts/${NAMES[1]}`);
+      // The JSON editor is the configuration forms' Advanced tab.
+      await viewer.getByTestId('config-tab-advanced').click();
       await viewer.locator('[data-testid=config-editor][data-loaded=true]').waitFor();
       await viewer.locator('[data-testid=effective-document] [data-testid=effective-entry][data-path="locals[0]"][data-origin="group:web"]').waitFor();
       // The drift card shows the edit itself, read from the host through its agent.
