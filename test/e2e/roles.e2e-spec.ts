@@ -100,7 +100,7 @@ describe.each(testDatabases())('API tokens and roles on the %s database', (db) =
     expect((await ctl.api('POST', '/api/tokens', { name: 'escalate', role: 'admin' }, operator.token)).status).toBe(403);
     expect((await ctl.api('GET', '/api/tokens', undefined, operator.token)).status).toBe(403);
     expect((await ctl.api('DELETE', `/api/tokens/${viewer.id}`, undefined, operator.token)).status).toBe(403);
-    expect((await ctl.api('GET', '/api/hosts?name=nope.example.net')).body.map((h: { name: string }) => h.name)).not.toContain('nope.example.net');
+    expect((await ctl.api('GET', '/api/hosts?q=nope.example.net')).body.map((h: { name: string }) => h.name)).not.toContain('nope.example.net');
 
     // a deleted token stops working at once
     expect((await ctl.api('DELETE', `/api/tokens/${viewer.id}`)).status).toBe(204);
