@@ -31,9 +31,9 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
     }
   }, [hostId]);
 
+  // A reload after our own save (the forms reload both editors) keeps its "saved" line; it
+  // goes once the document moves past that revision.
   useEffect(() => {
-    setSavedRevision(undefined);
-    setWarnings([]);
     void load();
   }, [load, reloadKey]);
 
@@ -93,7 +93,7 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
         <button type="button" onClick={load} disabled={busy || !dirty} data-testid="config-reload">
           Discard changes
         </button>
-        {savedRevision !== undefined && (
+        {savedRevision !== undefined && savedRevision === revision && (
           <span className="good" data-testid="config-saved">
             Saved as revision {savedRevision}
           </span>
@@ -101,7 +101,7 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
       </div>
       )}
       <ErrorBox error={error} />
-      {warnings.length > 0 && (
+      {warnings.length > 0 && savedRevision === revision && (
         <div className="warning-box" data-testid="config-warnings">
           <strong>Warnings</strong>
           <ul>
