@@ -224,7 +224,8 @@ describe('the dashboard groups pages', () => {
       await snap(viewer, 'viewer-group');
 
       await viewer.goto(`${ctl.url}/hosts/${NAMES[1]}`);
-      await viewer.locator('[data-testid=config-editor][data-loaded=true]').waitFor();
+      // The JSON editor is the forms' Advanced tab, in the page but hidden until opened.
+      await viewer.locator('[data-testid=config-editor][data-loaded=true]').waitFor({ state: 'attached' });
       await viewer.locator('[data-testid=effective-document] [data-testid=effective-entry][data-path="locals[0]"][data-origin="group:web"]').waitFor();
       // The drift card shows the edit itself, read from the host through its agent.
       await expectText(viewer.locator('[data-testid=drift-path][data-path="control/locals"] [data-testid=drift-diff]'), /^\+by-hand\.example$/m);
