@@ -86,6 +86,34 @@ describe('the dashboard groups pages', () => {
     await snap(page, 'group');
   });
 
+  it("shows each member's plan in the group forms' review before anything is saved", async () => {
+    const revisions = async () => Promise.all(ids.slice(0, 2).map(async (id) => (await ctl.host(id)).desiredRevision));
+    const before = { revisions: await revisions(), group: (await ctl.api('GET', '/api/groups/web')).body.revision, locals: trees.map((t) => t.read('control/locals')) };
+    await page.getByTestId('config-tab-locals').click();
+    await page.locator('[data-testid=config-forms][data-loaded=true]').waitFor();
+    await page.getByTestId('add-locals').click();
+    await page.getByTestId('input-locals[2]').fill('shop.example');
+    await page.getByTestId('forms-review').click();
+    const review = page.getByTestId('forms-review-panel');
+    await review.locator('[data-testid=review-group-counts][data-members="2"][data-changed="2"][data-refused="0"]').waitFor();
+    // Member by member, with the host page's plan pieces: gr1 keeps its own domain under the group's.
+    for (const name of NAMES.slice(0, 2)) {
+      const member = review.locator(`[data-testid=review-member][data-host="${name}"]`);
+      await member.locator('[data-testid=review-change][data-path="control/locals"][data-action=modify]').waitFor();
+      expect(await member.locator('[data-testid=review-change][data-path="control/locals"] [data-testid=review-diff]').textContent()).toContain('+shop.example');
+      await expectText(member.getByTestId('review-post-steps'), /.+/);
+    }
+    expect(await review.locator('[data-testid=review-member][data-host="gr1.example.net"] [data-testid=review-diff]').first().textContent()).toContain('gr1.example');
+    await snap(page, 'plan');
+    // Nothing stored or sent before the confirmation.
+    expect(await revisions()).toEqual(before.revisions);
+    expect((await ctl.api('GET', '/api/groups/web')).body.revision).toBe(before.group);
+    expect(trees.map((t) => t.read('control/locals'))).toEqual(before.locals);
+    await page.getByTestId('forms-back').click();
+    await page.getByTestId('forms-discard').click();
+    await review.waitFor({ state: 'detached' });
+  });
+
   it('takes a member out again, and deletes an empty group after a confirmation', async () => {
     await page.getByTestId('group-member-pick').selectOption({ label: NAMES[2] });
     await page.getByTestId('group-member-add').click();

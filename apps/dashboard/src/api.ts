@@ -33,6 +33,7 @@ export type { Action, ActionResult, ApiRole, ApiTokenView, CreatedApiToken, Serv
 import type {
   ApplyResult,
   ConfigDryRunView,
+  GroupConfigDryRunView,
   CreatedHost,
   DomainStats,
   DriftPolicy,
@@ -61,7 +62,7 @@ import type {
   RolloutView,
 } from '@qfleet/protocol';
 
-export type { ApplyResult, ConfigDryRunView, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, PrivilegedChange, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
+export type { ApplyResult, ConfigDryRunView, GroupConfigDryRunView, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, PrivilegedChange, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
 export type { MailboxFleetStats, MailboxHostStats };
 export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, RolloutKind, RolloutPreview, RolloutPreviewHost, RolloutStatus, RolloutSummary, RolloutView };
 /** The `/ui` namespace and its events (live rollout progress). */
@@ -322,6 +323,8 @@ export const api = {
   getGroup: (name: string) => request<GroupView>('GET', `/groups/${encodeURIComponent(name)}`),
   deleteGroup: (name: string) => request<void>('DELETE', `/groups/${encodeURIComponent(name)}`),
   putGroupConfig: (name: string, document: unknown) => request<GroupWriteResult>('PUT', `/groups/${encodeURIComponent(name)}/config`, document),
+  /** what putGroupConfig would do to each member, nothing stored */
+  planGroupConfig: (name: string, document: unknown) => request<GroupConfigDryRunView>('PUT', `/groups/${encodeURIComponent(name)}/config?dryRun=true`, document),
   getEffective: (id: string) => request<EffectiveView>('GET', `${h(id)}/effective`),
   /** the drifted files as the agent reads them now, with the desired bytes and a diff */
   driftFiles: (id: string) => request<DriftFilesView>('GET', `${h(id)}/drift/files`),

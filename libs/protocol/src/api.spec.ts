@@ -1,4 +1,4 @@
-import { BulkCreateHostsSchema } from './api';
+import { BulkCreateHostsSchema, ConfigWriteQuerySchema } from './api';
 import { MAX_BULK_HOSTS } from './limits';
 import { parsePayload } from './validation';
 
@@ -24,5 +24,14 @@ describe('BulkCreateHostsSchema', () => {
     expect(parsePayload(BulkCreateHostsSchema, { hosts: [] })).toMatchObject({ ok: false, problems: [{ path: 'hosts' }] });
     const over = Array.from({ length: MAX_BULK_HOSTS + 1 }, (_, i) => ({ name: `h${i}.example.net` }));
     expect(parsePayload(BulkCreateHostsSchema, { hosts: over })).toEqual({ ok: false, problems: [{ path: 'hosts', message: `at most ${MAX_BULK_HOSTS} hosts per call; send more in several calls` }] });
+  });
+});
+
+describe('ConfigWriteQuerySchema', () => {
+  it('takes dryRun=true|false or nothing, and names the parameter otherwise', () => {
+    expect(parsePayload(ConfigWriteQuerySchema, { dryRun: 'true' })).toEqual({ ok: true, value: { dryRun: 'true' } });
+    expect(parsePayload(ConfigWriteQuerySchema, {})).toEqual({ ok: true, value: {} });
+    expect(parsePayload(ConfigWriteQuerySchema, { dryRun: 'maybe' })).toMatchObject({ ok: false, problems: [{ path: 'dryRun' }] });
+    expect(parsePayload(ConfigWriteQuerySchema, { dryRun: 'true', force: '1' })).toMatchObject({ ok: false });
   });
 });

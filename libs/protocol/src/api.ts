@@ -87,3 +87,7 @@ export type HostListQuery = z.infer<typeof HostListQuerySchema>;
 
 /** The header of a paged `GET /api/hosts` answer: how many hosts match the filters, on every page. */
 export const TOTAL_COUNT_HEADER = 'X-Total-Count';
+
+/** `?dryRun=true` on a config write (a host's or a group's, PUT or PATCH): answer what it would do, store nothing. */
+export const ConfigWriteQuerySchema = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
+export type ConfigWriteQuery = z.infer<typeof ConfigWriteQuerySchema>;

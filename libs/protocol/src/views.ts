@@ -108,6 +108,41 @@ export interface ConfigDryRunView {
   postSteps: PostStep[];
 }
 
+/** At most this many members of a group get their whole plan in a group's dry run; the rest are counted. */
+export const GROUP_PLAN_MEMBERS = 20;
+
+/** One member in a group's dry run: what its next revision would do to its files, or why it would be refused. */
+export interface GroupMemberPlan {
+  id: string;
+  name: string;
+  /** the member's latest revision now; the write would store the next */
+  revision: number;
+  /** set when the member's new effective document would be refused (invalid, or privileged beyond the caller's role); nothing else then */
+  error?: string;
+  warnings: FieldProblem[];
+  privileged: PrivilegedChange[];
+  /** the file-level diff against the files the member last reported, and the post-steps (as a host's dry run) */
+  changes: PlannedChange[];
+  postSteps: PostStep[];
+}
+
+/**
+ * `PUT|PATCH /api/groups/:name/config?dryRun=true`: what the write would do to every member,
+ * nothing stored or sent. The first GROUP_PLAN_MEMBERS members (by name) in full, every member in the counts.
+ */
+export interface GroupConfigDryRunView {
+  dryRun: true;
+  /** the group's revision now */
+  revision: number;
+  /** program deliveries and assignments the group's document adds or alters */
+  privileged: PrivilegedChange[];
+  members: GroupMemberPlan[];
+  /** over every member: how many there are, how many would get a file change, how many would be refused */
+  counts: { members: number; changed: number; refused: number };
+  /** members not in `members` (counted only) */
+  more: number;
+}
+
 export interface PlannedChange {
   path: string;
   action: 'create' | 'modify' | 'remove';

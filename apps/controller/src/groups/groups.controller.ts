@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { LayerSchema } from '@qfleet/qmail';
+import { ConfigWriteQuerySchema as DryRunQuery, GROUP_PLAN_MEMBERS } from '@qfleet/protocol';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
 import { RequireRole, type Actor } from '../auth/roles';
@@ -50,21 +51,25 @@ export class GroupsController {
   @RequireRole('operator')
   @ApiOperation({
     summary: "Replace the group's document; every member gets a new revision",
-    description: 'The host document\'s shape, plus `remove`: absent = the group says nothing, `null` = managed and removed, `[]` = empty file. Domains are stored lowercase. A 400 names every refused field at once.',
+    description:
+      'The host document\'s shape, plus `remove`: absent = the group says nothing, `null` = managed and removed, `[]` = empty file. Domains are stored lowercase. A 400 names every refused field at once. ' +
+      `\`?dryRun=true\` answers what the write would do to each member (its file changes against the files it reported, post-steps, warnings, or why it would be refused; the first ${GROUP_PLAN_MEMBERS} members by name in full, all of them counted) and stores nothing.`,
   })
+  @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'] })
   @ApiBody({ schema: documentSchema })
   // Parsed in the service, field by field, so that qmail's checks of the valid fields answer in the same 400.
-  putConfig(@Param('name') name: string, @Body() doc: unknown, @CurrentActor() actor: Actor) {
-    return this.groups.putConfig(name, doc, actor);
+  putConfig(@Param('name') name: string, @Query(new ZodBody(DryRunQuery)) q: z.infer<typeof DryRunQuery>, @Body() doc: unknown, @CurrentActor() actor: Actor) {
+    return q.dryRun === 'true' ? this.groups.dryRunConfig(name, doc, actor) : this.groups.putConfig(name, doc, actor);
   }
 
   @Patch(':name/config')
   @RequireRole('operator')
   @ApiOperation({
     summary: "JSON merge patch (RFC 7386) of the group's document; every member gets a new revision",
-    description: 'A `null` member deletes the field from the group\'s document: the group no longer says anything about it. To have the group remove a file, PUT its document with the field set to `null`.',
+    description: 'A `null` member deletes the field from the group\'s document: the group no longer says anything about it. To have the group remove a file, PUT its document with the field set to `null`. `?dryRun=true` as for PUT.',
   })
-  patchConfig(@Param('name') name: string, @Body(new ZodBody(z.record(z.string(), z.unknown()))) patch: Record<string, unknown>, @CurrentActor() actor: Actor) {
-    return this.groups.patchConfig(name, patch, actor);
+  @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'] })
+  patchConfig(@Param('name') name: string, @Query(new ZodBody(DryRunQuery)) q: z.infer<typeof DryRunQuery>, @Body(new ZodBody(z.record(z.string(), z.unknown()))) patch: Record<string, unknown>, @CurrentActor() actor: Actor) {
+    return this.groups.patchConfig(name, patch, actor, { dryRun: q.dryRun === 'true' });
   }
 }

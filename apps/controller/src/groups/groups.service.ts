@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { describeProblems, parseFields, type FieldProblem, type HostDocument } from '@qfleet/protocol';
+import { describeProblems, GROUP_PLAN_MEMBERS, parseFields, type FieldProblem, type GroupConfigDryRunView, type GroupMemberPlan, type HostDocument } from '@qfleet/protocol';
 import { LayerSchema, normaliseLayer, privilegedChanges, validateDocument } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
@@ -52,6 +52,49 @@ export class GroupsService {
 
   /** A group's document as the API received it: the schema's problems and qmail's, for the fields the schema accepts, in one 400. */
   async putConfig(name: string, payload: unknown, actor: Actor) {
+    const { g, document, privileged } = await this.checked(name, payload, actor);
+    const updated = await this.prisma.group.update({ where: { name }, data: { document: document as Prisma.InputJsonValue, revision: { increment: 1 } } });
+    await this.audit.record({ actor, action: 'group.config', target: `group:${name}`, diff: { revision: updated.revision, before: g.document, after: document, ...(privileged.length ? { privileged } : {}) } });
+    return { revision: updated.revision, privileged, hosts: await this.rerenderMembers(name, actor) };
+  }
+
+  /**
+   * What putConfig would do, refused as it would be, nothing stored or sent: each member's next
+   * revision previewed by the host path's own code (HostConfigService.preview over one batch
+   * read, with the group's new document in place of its stored one), so the plan is the real one.
+   * The first GROUP_PLAN_MEMBERS members in full; the rest only counted, from their latest
+   * rendering alone (no further read per member).
+   */
+  async dryRunConfig(name: string, payload: unknown, actor: Actor): Promise<GroupConfigDryRunView> {
+    const { g, document, privileged } = await this.checked(name, payload, actor);
+    const members = await this.prisma.host.findMany({ where: { groups: { has: name } }, orderBy: { name: 'asc' } });
+    const batch = await this.hostConfig.batch(members);
+    batch.groups.set(name, document);
+    const shown: GroupMemberPlan[] = [];
+    const counts = { members: members.length, changed: 0, refused: 0 };
+    for (const [i, h] of members.entries()) {
+      const full = i < GROUP_PLAN_MEMBERS;
+      const p = await this.hostConfig.preview(h, (own) => own, { history: full }, batch);
+      let error: string | undefined;
+      try {
+        this.hostConfig.admit(p, actor);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      if (error) counts.refused++;
+      else if (p.plan.changes.length) counts.changed++;
+      if (!full) continue;
+      shown.push(
+        error
+          ? { id: h.id, name: h.name, revision: p.revision, error, warnings: [], privileged: p.privileged, changes: [], postSteps: [] }
+          : { id: h.id, name: h.name, revision: p.revision, warnings: p.warnings, privileged: p.privileged, changes: p.plan.changes, postSteps: p.plan.postSteps },
+      );
+    }
+    return { dryRun: true, revision: g.revision, privileged, members: shown, counts, more: members.length - shown.length };
+  }
+
+  /** The group's new document as putConfig takes it: parsed, checked (a 400 naming every field), and allowed to the actor (a 403). */
+  private async checked(name: string, payload: unknown, actor: Actor) {
     const g = await this.get(name);
     const parsed = parseFields(LayerSchema, payload);
     const given = parsed.ok ? parsed.value : parsed.rest;
@@ -63,9 +106,7 @@ export class GroupsService {
     // Every member runs what the group says: checked on the group's own document, before any host.
     const privileged = privilegedChanges(g.document, entries);
     this.policy.check(actor, privileged, `group ${name}`);
-    const updated = await this.prisma.group.update({ where: { name }, data: { document: document as Prisma.InputJsonValue, revision: { increment: 1 } } });
-    await this.audit.record({ actor, action: 'group.config', target: `group:${name}`, diff: { revision: updated.revision, before: g.document, after: document, ...(privileged.length ? { privileged } : {}) } });
-    return { revision: updated.revision, privileged, hosts: await this.rerenderMembers(name, actor) };
+    return { g, document, privileged };
   }
 
   /**
@@ -98,8 +139,9 @@ export class GroupsService {
   }
 
   /** RFC 7386: a `null` in the patch deletes the member, so the group no longer says anything about that field. */
-  async patchConfig(name: string, patch: unknown, actor: Actor) {
+  async patchConfig(name: string, patch: unknown, actor: Actor, opts: { dryRun?: boolean } = {}) {
     const g = await this.get(name);
-    return this.putConfig(name, mergePatch(g.document, patch), actor);
+    const document = mergePatch(g.document, patch);
+    return opts.dryRun ? this.dryRunConfig(name, document, actor) : this.putConfig(name, document, actor);
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { LayerSchema } from '@qfleet/qmail';
+import { ConfigWriteQuerySchema as DryRunQuery } from '@qfleet/protocol';
 import { z } from 'zod';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
@@ -8,7 +9,6 @@ import { RequireRole, type Actor } from '../auth/roles';
 import { HostConfigService } from './host-config.service';
 import { HostRef } from '../hosts/host-ref.pipe';
 
-const DryRunQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
 const documentSchema = z.toJSONSchema(LayerSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 
 @ApiTags('config')

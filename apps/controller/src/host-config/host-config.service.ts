@@ -151,8 +151,10 @@ export class HostConfigService {
    * document checked and rendered, and (with `plan`) the file plan against the files the host
    * reported. Rollouts preview and apply through this one function, so a dry run is the real
    * code; the real run hands the result to `storeRevision` and nothing is computed twice.
+   * `history: false` takes the old text of files from the latest rendering only (no further
+   * read: a group's dry run counts its members beyond the first ones that way).
    */
-  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer, opts: { plan?: boolean } & RevisionOptions = {}, batch?: RevisionBatch): Promise<RevisionPreview> {
+  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer, opts: { plan?: boolean; history?: boolean } & RevisionOptions = {}, batch?: RevisionBatch): Promise<RevisionPreview> {
     const wantPlan = opts.plan ?? true;
     const [latest, groupLayers] = batch?.latest.has(host.id)
       ? [batch.latest.get(host.id) ?? null, host.groups.filter((g) => batch.groups.has(g)).map((g) => batch.groups.get(g)!)]
@@ -168,7 +170,7 @@ export class HostConfigService {
       // one mostly has it, and the older ones are read only when it does not.
       const diffs = batch?.memo;
       plan = planApply(rendering, reported, latest ? [latest.rendered as unknown as RenderedSet] : [], diffs);
-      if (plan.changes.some((c) => c.action === 'modify' && c.diff === undefined) && (latest?.revision ?? 0) > 1) {
+      if ((opts.history ?? true) && plan.changes.some((c) => c.action === 'modify' && c.diff === undefined) && (latest?.revision ?? 0) > 1) {
         const known = await this.prisma.hostConfig.findMany({ where: { hostId: host.id }, orderBy: { revision: 'desc' }, take: 20 });
         plan = planApply(rendering, reported, known.map((r) => r.rendered as unknown as RenderedSet), diffs);
       }

@@ -17,6 +17,8 @@ export function GroupConfiguration({ group, canEdit, onSaved }: { group: string;
         const g = await api.getGroup(group);
         return { revision: g.revision, document: g.document ?? {} };
       },
+      // The write's dry run: each member's file plan, shown in the review before saving.
+      plan: (doc) => api.planGroupConfig(group, doc),
       save: async (doc) => {
         const r = await api.putGroupConfig(group, doc);
         setResult(r);

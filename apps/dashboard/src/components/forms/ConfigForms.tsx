@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import type { ConfigDryRunView, FieldProblem } from '@qfleet/protocol';
+import type { ConfigDryRunView, FieldProblem, GroupConfigDryRunView } from '@qfleet/protocol';
 import { ApiError } from '../../api';
 import { ErrorBox } from '../ErrorBox';
 import { PlanChanges } from '../../pages/PlanView';
+import { PrivilegedWarning } from '../PrivilegedWarning';
 import { useCan } from '../../session';
 import { AliasesForm } from './Aliases';
 import { EditableContext, ProblemsContext, ScopeContext, type DocumentScope } from './FieldError';
@@ -16,12 +17,12 @@ import type { FieldProps } from './Managed';
  * diff and post-steps shown before saving; without it the review shows the changed fields only.
  * Keep the object stable (useMemo): a new one loads the document again.
  *
- * A group page: `{load: () => GET /api/groups/:name/config, save: (doc) => PUT the same}` with
- * `scope="group"` (the group API has no dry run yet, so no `plan`).
+ * A group page: `{load: () => GET /api/groups/:name/config, plan: (doc) => PUT …?dryRun=true,
+ * save: (doc) => PUT the same}` with `scope="group"`: its plan is member by member.
  */
 export interface ConfigFormsSource {
   load: () => Promise<{ revision: number; document: unknown }>;
-  plan?: (document: ConfigDocument) => Promise<ConfigDryRunView>;
+  plan?: (document: ConfigDocument) => Promise<ConfigDryRunView | GroupConfigDryRunView>;
   save: (document: ConfigDocument) => Promise<{ revision: number; warnings?: FieldProblem[] }>;
 }
 
@@ -71,7 +72,7 @@ export function ConfigForms({
   /** a 403 names the privileged fields beyond the token's role: its message says why */
   const [refusal, setRefusal] = useState<string | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
-  const [review, setReview] = useState<{ changes: FieldChange[]; plan?: ConfigDryRunView } | undefined>();
+  const [review, setReview] = useState<ReviewState | undefined>();
   const [saved, setSaved] = useState<{ revision: number; warnings: FieldProblem[] } | undefined>();
   const [busy, setBusy] = useState(false);
 
@@ -246,8 +247,12 @@ export function ConfigForms({
   );
 }
 
-function Review({ review, busy, onConfirm, onCancel }: { review: { changes: FieldChange[]; plan?: ConfigDryRunView }; busy: boolean; onConfirm: () => void; onCancel: () => void }) {
-  const { changes, plan } = review;
+type ReviewState = { changes: FieldChange[]; plan?: ConfigDryRunView | GroupConfigDryRunView };
+
+function Review({ review, busy, onConfirm, onCancel }: { review: ReviewState; busy: boolean; onConfirm: () => void; onCancel: () => void }) {
+  const { changes } = review;
+  const group = review.plan && 'members' in review.plan ? review.plan : undefined;
+  const plan = review.plan && !('members' in review.plan) ? review.plan : undefined;
   return (
     <div className="review" data-testid="forms-review-panel">
       <h3>Fields changed</h3>
@@ -271,6 +276,8 @@ function Review({ review, busy, onConfirm, onCancel }: { review: { changes: Fiel
           </div>
           {plan.warnings.length > 0 && <Warnings items={plan.warnings} testId="review-warnings" />}
         </>
+      ) : group ? (
+        <GroupPlan plan={group} />
       ) : (
         <p className="muted">Each member host gets a new revision; its plan shows on the host&apos;s page.</p>
       )}
@@ -283,6 +290,43 @@ function Review({ review, busy, onConfirm, onCancel }: { review: { changes: Fiel
         </button>
       </div>
     </div>
+  );
+}
+
+/** A group's dry run: each member's file plan (the host's pieces), the refused ones with why, the rest counted. */
+function GroupPlan({ plan }: { plan: GroupConfigDryRunView }) {
+  const { counts } = plan;
+  return (
+    <>
+      <h3>Plan, member by member</h3>
+      <p className="muted" data-testid="review-group-counts" data-members={counts.members} data-changed={counts.changed} data-refused={counts.refused}>
+        {counts.members === 0 ? 'The group has no members: nothing changes on any host.' : `${counts.members} member(s): ${counts.changed} would get file changes${counts.refused ? `, ${counts.refused} would be refused` : ''}.`}
+      </p>
+      <PrivilegedWarning items={plan.privileged} />
+      {plan.members.map((m) => (
+        <details key={m.id} className="member-plan" open={plan.members.length <= 5 || m.changes.length > 0 || m.error !== undefined} data-testid="review-member" data-host={m.name} data-changes={m.changes.length} data-refused={m.error !== undefined}>
+          <summary>
+            <code>{m.name}</code> {m.error ? <span className="bad">refused</span> : <span className="muted">{m.changes.length === 0 ? 'no file changes' : `${m.changes.length} file change(s)`}</span>}
+          </summary>
+          {m.error ? (
+            <p className="error-box" data-testid="review-member-error">
+              {m.error}
+            </p>
+          ) : (
+            <>
+              {/* the group's privileged entries are named once, above */}
+              <PlanChanges changes={m.changes} postSteps={m.postSteps} testPrefix="review" emptyText="No file changes on this host." />
+              {m.warnings.length > 0 && <Warnings items={m.warnings} testId="review-warnings" />}
+            </>
+          )}
+        </details>
+      ))}
+      {plan.more > 0 && (
+        <p className="muted" data-testid="review-group-more">
+          and {plan.more} more member(s), counted above; each one&apos;s plan shows on its page once saved.
+        </p>
+      )}
+    </>
   );
 }
 
