@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { api, type GroupWriteResult } from '../api';
 import { ConfigForms, type ConfigFormsSource } from '../components/forms/ConfigForms';
-import { GroupDocumentEditor } from './GroupDocumentEditor';
+import { GroupDocumentEditor, RefusedMembers } from './GroupDocumentEditor';
 
 /**
  * A group's document: the same forms as a host's, with the JSON editor as their Advanced tab.
@@ -31,7 +31,6 @@ export function GroupConfiguration({ group, canEdit, onSaved }: { group: string;
     setOwn((k) => k + 1);
     onSaved();
   };
-  const refused = result?.hosts.filter((h): h is { id: string; name: string; error: string } => 'error' in h) ?? [];
   return (
     <>
       <ConfigForms
@@ -43,16 +42,7 @@ export function GroupConfiguration({ group, canEdit, onSaved }: { group: string;
         onSaved={changed}
         advanced={<GroupDocumentEditor group={group} canEdit={canEdit} onSaved={changed} reloadKey={own} />}
       />
-      {refused.length > 0 && (
-        <div className="error-box" data-testid="group-forms-refused">
-          Refused for:{' '}
-          {refused.map((h) => (
-            <span key={h.id}>
-              <code>{h.name}</code> ({h.error}){' '}
-            </span>
-          ))}
-        </div>
-      )}
+      <RefusedMembers result={result} testId="group-forms-refused" />
     </>
   );
 }

@@ -64,10 +64,7 @@ export function GroupDocumentEditor({
     }
   };
 
-  const refused =
-    result?.hosts.filter(
-      (h): h is { id: string; name: string; error: string } => 'error' in h,
-    ) ?? [];
+  const refused = refusedMembers(result);
   return (
     <section className="card" data-testid="group-document">
       <div className="section-head">
@@ -122,16 +119,28 @@ export function GroupDocumentEditor({
       )}
       <ErrorBox error={error} />
       {result && <PrivilegedWarning items={result.privileged} />}
-      {refused.length > 0 && (
-        <div className="error-box" data-testid="group-refused">
-          Refused for:{' '}
-          {refused.map((h) => (
-            <span key={h.id}>
-              <code>{h.name}</code> ({h.error}){' '}
-            </span>
-          ))}
-        </div>
-      )}
+      <RefusedMembers result={result} testId="group-refused" />
     </section>
+  );
+}
+
+/** The members whose new revision a group write refused. */
+export function refusedMembers(result: GroupWriteResult | undefined): { id: string; name: string; error: string }[] {
+  return result?.hosts.filter((h): h is { id: string; name: string; error: string } => 'error' in h) ?? [];
+}
+
+/** Names each member a group write refused, with why (nothing when none was). */
+export function RefusedMembers({ result, testId }: { result: GroupWriteResult | undefined; testId: string }) {
+  const refused = refusedMembers(result);
+  if (!refused.length) return null;
+  return (
+    <div className="error-box" data-testid={testId}>
+      Refused for:{' '}
+      {refused.map((h) => (
+        <span key={h.id}>
+          <code>{h.name}</code> ({h.error}){' '}
+        </span>
+      ))}
+    </div>
   );
 }
