@@ -4,6 +4,7 @@ import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { connectAgent } from '../support/agent';
 import { launchBrowser } from '../support/browser';
 import { QmailTree } from '../support/qmail-tree';
+import { QueueFixture } from '../support/queue-fixture';
 import { waitFor, type Proc } from '../support/processes';
 
 /** Set QFLEET_SCREENSHOTS to a directory to keep a picture of each step. */
@@ -55,6 +56,8 @@ describe('the dashboard fleet overview', () => {
       ids[h.name] = h.id;
       tokens[h.name] = h.enrollToken;
     }
+    // web1 has a queue, so its agent reports queue figures (its row's sparkline).
+    new QueueFixture(path.join(trees[EU1].home, 'queue')).add({ sender: 'a@example.com', recipients: [{ kind: 'remote', address: 'x@gmail.com' }] });
     for (const name of [EU1, EU2, US1]) agents[name] = await connectAgent(ctl, { id: ids[name], enrollToken: tokens[name] }, { qmailHome: trees[name].home, name });
 
     // web2: a document applied, then its locals edited by hand on the host (drift).
