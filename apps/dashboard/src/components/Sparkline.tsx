@@ -15,6 +15,8 @@ export const Sparkline = memo(function Sparkline({ values, stepSec, label }: { v
   return (
     <svg className="sparkline" width={WIDTH} height={HEIGHT} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={title} data-testid="sparkline" data-points={s.known} data-max={s.max}>
       <title>{title}</title>
+      {/* the hour's extent, so a host with only minutes of history still reads as a chart */}
+      <line className="sparkline-base" x1={0} y1={HEIGHT - 0.5} x2={WIDTH} y2={HEIGHT - 0.5} />
       {s.runs.map((points) => (
         <polyline key={points} points={points} data-points={points.split(' ').length} />
       ))}
