@@ -4,6 +4,7 @@ import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { connectAgent } from '../support/agent';
 import { launchBrowser } from '../support/browser';
 import { QmailTree } from '../support/qmail-tree';
+import { QueueFixture } from '../support/queue-fixture';
 import { waitFor, type Proc } from '../support/processes';
 
 /** Set QFLEET_SCREENSHOTS to a directory to keep a picture of each step. */
@@ -55,6 +56,8 @@ describe('the dashboard fleet overview', () => {
       ids[h.name] = h.id;
       tokens[h.name] = h.enrollToken;
     }
+    // web1 has a queue, so its agent reports queue figures (its row's sparkline).
+    new QueueFixture(path.join(trees[EU1].home, 'queue')).add({ sender: 'a@example.com', recipients: [{ kind: 'remote', address: 'x@gmail.com' }] });
     for (const name of [EU1, EU2, US1]) agents[name] = await connectAgent(ctl, { id: ids[name], enrollToken: tokens[name] }, { qmailHome: trees[name].home, name });
 
     // web2: a document applied, then its locals edited by hand on the host (drift).
@@ -106,6 +109,42 @@ describe('the dashboard fleet overview', () => {
     expect(search().get('group')).toBe('eu');
     await page.locator('[data-testid=fleet-count][data-total="2"]').waitFor();
     await snap(page, 'group-eu');
+  });
+
+  it('draws each row’s last hour of queue sizes, from one read-only call for the page', async () => {
+    // The agents report every 10 s and one sample a minute is kept: two points once a minute has
+    // turned since web1's agent started. A viewer's token may ask (it only reads).
+    const viewer = await ctl.api('POST', '/api/tokens', { name: 'sparkline viewer', role: 'viewer' });
+    expect(viewer.status).toBe(201);
+    const lines = await waitFor(
+      'two minutes of web1 samples',
+      async () => {
+        const r = await ctl.api('POST', '/api/stats/queues/hosts', { ids: [ids[EU1], ids[EU2], ids[US2]] }, viewer.body.token);
+        expect(r.status).toBe(200);
+        return r.body.hosts[ids[EU1]].filter((v: number | null) => v !== null).length > 1 ? r.body : undefined;
+      },
+      100_000,
+    );
+    expect(lines).toMatchObject({ step: 60, points: 60 });
+    expect(lines.hosts[ids[EU1]]).toHaveLength(60);
+    // mx2 has no agent: no samples, left out
+    expect(lines.hosts[ids[US2]]).toBeUndefined();
+    const bad = await ctl.api('POST', '/api/stats/queues/hosts', { ids: [ids[EU1], 'mx1'] });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('ids[1]');
+
+    // The table asks when the page loads (then every minute), not on each live change.
+    await page.reload();
+    await shows([EU1, EU2]);
+    const line = page.locator(`[data-testid=host-row][data-host-name="${EU1}"] [data-testid=sparkline]`);
+    const drawn = await waitFor('web1’s sparkline with points', async () => {
+      const n = Number((await line.getAttribute('data-points')) ?? 0);
+      return n > 1 ? n : undefined;
+    });
+    expect(drawn).toBeGreaterThan(1);
+    const runs = await line.locator('polyline').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-points'))));
+    expect(Math.max(...runs)).toBeGreaterThan(1);
+    await snap(page, 'sparklines');
   });
 
   it('filters by state: offline, failed and drifted hosts', async () => {

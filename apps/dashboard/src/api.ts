@@ -48,6 +48,7 @@ import type {
   QueueFigures as QueueSummary,
   QueuePoint,
   QueueSeries,
+  QueueSparklines,
   FieldProblem as Warning,
   WriteResult as SaveResult,
   HealthGate,
@@ -62,7 +63,7 @@ import type {
   RolloutView,
 } from '@qfleet/protocol';
 
-export type { ApplyResult, ConfigDryRunView, GroupConfigDryRunView, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, PrivilegedChange, QueueSummary, QueuePoint, QueueSeries, Warning, SaveResult };
+export type { ApplyResult, ConfigDryRunView, GroupConfigDryRunView, CreatedHost, DomainStats, DriftPolicy, FleetTarget, HostMatch, Host, HostConfig, ImportResult, PlannedChange, Plan, PrivilegedChange, QueueSummary, QueuePoint, QueueSeries, QueueSparklines, Warning, SaveResult };
 export type { MailboxFleetStats, MailboxHostStats };
 export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, RolloutKind, RolloutPreview, RolloutPreviewHost, RolloutStatus, RolloutSummary, RolloutView };
 /** The `/ui` namespace and its events (live rollout progress). */
@@ -342,6 +343,8 @@ export const api = {
   domainStats: () => request<DomainStats[]>('GET', '/stats/domains'),
   queueSeries: (sinceSec: number, step = 60, only: { host?: string; top?: number } = {}) =>
     request<QueueSeries>('GET', `/stats/queues${query({ since: sinceSec, step, ...only })}`),
+  /** the last hour of queue totals of one page's hosts (a POST only for the length of the id list; read only) */
+  queueSparklines: (ids: string[]) => request<QueueSparklines>('POST', '/stats/queues/hosts', { ids }),
   findQueued: (target: FleetTarget, criteria: QueueFindRequest) => request<FindResult>('POST', '/queue/find', { target, criteria }),
   purgeQueued: (target: FleetTarget, criteria: QueueFindRequest) => request<PurgeResult>('POST', '/queue/purge', { target, criteria, confirm: true }),
 

@@ -15,3 +15,4 @@ export * from './mailbox-stats';
 export * from './backoff';
 export * from './drift';
 export * from './host-states';
+export * from './queue-sparklines';

@@ -94,6 +94,38 @@ describe('QueueStatsService', () => {
     await prisma.queueSample.deleteMany({ where: { hostId: { in: ['b1', 'b2', 'b3'] } } });
   });
 
+  it('answers the last hour of a page of hosts in minute buckets, in one statement, the newest sample of each', async () => {
+    const now = Date.parse('2026-11-21T09:00:30Z');
+    const at = (iso: string, hostId: string, messages: number) =>
+      prisma.queueSample.create({ data: { hostId, at: new Date(iso), messages, unprocessed: 0, local: 0, remote: messages, bytes: 0 } });
+    await at('2026-11-21T07:59:00Z', 's1', 99); // before the hour: left out
+    await at('2026-11-21T08:01:00Z', 's1', 1); // the first bucket
+    await at('2026-11-21T08:30:00Z', 's1', 4);
+    await at('2026-11-21T08:30:00Z', 's2', 8);
+    await at('2026-11-21T08:30:00Z', 's3', 3); // not asked for
+    const fresh = new QueueStatsService(db.service);
+    fresh.record('s1', report(new Date('2026-11-21T09:00:05Z'), 6)); // pending, then latest: the current bucket
+
+    const minute = await fresh.sparklines(['s1', 's2', 'nobody'], 60, now);
+    expect(minute).toMatchObject({ step: 60, from: '2026-11-21T08:01:00.000Z', points: 60 });
+    expect(Object.keys(minute.hosts).sort()).toEqual(['s1', 's2']);
+    const s1 = minute.hosts['s1'];
+    expect(s1).toHaveLength(60);
+    expect(s1.flatMap((v, i) => (v === null ? [] : [[i, v]]))).toEqual([
+      [0, 1],
+      [29, 4],
+      [59, 6],
+    ]);
+    expect(minute.hosts['s2'].flatMap((v, i) => (v === null ? [] : [[i, v]]))).toEqual([[29, 8]]);
+
+    // Five-minute buckets: a bucket holds its newest sample (08:30's 4 over nothing else; 08:01 alone).
+    await at('2026-11-21T08:33:00Z', 's1', 5);
+    const five = await fresh.sparklines(['s1'], 300, now);
+    expect(five).toMatchObject({ step: 300, from: '2026-11-21T08:05:00.000Z', points: 12 });
+    expect(five.hosts['s1']).toEqual([null, null, null, null, null, 5, null, null, null, null, null, 6]);
+    await prisma.queueSample.deleteMany({ where: { hostId: { in: ['s1', 's2', 's3'] } } });
+  });
+
   it('rolls older data up: hourly samples past two days, nothing past ninety', async () => {
     const now = new Date('2026-11-25T12:00:00Z');
     const old = (iso: string, n: number) => prisma.queueSample.create({ data: { hostId: 'h3', at: new Date(iso), messages: n, unprocessed: 0, local: 0, remote: 0, bytes: 0 } });

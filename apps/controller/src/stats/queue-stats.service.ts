@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DomainStats, QueuePoint, QueueSeries, QueueStats } from '@qfleet/protocol';
+import { sparklineGrid, sparklineIndex, type DomainStats, type QueuePoint, type QueueSeries, type QueueSparklines, type QueueStats } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
 import type { PendingSample } from './sample-buffer';
 import { SampleStore } from './sample-store';
@@ -150,6 +150,42 @@ export class QueueStatsService extends SampleStore<Sample> {
       fleet: [...fleetBuckets.entries()].sort(([a], [b]) => a - b).map(([, p]) => p),
       hosts: Object.fromEntries(hosts.map(([id, m]) => [id, [...m.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)])),
     };
+  }
+
+  /**
+   * The last hour of queue totals of the named hosts (a fleet page's sparklines): one statement
+   * buckets the stored samples on the database (the latest sample of each host and bucket), then
+   * the samples not yet written and the latest figures (newer) fill in, as in `series`.
+   */
+  async sparklines(ids: string[], stepSec: number, nowMs = Date.now()): Promise<QueueSparklines> {
+    const grid = sparklineGrid(nowMs, stepSec);
+    const wanted = new Set(ids);
+    const hosts = new Map<string, (number | null)[]>();
+    const put = (hostId: string, index: number, messages: number) => {
+      if (index < 0 || !wanted.has(hostId)) return;
+      let line = hosts.get(hostId);
+      if (!line) hosts.set(hostId, (line = new Array<number | null>(grid.points).fill(null)));
+      line[index] = messages;
+    };
+    // "at" is UTC without a zone, so its epoch is the sample's; DISTINCT ON keeps the newest of a bucket.
+    const rows = await this.prisma.$queryRawUnsafe<{ hostId: string; b: number; messages: number }[]>(
+      `SELECT DISTINCT ON ("hostId", b) "hostId", b, "messages"
+       FROM (SELECT "hostId", "at", "messages", floor((extract(epoch FROM "at") - $3::float8) / $4::float8)::int AS b
+             FROM "QueueSample"
+             WHERE "hostId" IN (SELECT jsonb_array_elements_text($1::jsonb)) AND "at" >= $2::timestamp(3)) s
+       ORDER BY "hostId", b, "at" DESC`,
+      JSON.stringify(ids),
+      new Date(grid.fromMs).toISOString(),
+      grid.fromMs / 1000,
+      stepSec,
+    );
+    for (const r of rows) put(r.hostId, Number(r.b) < grid.points ? Number(r.b) : -1, r.messages);
+    for (const p of this.pendingSamples()) put(p.hostId, sparklineIndex(p.at, grid), p.sample.messages);
+    for (const id of ids) {
+      const s = this.latest.get(id);
+      if (s) put(id, sparklineIndex(Date.parse(s.at), grid), s.messages);
+    }
+    return { step: stepSec, from: new Date(grid.fromMs).toISOString(), points: grid.points, hosts: Object.fromEntries(hosts) };
   }
 }
 

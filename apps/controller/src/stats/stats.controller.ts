@@ -1,7 +1,8 @@
-import { Controller, Get, Header, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { QueueSparklinesQuerySchema, type QueueSparklines, type QueueSparklinesQuery } from '@qfleet/protocol';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { QueueStatsService } from './queue-stats.service';
 import { MetricsService } from './metrics.service';
@@ -32,6 +33,14 @@ export class StatsController {
   queueSeries(@Query(new ZodBody(SeriesQuery)) q: z.infer<typeof SeriesQuery>) {
     const since = !q.since ? Date.now() - 3600_000 : /^\d+$/.test(q.since) ? Date.now() - Number(q.since) * 1000 : Date.parse(q.since);
     return this.queues.series(Number.isNaN(since) ? Date.now() - 3600_000 : since, q.step, { hostId: q.host, top: q.top });
+  }
+
+  /** Read only (a viewer may call it): a POST only because a page of ids does not fit in a query string. */
+  @Post('stats/queues/hosts')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The last hour of queue totals (messages) of up to 1,000 named hosts, one point per step (60 s: 60 points), null where a host has no sample; body { ids, step? }' })
+  queueSparklines(@Body(new ZodBody(QueueSparklinesQuerySchema)) q: QueueSparklinesQuery): Promise<QueueSparklines> {
+    return this.queues.sparklines(q.ids, q.step);
   }
 
   @Get('stats/domains')

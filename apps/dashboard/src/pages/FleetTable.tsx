@@ -1,7 +1,9 @@
-import { memo, useRef } from 'react';
+import { Fragment, memo, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { Host } from '../api';
+import { api, type Host, type QueueSparklines } from '../api';
 import { Link } from '../components/Link';
+import { Sparkline } from '../components/Sparkline';
+import { usePolling } from '../hooks';
 import { ConnectedDot, QmailState, revisionState } from '../components/status';
 import { ago, when } from '../format';
 import type { FleetSort, Order } from '../fleet-query';
@@ -11,18 +13,34 @@ import { QueueCell } from './FleetQueue';
 const ROW_ESTIMATE_PX = 38;
 /** Rows drawn beyond the visible ones, so a quick scroll does not show blank space. */
 const OVERSCAN = 12;
+/** The last-hour lines are fetched with the page's ids, then again at most this often (never per live change). */
+const SPARKLINE_REFRESH_MS = 60_000;
 
 const COLUMNS: { sort: FleetSort; label: string; num?: boolean; width: string; also?: { sort: FleetSort; label: string } }[] = [
-  { sort: 'name', label: 'Host', width: '22%' },
-  { sort: 'groups', label: 'Groups', width: '13%' },
-  { sort: 'connected', label: 'Agent', width: '13%' },
-  { sort: 'qmail', label: 'qmail', width: '9%' },
-  { sort: 'desiredRevision', label: 'Desired', num: true, width: '7%' },
-  { sort: 'appliedRevision', label: 'Applied', num: true, width: '10%' },
-  { sort: 'drift', label: 'Drift', num: true, width: '6%' },
+  { sort: 'name', label: 'Host', width: '20%' },
+  { sort: 'groups', label: 'Groups', width: '12%' },
+  { sort: 'connected', label: 'Agent', width: '12%' },
+  { sort: 'qmail', label: 'qmail', width: '8%' },
+  { sort: 'desiredRevision', label: 'Desired', num: true, width: '6%' },
+  { sort: 'appliedRevision', label: 'Applied', num: true, width: '9%' },
+  { sort: 'drift', label: 'Drift', num: true, width: '5%' },
   { sort: 'queue', label: 'Queue', num: true, width: '12%', also: { sort: 'oldest', label: 'oldest' } },
   { sort: 'lastSeen', label: 'Last seen', width: '8%' },
 ];
+/** The queue's last hour, after the Queue column; not sortable (the controller sorts by the latest figures). */
+const SPARK_WIDTH = '8%';
+const SPARK_AFTER: FleetSort = 'queue';
+const COLUMN_COUNT = COLUMNS.length + 1;
+
+/**
+ * The page's last-hour queue lines, one call for all its rows. Keyed by the set of ids, so a
+ * live change of a row (a new object, same host) asks nothing; a new page or filter asks at once.
+ */
+function useSparklines(rows: Host[]): QueueSparklines | undefined {
+  const key = useMemo(() => rows.map((r) => r.id).sort().join(','), [rows]);
+  const { data } = usePolling(() => (key ? api.queueSparklines(key.split(',')) : Promise.resolve(undefined)), [key], SPARKLINE_REFRESH_MS);
+  return data;
+}
 
 /**
  * One page of hosts, drawn virtually: only the rows in view (and a few around) are in the DOM,
@@ -31,6 +49,7 @@ const COLUMNS: { sort: FleetSort; label: string; num?: boolean; width: string; a
  */
 export function HostsTable({ rows, sort, order, onSort }: { rows: Host[]; sort: FleetSort; order: Order; onSort: (sort: FleetSort, order: Order) => void }) {
   const scroller = useRef<HTMLDivElement>(null);
+  const lines = useSparklines(rows);
   const virtual = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
@@ -47,21 +66,27 @@ export function HostsTable({ rows, sort, order, onSort }: { rows: Host[]; sort: 
       <table className="hosts" data-testid="hosts-table" data-rows={rows.length}>
         <colgroup>
           {COLUMNS.map((c) => (
-            <col key={c.sort} style={{ width: c.width }} />
+            <Fragment key={c.sort}>
+              <col style={{ width: c.width }} />
+              {c.sort === SPARK_AFTER && <col style={{ width: SPARK_WIDTH }} />}
+            </Fragment>
           ))}
         </colgroup>
         <thead>
           <tr>
             {COLUMNS.map((c) => (
-              <th key={c.sort} className={c.num ? 'num' : ''} aria-sort={ariaSort(c.sort === sort || c.also?.sort === sort, order)}>
-                <SortButton column={c.sort} label={c.label} sort={sort} order={order} onSort={onSort} />
-                {c.also && (
-                  <>
-                    {' · '}
-                    <SortButton column={c.also.sort} label={c.also.label} sort={sort} order={order} onSort={onSort} />
-                  </>
-                )}
-              </th>
+              <Fragment key={c.sort}>
+                <th className={c.num ? 'num' : ''} aria-sort={ariaSort(c.sort === sort || c.also?.sort === sort, order)}>
+                  <SortButton column={c.sort} label={c.label} sort={sort} order={order} onSort={onSort} />
+                  {c.also && (
+                    <>
+                      {' · '}
+                      <SortButton column={c.also.sort} label={c.also.label} sort={sort} order={order} onSort={onSort} />
+                    </>
+                  )}
+                </th>
+                {c.sort === SPARK_AFTER && <th title="queued messages over the last hour, one point a minute">Last hour</th>}
+              </Fragment>
             ))}
           </tr>
         </thead>
@@ -72,7 +97,7 @@ export function HostsTable({ rows, sort, order, onSort }: { rows: Host[]; sort: 
         )}
         {items.map((item) => (
           <tbody key={item.key} data-index={item.index} ref={virtual.measureElement}>
-            <HostRow host={rows[item.index]} />
+            <HostRow host={rows[item.index]} line={lines?.hosts[rows[item.index].id] ?? (lines ? null : undefined)} stepSec={lines?.step ?? 60} />
           </tbody>
         ))}
         {bottom > 0 && (
@@ -105,7 +130,7 @@ function SortButton({ column, label, sort, order, onSort }: { column: FleetSort;
 }
 
 /** Drawn again only when its host changed (a live update replaces that one object). */
-const HostRow = memo(function HostRow({ host: h }: { host: Host }) {
+const HostRow = memo(function HostRow({ host: h, line, stepSec }: { host: Host; line: (number | null)[] | null | undefined; stepSec: number }) {
   const state = revisionState(h);
   return (
     <>
@@ -139,11 +164,14 @@ const HostRow = memo(function HostRow({ host: h }: { host: Host }) {
           {h.drift.length}
         </td>
         <QueueCell queue={h.queue} />
+        <td data-testid="host-sparkline-cell">
+          {line === undefined ? null : <Sparkline values={line ?? undefined} stepSec={stepSec} label={`${h.name} queue, last hour`} />}
+        </td>
         <td title={when(h.lastSeen)}>{h.connected ? 'now' : ago(h.lastSeen)}</td>
       </tr>
       {state === 'failed' && h.lastApply?.error && (
         <tr className="row-error" data-testid="host-row-error" data-host-name={h.name}>
-          <td colSpan={COLUMNS.length}>
+          <td colSpan={COLUMN_COUNT}>
             revision {h.failedRevision} failed at <code>{h.lastApply.error.step}</code>
             {h.lastApply.error.file && (
               <>
