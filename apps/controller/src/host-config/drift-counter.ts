@@ -35,10 +35,14 @@ export class DriftCounter {
     const misses = reports.filter((r) => r.appliedRevision > 0 && this.applied.get(r.id)?.revision !== r.appliedRevision);
     for (let i = 0; i < misses.length; i += 1000) {
       const chunk = misses.slice(i, i + 1000);
-      const rows = await this.prisma.hostConfig.findMany({
-        where: { OR: chunk.map((r) => ({ hostId: r.id, revision: r.appliedRevision })) },
-        select: { hostId: true, revision: true, rendered: true },
-      });
+      // A join on the list, not Prisma's 1,000-way OR: after a rollout every reporting host misses
+      // at once, and building and planning that OR was the cost the rollout profile showed.
+      const rows = await this.prisma.$queryRawUnsafe<{ hostId: string; revision: number; rendered: unknown }[]>(
+        `SELECT c."hostId", c."revision", c."rendered"
+           FROM "HostConfig" c
+           JOIN jsonb_to_recordset($1::jsonb) AS x(id text, revision int) ON c."hostId" = x.id AND c."revision" = x.revision`,
+        JSON.stringify(chunk.map((r) => ({ id: r.id, revision: r.appliedRevision }))),
+      );
       for (const row of rows) this.applied.set(row.hostId, hashesOf(row.revision, row.rendered as unknown as RenderedSet));
     }
     const out = new Map<string, number>();
