@@ -164,8 +164,9 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async finish(rollout: Rollout, status: 'completed' | 'halted', reason: string | null): Promise<void> {
-    // Only a running rollout moves on: a cancel that came first stays.
-    await this.prisma.rollout.updateMany({ where: { id: rollout.id, status: 'running' }, data: { status, reason, finishedAt: new Date() } });
+    // Only a running rollout moves on: a cancel that came first stays. The claim is released in
+    // the same statement, so the view a watcher reads on "completed" is the rollout's last.
+    await this.prisma.rollout.updateMany({ where: { id: rollout.id, status: 'running' }, data: { status, reason, finishedAt: new Date(), runner: null, leaseUntil: null } });
     this.logger.log(`rollout ${rollout.id}: ${status}${reason ? ` (${reason})` : ''}`);
     await this.publish(rollout.id);
   }
