@@ -1,5 +1,6 @@
 import { sha256, type RenderedSet } from '@qfleet/qmail';
 import type { PrismaService } from '../database/prisma.service';
+import { renderingsOf } from './applied-renderings';
 
 /** The applied revision of a host as hashes: all that drift needs, without the file bytes. */
 interface AppliedHashes {
@@ -33,18 +34,9 @@ export class DriftCounter {
 
   async count(reports: { id: string; appliedRevision: number; files: Record<string, string> }[]): Promise<Map<string, number>> {
     const misses = reports.filter((r) => r.appliedRevision > 0 && this.applied.get(r.id)?.revision !== r.appliedRevision);
-    for (let i = 0; i < misses.length; i += 1000) {
-      const chunk = misses.slice(i, i + 1000);
-      // A join on the list, not Prisma's 1,000-way OR: after a rollout every reporting host misses
-      // at once, and building and planning that OR was the cost the rollout profile showed.
-      const rows = await this.prisma.$queryRawUnsafe<{ hostId: string; revision: number; rendered: unknown }[]>(
-        `SELECT c."hostId", c."revision", c."rendered"
-           FROM "HostConfig" c
-           JOIN jsonb_to_recordset($1::jsonb) AS x(id text, revision int) ON c."hostId" = x.id AND c."revision" = x.revision`,
-        JSON.stringify(chunk.map((r) => ({ id: r.id, revision: r.appliedRevision }))),
-      );
-      for (const row of rows) this.applied.set(row.hostId, hashesOf(row.revision, row.rendered as unknown as RenderedSet));
-    }
+    // After a rollout every reporting host misses at once: one join per thousand, not an OR.
+    const rows = await renderingsOf(this.prisma, misses.map((r) => ({ id: r.id, revision: r.appliedRevision })));
+    for (const [hostId, row] of rows) this.applied.set(hostId, hashesOf(row.revision, row.rendered));
     const out = new Map<string, number>();
     for (const r of reports) {
       const a = this.applied.get(r.id);

@@ -8,6 +8,7 @@ import { QueueStatsService } from '../stats/queue-stats.service';
 import { HostConfigService } from '../host-config/host-config.service';
 import { hashToken, newToken } from '../auth/secrets';
 import { driftedPaths } from '../host-config/rendered';
+import { renderingsOf } from '../host-config/applied-renderings';
 import { Conflict, NotFound } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
@@ -189,11 +190,8 @@ export class HostsService {
   private async appliedRenderings(hosts: Host[]): Promise<Map<string, RenderedSet>> {
     const wanted = hosts.filter((h) => h.appliedRevision > 0 && h.reportedFiles);
     if (!wanted.length) return new Map();
-    const rows = await this.prisma.hostConfig.findMany({
-      where: { OR: wanted.map((h) => ({ hostId: h.id, revision: h.appliedRevision })) },
-      select: { hostId: true, rendered: true },
-    });
-    return new Map(rows.map((r) => [r.hostId, r.rendered as unknown as RenderedSet]));
+    const rows = await renderingsOf(this.prisma, wanted.map((h) => ({ id: h.id, revision: h.appliedRevision })));
+    return new Map([...rows].map(([hostId, r]) => [hostId, r.rendered]));
   }
 
   private queueView(hostId: string): HostView['queue'] {
