@@ -34,9 +34,9 @@ if (dir) {
 }
 
 function watchSignals(session, write) {
-  // SIGWINCH (Nest's shutdown hooks take SIGUSR2 as a stop signal, and the controller ended at the first mark): the profile so far is written and a new one starts (a benchmark marks its windows).
+  // SIGUSR2: the profile so far is written and a new one starts (a benchmark marks its windows).
   let part = 0;
-  process.on('SIGWINCH', () => {
+  process.on('SIGUSR2', () => {
     session.post('Profiler.stop', (err, res) => {
       if (!err) {
         fs.mkdirSync(dir, { recursive: true });
