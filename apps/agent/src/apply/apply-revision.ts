@@ -75,7 +75,7 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
     // applied.json's next content is written and synced alongside the journal: it names the
     // plan's id, and nothing reads it before install() renames it into place at the very end.
     const id = journalId();
-    const [prepared, staged] = await Promise.allSettled([prepare(ctx.qmailHome, ctx.stateDir, rev, changes, steps, id), stageApplied(ctx.stateDir, { revision: rev, files: hashes(msg), journal: id })]);
+    const [prepared, staged] = await Promise.allSettled([prepare(ctx.qmailHome, ctx.stateDir, rev, changes, steps, id, ctx.fault), stageApplied(ctx.stateDir, { revision: rev, files: hashes(msg), journal: id })]);
     if (prepared.status === 'rejected' || staged.status === 'rejected') {
       if (staged.status === 'fulfilled') await staged.value.discard();
       if (prepared.status === 'fulfilled') await undoPlan(ctx, prepared.value, 'could not stage the applied state');

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { PostStep } from '@qfleet/protocol';
 import type { Change } from './changes';
 import { FS_CONCURRENCY, mapConcurrent } from './concurrent';
+import { maybeCrash } from './fault';
 import { ManagedDirs, writeTempDurable } from './durable-fs';
 import { discardJournal, readBefore, sealJournal, startJournal, writeBackup, writePlan, type JournalEntry, type JournalPlan } from './journal';
 import { GENERATED_BY } from './qmail';
@@ -39,7 +40,7 @@ async function ensureParent(qmailHome: string, rel: string, existing: Set<string
  * once, FS_CONCURRENCY targets at a time: fsyncs issued together share the file system's
  * journal flushes, and an apply of one file waits for one round of syncs here, not three.
  */
-export async function prepare(qmailHome: string, stateDir: string, revision: number, changes: Change[], steps: PostStep[], id: string): Promise<JournalPlan> {
+export async function prepare(qmailHome: string, stateDir: string, revision: number, changes: Change[], steps: PostStep[], id: string, fault?: string): Promise<JournalPlan> {
   const plan: JournalPlan = { id, revision, entries: [], createdDirs: [], signalled: [] };
   let current: string | undefined;
   const named = (path: string) => (err: unknown) => Promise.reject(StepError.wrap('prepare', err, path));
@@ -94,6 +95,7 @@ export async function prepare(qmailHome: string, stateDir: string, revision: num
     } finally {
       await dirs.close();
     }
+    maybeCrash(fault, { kind: 'before-seal' });
     await sealJournal(stateDir);
     return plan;
   } catch (err) {
