@@ -2,7 +2,7 @@
  * The syscalls of K=1 applies, for strace (issue 11): the bench's apply without the raw writes, so
  * `strace -f -c -e trace=fsync,fdatasync,rename,openat` counts only the agent's apply. ROUNDS
  * applies of one changed control/locals after a first one that creates it.
- *   strace -f -c -e trace=fsync,fdatasync,rename,openat npx ts-node ... bench/apply-syscalls.ts --rounds 10
+ * See bench/README.md for the strace command.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -93,6 +93,9 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
     const signals = steps.filter((s): s is 'hup' | 'restart' => s === 'hup' || s === 'restart');
     await commit(ctx.qmailHome, ctx.stateDir, plan, signals, ctx.fault);
     skipped.push(...(await runPostSteps(ctx, plan, steps)));
+    // The commit point: a crash before install's directory fsync returns rolls back at start-up
+    // (applied.json still names an older journal); a crash after it finds this plan's id there
+    // and keeps the new files.
     await applied.install().catch((err) => {
       throw StepError.wrap('record', err);
     });

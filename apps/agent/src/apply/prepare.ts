@@ -95,6 +95,9 @@ export async function prepare(qmailHome: string, stateDir: string, revision: num
     } finally {
       await dirs.close();
     }
+    // A crash up to here leaves the live files untouched: at start-up the plan reads as none (torn)
+    // or is rolled back with no effect (restore skips short backups and unchanged paths), and the
+    // temps are swept. After sealJournal every crash finds a whole plan and whole backups.
     maybeCrash(fault, { kind: 'before-seal' });
     await sealJournal(stateDir);
     return plan;
