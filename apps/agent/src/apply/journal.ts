@@ -131,7 +131,7 @@ export async function writeBackup(stateDir: string, before: Extract<Before, { ki
  * fdatasync and no directory sync. Both names become durable with sealJournal.
  */
 export async function writePlan(stateDir: string, plan: JournalPlan): Promise<void> {
-  const recorded: JournalPlan = { ...plan, entries: plan.entries.map(({ temp: _temp, ...entry }) => entry) };
+  const recorded: JournalPlan = { ...plan, entries: plan.entries.map((entry) => ({ path: entry.path, action: entry.action, before: entry.before })) };
   const handle = await open(planFile(stateDir), 'wx', 0o600);
   try {
     await handle.writeFile(JSON.stringify(recorded, null, 2) + '\n');

@@ -39,7 +39,7 @@ export async function recoverJournal(ctx: ApplyContext): Promise<'none' | 'rolle
   const completed = found?.id !== undefined && found.id === appliedJournalId(ctx.stateDir);
   const plan = completed ? null : found;
   if (plan) await undoPlan(ctx, plan, 'journal found at start-up');
-  else if (completed) ctx.log(`journal of revision ${found!.revision} found at start-up: that apply had completed, nothing to roll back`);
+  else if (completed) ctx.log(`journal of revision ${found.revision} found at start-up: that apply had completed, nothing to roll back`);
   else ctx.log('journal without a plan found at start-up: no file had been replaced');
   const temps = await sweepTemps(ctx.qmailHome, [...MANAGED_DIRS, ...(found?.entries ?? []).map((e) => dirname(e.path))]);
   if (temps.length) ctx.log(`removed leftover temp files: ${temps.join(', ')}`);
