@@ -1,6 +1,7 @@
 import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { writeJsonAtomic } from './durable-fs';
+import { unlink } from 'node:fs/promises';
+import { renameJsonDurable, stageJsonDurable, writeJsonAtomic } from './durable-fs';
 import { sha256 } from './qmail';
 
 /** What the agent last applied: sent in `hello` as appliedRevision (DESIGN.md "Agent protocol"). */
@@ -8,6 +9,12 @@ export interface AppliedState {
   revision: number;
   /** sha256 of every file of that revision's managed set */
   files: Record<string, string>;
+  /**
+   * The id of the last journal plan whose apply completed. A plan found at start-up with this id
+   * is finished work, not an interrupted apply (recoverJournal), which is what lets a successful
+   * apply drop its journal without a sync.
+   */
+  journal?: string;
 }
 
 const appliedFile = (stateDir: string) => join(stateDir, 'applied.json');
@@ -25,8 +32,41 @@ export function readApplied(stateDir: string): AppliedState {
   return { revision: parsed.revision, files: parsed.files ?? {} };
 }
 
+/** The journal id applied.json names (AppliedState.journal), if any. */
+export function appliedJournalId(stateDir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(appliedFile(stateDir), 'utf8')) as AppliedState).journal;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Records an apply that needed no journal (nothing differed). It keeps the journal id of the
+ * last completed apply: that apply's journal was dropped without a sync, and if a crash brings
+ * its plan back it must still be recognised as complete.
+ */
 export function writeApplied(stateDir: string, state: AppliedState): Promise<void> {
-  return writeJsonAtomic(appliedFile(stateDir), state);
+  return writeJsonAtomic(appliedFile(stateDir), { ...state, journal: appliedJournalId(stateDir) });
+}
+
+/**
+ * applied.json's next content (naming the apply's journal id), written and fsync'd while the
+ * apply prepares, so the end of the apply costs one rename and one directory fsync.
+ */
+export async function stageApplied(stateDir: string, state: AppliedState & { journal: string }): Promise<StagedApplied> {
+  const staged = await stageJsonDurable(appliedFile(stateDir), state);
+  return {
+    install: () => renameJsonDurable(appliedFile(stateDir), staged),
+    discard: () => unlink(join(stateDir, staged)).catch(() => undefined),
+  };
+}
+
+export interface StagedApplied {
+  /** renames it into place and fsyncs the state directory: from then on the apply is complete */
+  install(): Promise<void>;
+  /** removes the staged temp of an apply that failed */
+  discard(): Promise<void>;
 }
 
 /** sha256 of each managed file on disk, for `hello.files`; an absent file is left out (protocol). */

@@ -1,9 +1,10 @@
 import type { ApplyAck, ConfigApply, PostStep } from '@qfleet/protocol';
 import type { ApplyContext } from './apply-context';
-import { writeApplied } from './applied-state';
+import { stageApplied, writeApplied, type StagedApplied } from './applied-state';
 import { diffAgainstDisk } from './changes';
 import { commit } from './commit';
-import { discardJournal, journalExists, recordPlan, type JournalPlan } from './journal';
+import { maybeCrash } from './fault';
+import { dropCompletedJournal, journalExists, type JournalPlan } from './journal';
 import { prepare } from './prepare';
 import { GENERATED_BY, postStepsFor, sha256 } from './qmail';
 import { recoverJournal } from './recover-journal';
@@ -11,6 +12,7 @@ import { undoPlan } from './roll-back';
 import { checkPaths, UnsafePath } from './safe-path';
 import { checkContents } from './content-check';
 import { StepError } from './step-error';
+import { randomSuffix } from '@qfleet/qmail';
 import { passwdShadowedAliases } from './shadowed-aliases';
 
 // One apply at a time per state directory: two overlapping applies would share one journal.
@@ -49,6 +51,7 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
   }
 
   let plan: JournalPlan;
+  let applied: StagedApplied;
   let changed: string[];
   let steps: PostStep[];
   try {
@@ -69,29 +72,35 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
       await logShadowedAliases(ctx, msg);
       return ack({ ok: true, changed: [], skipped: [] });
     }
-    plan = await prepare(ctx.qmailHome, ctx.stateDir, rev, changes, steps);
+    // applied.json's next content is written and synced alongside the journal: it names the
+    // plan's id, and nothing reads it before install() renames it into place at the very end.
+    const id = journalId();
+    const [prepared, staged] = await Promise.allSettled([prepare(ctx.qmailHome, ctx.stateDir, rev, changes, steps, id, ctx.fault), stageApplied(ctx.stateDir, { revision: rev, files: hashes(msg), journal: id })]);
+    if (prepared.status === 'rejected' || staged.status === 'rejected') {
+      if (staged.status === 'fulfilled') await staged.value.discard();
+      if (prepared.status === 'fulfilled') await undoPlan(ctx, prepared.value, 'could not stage the applied state');
+      throw prepared.status === 'rejected' ? prepared.reason : StepError.wrap('record', (staged as PromiseRejectedResult).reason);
+    }
+    plan = prepared.value;
+    applied = staged.value;
   } catch (err) {
     return fail(StepError.wrap('prepare', err));
   }
 
   const skipped: string[] = [];
   try {
-    await commit(ctx.qmailHome, plan, ctx.fault);
-    for (const step of steps) {
-      if (step === 'hup' || step === 'restart') {
-        // Recorded before sending: a crash mid-signal still gets the signal repeated on rollback.
-        plan.signalled.push(step);
-        await recordPlan(ctx.stateDir, plan);
-      }
-      const outcome = await ctx.postSteps.run(step).catch((err) => {
-        throw StepError.wrap(step, err, sourceOf(step));
-      });
-      if (outcome === 'skipped') skipped.push(step);
-    }
-    await writeApplied(ctx.stateDir, { revision: rev, files: hashes(msg) }).catch((err) => {
+    // Recorded by commit before any is sent: a crash mid-signal still gets it repeated on rollback.
+    const signals = steps.filter((s): s is 'hup' | 'restart' => s === 'hup' || s === 'restart');
+    await commit(ctx.qmailHome, ctx.stateDir, plan, signals, ctx.fault);
+    skipped.push(...(await runPostSteps(ctx, plan, steps)));
+    // The commit point: a crash before install's directory fsync returns rolls back at start-up
+    // (applied.json still names an older journal); a crash after it finds this plan's id there
+    // and keeps the new files.
+    await applied.install().catch((err) => {
       throw StepError.wrap('record', err);
     });
   } catch (err) {
+    await applied.discard();
     const failure = StepError.wrap('commit', err);
     try {
       await undoPlan(ctx, plan, `${failure.step} failed`);
@@ -101,11 +110,40 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
     return fail(failure, [], skipped);
   }
 
-  await discardJournal(ctx.stateDir).catch((err) => ctx.log(`revision ${rev}: could not remove the journal: ${(err as Error).message}`));
+  maybeCrash(ctx.fault, { kind: 'after-record' });
+  // No sync: applied.json names this plan's id durably, so recoverJournal knows the plan is done.
+  await dropCompletedJournal(ctx.stateDir).catch((err) => ctx.log(`revision ${rev}: could not remove the journal: ${(err as Error).message}`));
   ctx.log(`revision ${rev} applied: ${changed.join(', ')}${steps.length ? `; post-steps ${steps.join(', ')}` : ''}${skipped.length ? ` (skipped ${skipped.join(', ')})` : ''}`);
   await logShadowedAliases(ctx, msg);
   return ack({ ok: true, changed, skipped });
 }
+
+/**
+ * The cdb builders first, together: qmail-newmrh and qmail-newu read and write different files,
+ * so neither waits for the other. Then the signal, once both are built (qmail-send must reread
+ * the new cdbs). A failure is reported for the first failing step in order, after every started
+ * builder has finished, so the rollback never races a builder still writing its cdb.
+ */
+async function runPostSteps(ctx: ApplyContext, plan: JournalPlan, steps: PostStep[]): Promise<PostStep[]> {
+  const run = (step: PostStep) =>
+    ctx.postSteps.run(step).then(
+      (outcome) => (outcome === 'skipped' ? [step] : []),
+      (err) => Promise.reject(StepError.wrap(step, err, sourceOf(step))),
+    );
+  const builders = steps.filter((s) => s !== 'hup' && s !== 'restart');
+  const built = await Promise.allSettled(builders.map(run));
+  const failed = built.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const skipped = built.flatMap((r) => (r as PromiseFulfilledResult<PostStep[]>).value);
+  for (const step of steps.filter((s): s is 'hup' | 'restart' => s === 'hup' || s === 'restart')) {
+    // What this process sent, for its own rollback; the journal recorded it already (commit).
+    plan.signalled.push(step);
+    skipped.push(...(await run(step)));
+  }
+  return skipped;
+}
+
+const journalId = () => randomSuffix();
 
 /** Aliases a passwd user of this host takes first: written, and never read by qmail (issue 12). */
 async function logShadowedAliases(ctx: ApplyContext, msg: ConfigApply): Promise<void> {

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { chown, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ConfigApply, FileEntry } from '@qfleet/protocol';
 import { createPostStepRunner, daemontoolsBackend } from '../post-steps';
 import { applyRevision, hashManagedFiles, readApplied, recoverJournal, type ApplyContext } from '.';
+import { writeApplied } from './applied-state';
 import { sha256 } from './qmail';
 import {
   installProgram,
@@ -261,11 +262,11 @@ describe('recoverJournal', () => {
     return env;
   }
 
-  function applyInChild(fault: string, msg: ConfigApply): Promise<{ signal: string | null; stdout: string; stderr: string }> {
+  function applyInChild(fault: string, msg: ConfigApply, serviceDir?: string): Promise<{ signal: string | null; stdout: string; stderr: string }> {
     return new Promise((done) => {
       execFile(
         process.execPath,
-        ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', child, tree.home, tree.stateDir, fault, JSON.stringify(msg)],
+        ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', child, tree.home, tree.stateDir, fault, JSON.stringify(msg), ...(serviceDir ? [serviceDir] : [])],
         { env: { ...childEnv(), TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: agentTsconfig, TS_NODE_BASEURL: repoRoot } },
         (err, stdout, stderr) => done({ signal: (err as { signal?: string } | null)?.signal ?? null, stdout, stderr }),
       );
@@ -314,6 +315,67 @@ describe('recoverJournal', () => {
     const ack = await applyRevision(context(), crashing());
     expect(ack).toMatchObject({ ok: true });
     expect(await tree.read('users/cdb')).toBe(`cdb of:\n${NEW_ASSIGN}`);
+  }, 30_000);
+
+  it('keeps the files as they were after a crash before the journal is synced, restoring no short backup', async () => {
+    const before = await snapshotTree(tree.home);
+    expect(await applyInChild('crash-before-seal', crashing())).toMatchObject({ signal: 'SIGKILL' });
+    expect(Object.keys(await snapshotTree(tree.home)).filter((p) => p.includes('.qfleet-tmp.')).length).toBeGreaterThan(0);
+    // A crash mid-write leaves a backup short; its sha256 in the plan tells, and it is not restored.
+    const plan = JSON.parse(await readFile(join(tree.stateDir, 'journal/plan.json'), 'utf8')) as { entries: { path: string; before: { kind: string; backup?: string } }[] };
+    const me = plan.entries.find((e) => e.path === 'control/me')!;
+    await writeFile(join(tree.stateDir, `journal/backup.${me.before.backup}`), 'mail.ex');
+
+    expect(await recoverJournal(context())).toBe('rolled-back');
+    expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
+    await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
+    expect((await readdir(tree.stateDir)).filter((n) => n.startsWith('.qfleet-tmp.'))).toEqual([]);
+  }, 30_000);
+
+  it('reads a plan a crash tore while it was written as no plan: nothing had been renamed', async () => {
+    const before = await snapshotTree(tree.home);
+    expect(await applyInChild('crash-before-seal', crashing())).toMatchObject({ signal: 'SIGKILL' });
+    const planFile = join(tree.stateDir, 'journal/plan.json');
+    await writeFile(planFile, (await readFile(planFile, 'utf8')).slice(0, 40));
+
+    expect(await recoverJournal(context())).toBe('none');
+    expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
+    expect(lines.join('\n')).toContain('removed leftover temp files');
+    await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
+  }, 30_000);
+
+  it('leaves a completed apply as it is when it died before dropping its journal, also after a later record', async () => {
+    expect(await applyInChild('crash-after-record', crashing())).toMatchObject({ signal: 'SIGKILL' });
+    expect(await lstat(join(tree.stateDir, 'journal/plan.json'))).toBeTruthy();
+    const after = await snapshotTree(tree.home);
+    // An apply that changed nothing records its revision: the completed plan must still be recognised.
+    await writeApplied(tree.stateDir, { revision: 3, files: {} });
+
+    expect(await recoverJournal(context())).toBe('none');
+    expect(lines.join('\n')).toContain('that apply had completed');
+    expect(lines.join('\n')).not.toContain('rolled back');
+    expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(after));
+    expect(await tree.read('control/me')).toBe('new.example.com\n');
+    expect(readApplied(tree.stateDir).revision).toBe(3);
+    await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
+  }, 30_000);
+
+  it('sends the HUP again when rolling back after a crash between the renames and the HUP', async () => {
+    const service = await superviseStandIn(tree.root);
+    try {
+      await waitFor(async () => (await service.events()).some((e) => e.startsWith('start')), 'qmail-send stand-in to start');
+      const before = await snapshotTree(tree.home);
+      expect(await applyInChild('crash-before-post-steps', revision(2, [file('control/locals', 'example.org\n')], [], ['hup']), service.dir)).toMatchObject({ signal: 'SIGKILL' });
+
+      const ctx = context();
+      ctx.postSteps = createPostStepRunner({ qmailHome: tree.home, service: daemontoolsBackend(service.dir), log: ctx.log });
+      expect(await recoverJournal(ctx)).toBe('rolled-back');
+      expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
+      expect(lines.join('\n')).toContain('rollback: hup sent again');
+      await waitFor(async () => (await service.events()).includes('hup'), 'the HUP to reach qmail-send');
+    } finally {
+      await service.stop();
+    }
   }, 30_000);
 
   it('removes leftover temp files of an apply that died before recording its plan', async () => {

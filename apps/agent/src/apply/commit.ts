@@ -1,9 +1,9 @@
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pathAt } from '@qfleet/qmail';
-import { ManagedDirs } from './durable-fs';
+import { fsyncDir, ManagedDirs } from './durable-fs';
 import { maybeCrash } from './fault';
-import type { JournalPlan } from './journal';
+import { recordSignals, type JournalPlan } from './journal';
 import { realQmailHome } from './safe-path';
 import { StepError } from './step-error';
 
@@ -13,8 +13,15 @@ import { StepError } from './step-error';
  * Both happen through a descriptor of the directory: alias/qfleet swapped since prepare() is refused.
  * Each directory is opened and checked once, and fsynced once through that descriptor after its
  * last rename. The renames stay one at a time, in plan order (the crash tests count them).
+ *
+ * SIGNALS (the HUP/restart the post-steps will send) are recorded in the journal while the
+ * directories sync, not after: a signal recorded and then not sent (a crash in between) is
+ * merely repeated by the rollback, which makes qmail-send reread the restored files it already
+ * has; what must hold is only that a signal sent is recorded, and runPostSteps sends none
+ * before this returns. (plan.signalled in memory lists only what was really sent, for a
+ * rollback in this process.)
  */
-export async function commit(qmailHome: string, plan: JournalPlan, fault?: string): Promise<void> {
+export async function commit(qmailHome: string, stateDir: string, plan: JournalPlan, signals: ('hup' | 'restart')[], fault?: string): Promise<void> {
   let renames = 0;
   const dirs = new ManagedDirs(qmailHome, await realQmailHome(qmailHome));
   try {
@@ -37,7 +44,15 @@ export async function commit(qmailHome: string, plan: JournalPlan, fault?: strin
           });
       }
     }
-    await dirs.syncAll((err, relDir) => StepError.wrap('fsync', err, join(qmailHome, relDir)));
+    const syncs = await Promise.allSettled([
+      dirs.syncAll((err, relDir) => StepError.wrap('fsync', err, join(qmailHome, relDir))),
+      // A directory the apply created must be durable in its parent too, or a power cut after the
+      // ack could take it, and the files renamed into it, away from a host recorded as applied.
+      ...[...new Set(plan.createdDirs.map((d) => dirname(d)))].map((parent) => fsyncDir(join(qmailHome, parent)).catch((err) => Promise.reject(StepError.wrap('fsync', err, join(qmailHome, parent))))),
+      signals.length ? recordSignals(stateDir, signals).catch((err) => Promise.reject(StepError.wrap('record', err))) : undefined,
+    ]);
+    const failed = syncs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     await dirs.close();
   }

@@ -1,6 +1,6 @@
 import { open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { assertDirOwnedBy, createExclusiveTemp, openDirNoFollow, READ_NOFOLLOW, UnsafeFile, type ExclusiveTemp } from '@qfleet/qmail';
+import { assertDirOwnedBy, createExclusiveTemp, openDirNoFollow, UnsafeFile, type ExclusiveTemp } from '@qfleet/qmail';
 
 /** fsync a directory, so that a rename or unlink inside it survives a power cut. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -110,31 +110,6 @@ export class ManagedDirs {
 }
 
 /**
- * Copies an existing file into a new private file (0600, exclusive) and fsyncs it. The source is
- * opened with O_NOFOLLOW and judged by its descriptor: a name swapped for a link to another file
- * since it was looked at is refused, never copied. Returns the source's stat (mode and owner of
- * what was really copied).
- */
-export async function copyFileDurable(from: string, to: string) {
-  const src = await open(from, READ_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'ELOOP' ? new UnsafeFile(from, 'became a symbolic link while it was backed up') : err;
-  });
-  try {
-    const stat = await src.stat();
-    if (!stat.isFile()) throw new UnsafeFile(from, 'is not a regular file');
-    const dst = await open(to, 'wx', 0o600);
-    try {
-      await writeAll(dst, await src.readFile());
-    } finally {
-      await dst.close();
-    }
-    return stat;
-  } finally {
-    await src.close();
-  }
-}
-
-/**
  * JSON written to a fresh temp file (0600), fsync'd and renamed, so a reader sees the old or the
  * new document. BEFORE_RENAME, when given, runs alongside the temp's write and fsync and must
  * finish before the rename.
@@ -142,5 +117,20 @@ export async function copyFileDurable(from: string, to: string) {
 export async function writeJsonAtomic(path: string, value: unknown, beforeRename?: () => Promise<unknown>): Promise<void> {
   const [name] = await Promise.all([writeTempDurable(dirname(path), JSON.stringify(value, null, 2) + '\n', 0o600), beforeRename?.()]);
   await rename(join(dirname(path), name), path);
+  await fsyncDir(dirname(path));
+}
+
+/**
+ * The first half of writeJsonAtomic: the temp written and fsync'd beside PATH, not yet renamed.
+ * Lets an apply write applied.json's next content alongside its journal and only rename it at
+ * the end (renameJsonDurable). Returns the temp's name.
+ */
+export function stageJsonDurable(path: string, value: unknown): Promise<string> {
+  return writeTempDurable(dirname(path), JSON.stringify(value, null, 2) + '\n', 0o600);
+}
+
+/** The second half: the staged temp renamed over PATH, and the directory fsynced so the rename holds. */
+export async function renameJsonDurable(path: string, staged: string): Promise<void> {
+  await rename(join(dirname(path), staged), path);
   await fsyncDir(dirname(path));
 }

@@ -1,13 +1,14 @@
-import { lstat, mkdir, readFile, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pathAt, randomSuffix } from '@qfleet/qmail';
-import { copyFileDurable, fsyncDir, openManagedDir, TEMP_PREFIX, writeJsonAtomic, writeTempDurable } from './durable-fs';
+import { pathAt, randomSuffix, READ_NOFOLLOW, UnsafeFile } from '@qfleet/qmail';
+import { fsyncDir, openManagedDir, TEMP_PREFIX, writeTempDurable } from './durable-fs';
+import { sha256 } from './qmail';
 import { realQmailHome } from './safe-path';
 
 /** What a path held before the apply, enough to put it back exactly. */
 export type Before =
   | { kind: 'absent' }
-  | { kind: 'file'; mode: number; uid: number; gid: number; backup: string }
+  | { kind: 'file'; mode: number; uid: number; gid: number; backup: string; sha256?: string }
   | { kind: 'symlink'; target: string };
 
 export interface JournalEntry {
@@ -21,61 +22,149 @@ export interface JournalEntry {
 
 /** The plan recorded before the first rename; its presence means "roll back if found at start-up". */
 export interface JournalPlan {
+  /** names this apply: applied.json carries it once the apply is complete (see recoverJournal) */
+  id?: string;
   revision: number;
   entries: JournalEntry[];
   /** directories the apply created (control/, users/, alias/...), relative to the home */
   createdDirs: string[];
-  /** HUP/restart sent so far: sent again after a rollback so qmail rereads the old files */
+  /** HUP/restart that may have been sent: sent again after a rollback so qmail rereads the old files */
   signalled: ('hup' | 'restart')[];
 }
 
 export const journalDir = (stateDir: string) => join(stateDir, 'journal');
 const planFile = (stateDir: string) => join(journalDir(stateDir), 'plan.json');
-const backupPath = (stateDir: string, name: string) => join(journalDir(stateDir), 'backups', name);
+const signalledFile = (stateDir: string) => join(journalDir(stateDir), 'signalled');
+/**
+ * Backups sit in the journal directory itself, beside plan.json, so one fsync of that directory
+ * makes every backup's name and the plan's durable together. A plan without sha256 in its
+ * entries was written by an older agent, which kept its backups in journal/backups/.
+ */
+const backupPath = (stateDir: string, before: { backup: string; sha256?: string }) =>
+  before.sha256 === undefined ? join(journalDir(stateDir), 'backups', before.backup) : join(journalDir(stateDir), `backup.${before.backup}`);
+const SIGNALS = ['hup', 'restart'] as const;
 
 export { TEMP_PREFIX };
 
+/**
+ * The recorded plan, or null when there is none. A plan that does not parse was torn by a crash
+ * while it was written: it is synced (with the journal directory, sealJournal) before the first
+ * rename, so a torn plan means no file was replaced, the same as no plan.
+ */
 export async function readPlan(stateDir: string): Promise<JournalPlan | null> {
+  let plan: JournalPlan;
   try {
-    return JSON.parse(await readFile(planFile(stateDir), 'utf8')) as JournalPlan;
+    plan = JSON.parse(await readFile(planFile(stateDir), 'utf8')) as JournalPlan;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return null;
     throw err;
   }
+  const signalled = await readFile(signalledFile(stateDir), 'utf8').catch(() => '');
+  for (const step of SIGNALS) if (signalled.split('\n').includes(step) && !plan.signalled.includes(step)) plan.signalled.push(step);
+  return plan;
 }
 
 export async function journalExists(stateDir: string): Promise<boolean> {
   return (await lstat(journalDir(stateDir)).catch(() => null)) !== null;
 }
 
-/** An empty journal with its backups directory, ready for snapshot(); any older journal goes. */
+/** An empty journal directory, ready for readBefore/writeBackup/writePlan; any older journal goes. */
 export async function startJournal(stateDir: string): Promise<void> {
   await rm(journalDir(stateDir), { recursive: true, force: true });
-  await mkdir(dirname(backupPath(stateDir, '0')), { recursive: true, mode: 0o700 });
+  await mkdir(journalDir(stateDir), { recursive: true, mode: 0o700 });
+}
+
+/** What a path holds now, and for a regular file the bytes its backup must keep. */
+export interface Held {
+  before: Before;
+  bytes?: Buffer;
 }
 
 /**
- * Records what each path holds now (after startJournal); regular files are copied into the journal (0600) and fsync'd.
- * Mode and owner come from the descriptor that was copied, so a file swapped for a hard link to
- * a root-only file is restored root-only, never as the alias file's mode and owner. The backup
- * is fsync'd; its name in the backups directory becomes durable with recordPlan's one fsync of it.
+ * Reads what REL holds now (after startJournal). Mode and owner come from the descriptor that
+ * was read, so a file swapped for a hard link to a root-only file is restored root-only, never
+ * as the alias file's mode and owner. Nothing is written here: the backup is written by
+ * writeBackup, alongside the plan (which records the backup's sha256).
  */
-export async function snapshot(qmailHome: string, stateDir: string, rel: string, index: number): Promise<Before> {
+export async function readBefore(qmailHome: string, rel: string, index: number): Promise<Held> {
   const abs = join(qmailHome, rel);
   const stat = await lstat(abs).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     throw err;
   });
-  if (!stat) return { kind: 'absent' };
-  if (stat.isSymbolicLink()) return { kind: 'symlink', target: await readlink(abs) };
-  const backup = String(index);
-  const copied = await copyFileDurable(abs, backupPath(stateDir, backup));
-  return { kind: 'file', mode: copied.mode & 0o7777, uid: copied.uid, gid: copied.gid, backup };
+  if (!stat) return { before: { kind: 'absent' } };
+  if (stat.isSymbolicLink()) return { before: { kind: 'symlink', target: await readlink(abs) } };
+  const src = await open(abs, READ_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ELOOP' ? new UnsafeFile(abs, 'became a symbolic link while it was backed up') : err;
+  });
+  try {
+    const held = await src.stat();
+    if (!held.isFile()) throw new UnsafeFile(abs, 'is not a regular file');
+    const bytes = await src.readFile();
+    return { before: { kind: 'file', mode: held.mode & 0o7777, uid: held.uid, gid: held.gid, backup: String(index), sha256: sha256(bytes) }, bytes };
+  } finally {
+    await src.close();
+  }
 }
 
-/** Writes the plan, renaming it into place only once the backups' names are durable too. */
-export async function recordPlan(stateDir: string, plan: JournalPlan): Promise<void> {
-  await writeJsonAtomic(planFile(stateDir), plan, () => fsyncDir(join(journalDir(stateDir), 'backups')).catch(() => undefined));
+/**
+ * Writes one backup (0600, exclusive) and fdatasyncs it: its mode, owner and times do not matter
+ * (the plan records the original's), only its bytes and size, which fdatasync makes durable. Its
+ * name becomes durable with sealJournal's fsync of the journal directory, before any rename.
+ */
+export async function writeBackup(stateDir: string, before: Extract<Before, { kind: 'file' }>, bytes: Buffer): Promise<void> {
+  const handle = await open(backupPath(stateDir, before), 'wx', 0o600);
+  try {
+    await handle.writeFile(bytes);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes plan.json straight into the fresh journal directory (no temp and rename: a torn plan
+ * reads as none, see readPlan) and fdatasyncs it, together with the backups it names: each
+ * entry carries its backup's sha256, so a backup that a crash left short is recognised at
+ * rollback (restore). The temps' names are left out: recovery sweeps every temp of the managed
+ * directories. An empty `signalled` file is created with it, so recordSignals needs one
+ * fdatasync and no directory sync. Both names become durable with sealJournal.
+ */
+export async function writePlan(stateDir: string, plan: JournalPlan): Promise<void> {
+  const recorded: JournalPlan = { ...plan, entries: plan.entries.map((entry) => ({ path: entry.path, action: entry.action, before: entry.before })) };
+  const handle = await open(planFile(stateDir), 'wx', 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(recorded, null, 2) + '\n');
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await (await open(signalledFile(stateDir), 'wx', 0o600)).close();
+}
+
+/**
+ * One fsync of the journal directory makes the names of plan.json, signalled and every backup
+ * durable (their bytes were fdatasync'ed by writePlan and writeBackup); the state directory's
+ * fsync makes the journal directory itself durable, as startJournal created it anew. After this
+ * the first rename may happen: a crash from here on finds a complete plan and complete backups.
+ */
+export async function sealJournal(stateDir: string): Promise<void> {
+  await Promise.all([fsyncDir(journalDir(stateDir)), fsyncDir(stateDir)]);
+}
+
+/**
+ * Records HUP/restart as possibly sent, so a rollback after a crash repeats them. Appended to
+ * the `signalled` file writePlan made (durable name, so fdatasync covers the new size); a crash
+ * mid-write at worst loses this record, and the signal is only sent after it returns.
+ */
+export async function recordSignals(stateDir: string, steps: readonly string[]): Promise<void> {
+  const handle = await open(signalledFile(stateDir), 'a');
+  try {
+    await handle.writeFile(steps.map((s) => `${s}\n`).join(''));
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
 }
 
 async function sameAsBackup(abs: string, before: Extract<Before, { kind: 'file' }>, backup: Buffer): Promise<boolean> {
@@ -103,7 +192,13 @@ async function restore(qmailHome: string, stateDir: string, entry: JournalEntry)
     await rename(temp, abs);
     return true;
   }
-  const bytes = await readFile(backupPath(stateDir, before.backup));
+  const bytes = await readFile(backupPath(stateDir, before)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' && before.sha256 !== undefined) return null;
+    throw err;
+  });
+  // A backup missing or short of its recorded sha256 was still being written when the agent
+  // died: sealJournal had not returned, so no file was renamed yet and the path is as it was.
+  if (bytes === null || (before.sha256 !== undefined && sha256(bytes) !== before.sha256)) return false;
   if (await sameAsBackup(abs, before, bytes)) return false;
   const anchor = await openManagedDir(qmailHome, await realQmailHome(qmailHome), dirname(entry.path));
   try {
@@ -134,11 +229,20 @@ export async function rollBack(qmailHome: string, stateDir: string, plan: Journa
 }
 
 /**
- * Removes the journal. plan.json goes first: a journal without a plan holds nothing to restore,
- * so a crash halfway through this is harmless.
+ * Removes the journal after a rollback. plan.json goes first, durably: a journal without a plan
+ * holds nothing to restore, so a crash halfway through this is harmless.
  */
 export async function discardJournal(stateDir: string): Promise<void> {
   await rm(planFile(stateDir), { force: true });
   await fsyncDir(journalDir(stateDir)).catch(() => undefined);
+  await rm(journalDir(stateDir), { recursive: true, force: true });
+}
+
+/**
+ * Removes the journal of a completed apply, with no sync: applied.json already names this plan's
+ * id durably (installApplied), so a plan that a crash brings back, whole or with some backups
+ * gone, is recognised as complete by recoverJournal and discarded, never rolled back.
+ */
+export async function dropCompletedJournal(stateDir: string): Promise<void> {
   await rm(journalDir(stateDir), { recursive: true, force: true });
 }

@@ -1,6 +1,7 @@
 import { readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ApplyContext } from './apply-context';
+import { appliedJournalId } from './applied-state';
 import { discardJournal, journalExists, readPlan, TEMP_PREFIX } from './journal';
 import { undoPlan } from './roll-back';
 
@@ -28,15 +29,32 @@ async function sweepTemps(qmailHome: string, dirs: Iterable<string>): Promise<st
  * At start-up, a journal means the agent died mid-apply (DESIGN.md "The agent: applying
  * safely"). We always roll back: it is always safe, and the controller resends the newest
  * revision on reconnect. A journal without a plan died before its first rename (or after its
- * success was recorded), so only temp files are left to clean: that returns 'none'.
+ * success was recorded), so only temp files are left to clean: that returns 'none'. A plan
+ * whose id applied.json names belongs to an apply that completed (its journal is dropped without
+ * a sync, and a crash may bring it back): it is discarded, not rolled back, and returns 'none'.
  */
 export async function recoverJournal(ctx: ApplyContext): Promise<'none' | 'rolled-back'> {
   if (!(await journalExists(ctx.stateDir))) return 'none';
-  const plan = await readPlan(ctx.stateDir);
+  const found = await readPlan(ctx.stateDir);
+  const completed = found?.id !== undefined && found.id === appliedJournalId(ctx.stateDir);
+  const plan = completed ? null : found;
   if (plan) await undoPlan(ctx, plan, 'journal found at start-up');
+  else if (completed) ctx.log(`journal of revision ${found.revision} found at start-up: that apply had completed, nothing to roll back`);
   else ctx.log('journal without a plan found at start-up: no file had been replaced');
-  const temps = await sweepTemps(ctx.qmailHome, [...MANAGED_DIRS, ...(plan?.entries ?? []).map((e) => dirname(e.path))]);
+  const temps = await sweepTemps(ctx.qmailHome, [...MANAGED_DIRS, ...(found?.entries ?? []).map((e) => dirname(e.path))]);
   if (temps.length) ctx.log(`removed leftover temp files: ${temps.join(', ')}`);
+  const stateTemps = await sweepStateTemps(ctx.stateDir);
+  if (stateTemps.length) ctx.log(`removed leftover temp files of the state directory: ${stateTemps.join(', ')}`);
   await discardJournal(ctx.stateDir);
   return plan ? 'rolled-back' : 'none';
+}
+
+/** An apply that died leaves applied.json's staged next content (stageApplied) as a temp here. */
+async function sweepStateTemps(stateDir: string): Promise<string[]> {
+  const names = await readdir(stateDir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
+    if (await unlink(join(stateDir, name)).then(() => true, () => false)) removed.push(name);
+  }
+  return removed;
 }
