@@ -10,7 +10,10 @@
  *   - stats: queue statistics every second, reports hourly: CPU per stats tick;
  *   - report: a report every second, statistics hourly: CPU per report tick.
  * `--agent FILE` measures another build of the bundle; `--node-options "…"` starts the agents
- * with those Node/V8 options (as NODE_OPTIONS), to weigh a flag before it goes in the run scripts.
+ * with those Node/V8 options (as NODE_OPTIONS), to weigh a flag before it goes in the run scripts;
+ * `--env "NAME=VALUE …"` adds environment variables (glibc's MALLOC_*). The shipped run scripts
+ * (deploy/) start the agent with `--env MALLOC_TRIM_THRESHOLD_=131072 --node-options
+ * --max-semi-space-size=1`: pass both to measure the agent as installed.
  * CPU is utime+stime from /proc/PID/stat; a tick's cost is its agent's CPU less the quiet one's,
  * divided by the ticks in the window.
  */
@@ -37,6 +40,17 @@ const GOAL_RSS_MB = 60;
 const HOUR = '3600';
 const MAIN = path.resolve(option('agent') ?? AGENT_MAIN);
 const NODE_OPTIONS = option('node-options');
+const EXTRA_ENV: Record<string, string> = Object.fromEntries(
+  (option('env') ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new Error(`--env wants NAME=VALUE pairs, got ${pair}`);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+);
+const ENV_LINE = Object.entries(EXTRA_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
 
 const KINDS = [
   { kind: 'default', queue: '10', report: '30' },
@@ -60,7 +74,7 @@ function queueOf(home: string, n: number): void {
 
 async function main() {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
-  console.log(`agent: ${MAIN}${NODE_OPTIONS ? ` with ${NODE_OPTIONS}` : ''}, ${MESSAGES} queued messages each, window ${SECONDS} s after ${SETTLE} s; ${machineLine()}`);
+  console.log(`agent: ${MAIN}${NODE_OPTIONS ? ` with ${NODE_OPTIONS}` : ''}${ENV_LINE ? `, env ${ENV_LINE}` : ''}, ${MESSAGES} queued messages each, window ${SECONDS} s after ${SETTLE} s; ${machineLine()}`);
   const ctl = await TestController.start('embedded');
   const trees: QmailTree[] = [];
   const agents: { kind: string; queue: string; report: string; proc: Proc; pid: number }[] = [];
@@ -71,7 +85,7 @@ async function main() {
       fs.writeFileSync(path.join(tree.home, 'control', 'me'), `${k.kind}.example.net\n`);
       queueOf(tree.home, MESSAGES);
       const host = await ctl.createHost(`agent-${k.kind}.example.net`);
-      const { proc } = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: tree.home, main: MAIN, env: NODE_OPTIONS ? { NODE_OPTIONS } : {}, args: ['--report-interval', k.report, '--queue-interval', k.queue] });
+      const { proc } = startAgent({ controllerUrl: ctl.url, token: host.enrollToken, qmailHome: tree.home, main: MAIN, env: { ...EXTRA_ENV, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) }, args: ['--report-interval', k.report, '--queue-interval', k.queue] });
       agents.push({ ...k, proc, pid: proc.child.pid! });
       await waitFor(`the ${k.kind} agent to connect`, async () => (await ctl.host(host.id)).connected, 60_000);
     }
