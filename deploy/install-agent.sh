@@ -302,6 +302,6 @@ case $supervisor in
     ;;
   none)
     echo "no supervisor: run it as root with"
-    echo "  set -a; . $config_dir/agent.env; set +a; exec $node $prefix/qfleet-agent.js"
+    echo "  export MALLOC_TRIM_THRESHOLD_=131072; set -a; . $config_dir/agent.env; set +a; exec $node --max-semi-space-size=1 $prefix/qfleet-agent.js"
     ;;
 esac

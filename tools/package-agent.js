@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run package:agent`: the agent as one tarball for a mail server, dist/qfleet-agent.tar.gz,
-// holding qfleet-agent/ with the bundle (one self-contained file: every dependency is in it),
-// install-agent.sh, the systemd unit and the daemontools run scripts (docs/operations.md).
+// holding qfleet-agent/ with the bundle (one self-contained file: every dependency is in it,
+// minified), its source map qfleet-agent.js.map (not installed: `tools/agent-stack.js` maps a
+// logged stack trace with it), install-agent.sh, the systemd unit and the daemontools run scripts (docs/operations.md).
 // It packs the bundle already built in dist/apps/agent (`nx build agent`). `--out DIR` writes
 // the tarball elsewhere.
 'use strict';
@@ -28,6 +29,7 @@ try {
     fs.chmodSync(path.join(root, to), mode);
   };
   put(bundle, 'qfleet-agent.js', 0o644);
+  if (fs.existsSync(`${bundle}.map`)) put(`${bundle}.map`, 'qfleet-agent.js.map', 0o644);
   put(path.join(repo, 'deploy', 'install-agent.sh'), 'install-agent.sh', 0o755);
   put(path.join(repo, 'deploy', 'systemd', 'qfleet-agent.service'), 'systemd/qfleet-agent.service', 0o644);
   put(path.join(repo, 'deploy', 'daemontools', 'run'), 'daemontools/run', 0o755);

@@ -109,7 +109,7 @@ describe.each(testDatabases())('installing the agent on a mail server (%s databa
       expect(fs.readFileSync(envFile, 'utf8')).toContain(`QFLEET_TOKEN='${token}'`);
       expect(mode(server.stateDir)).toBe('700');
       expect(mode(path.join(server.configDir, 'service/run'))).toBe('755');
-      expect(fs.readFileSync(path.join(server.configDir, 'service/run'), 'utf8')).toContain(`exec ${process.execPath} ${server.prefix}/qfleet-agent.js`);
+      expect(fs.readFileSync(path.join(server.configDir, 'service/run'), 'utf8')).toContain(`exec ${process.execPath} --max-semi-space-size=1 ${server.prefix}/qfleet-agent.js`);
       expect(fs.readlinkSync(agentService)).toBe(path.join(server.configDir, 'service'));
 
       // What svscan does at boot: a supervise for the agent and one for its multilog.
@@ -163,7 +163,7 @@ describe.each(testDatabases())('installing the agent on a mail server (%s databa
     const verify = spawnSync('systemd-analyze', ['verify', unitFile], { encoding: 'utf8' });
     expect({ status: verify.status, stderr: verify.stderr }).toEqual({ status: 0, stderr: '' });
     expect(unit).toContain(`EnvironmentFile=${server.configDir}/agent.env`);
-    expect(unit).toContain(`ExecStart=${process.execPath} ${server.prefix}/qfleet-agent.js`);
+    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=1 ${server.prefix}/qfleet-agent.js`);
     const env = fs.readFileSync(path.join(server.configDir, 'agent.env'), 'utf8');
     expect(env).toContain("QFLEET_SERVICE='systemd'");
     expect(env).toContain("QFLEET_SYSTEMD_UNIT='qmail'");

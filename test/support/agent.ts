@@ -15,11 +15,13 @@ export function startAgent(opts: {
   name?: string;
   /** another build of the agent (benchmarks compare two); the dist bundle by default */
   main?: string;
+  /** Node/V8 flags before the bundle, as the run scripts in deploy/ pass them */
+  nodeArgs?: string[];
 }): { proc: Proc; stateDir: string } {
   const stateDir = opts.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-agent-'));
   const args = ['--controller', opts.controllerUrl, '--qmail-home', opts.qmailHome, '--state-dir', stateDir, '--report-interval', '1', ...(opts.args ?? [])];
   if (opts.token) args.push('--token', opts.token);
-  return { proc: spawnNode(opts.main ?? AGENT_MAIN, args, { ...opts.env }, opts.name ?? 'agent'), stateDir };
+  return { proc: spawnNode(opts.main ?? AGENT_MAIN, args, { ...opts.env }, opts.name ?? 'agent', opts.nodeArgs), stateDir };
 }
 
 /** A real agent for a host the controller has, returned once the controller sees it connected. */
