@@ -399,7 +399,7 @@ export class HostConfigService {
     const results = new Map<string, WriteResult>();
     for (let i = 0; i < items.length; i += STORE_CHUNK) {
       const chunk = items.slice(i, i + STORE_CHUNK);
-      const stored = await this.prisma.$transaction(
+      const stored = await retryOnDeadlock(() => this.prisma.$transaction(
         async (tx) => {
           const bumped = await tx.$queryRawUnsafe<{ id: string; desiredRevision: number }[]>(
             `UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC') WHERE "id" IN (SELECT jsonb_array_elements_text($1::jsonb)) RETURNING "id", "desiredRevision"`,
@@ -441,7 +441,7 @@ export class HostConfigService {
           return out;
         },
         { maxWait: 30_000, timeout: 300_000 },
-      );
+      ));
       for (const it of chunk) {
         const s = stored.get(it.host.id);
         if (s) results.set(it.host.id, { revision: s.revision, warnings: it.prepared.warnings, privileged: it.prepared.privileged });
@@ -479,6 +479,23 @@ export class HostConfigService {
     const host = await this.prisma.host.findUnique({ where: { id: hostId } });
     if (!host) throw new NotFound(`no host with id ${hostId}`);
     return host;
+  }
+}
+
+/**
+ * Runs a transaction again when PostgreSQL broke a deadlock by aborting it: a chunk's bump of
+ * 500 host rows and the batched ack and report writes (one UPDATE of many host rows each) lock
+ * rows in no common order, and at 10,000 agents reporting a group change met one. The aborted
+ * transaction stored nothing, so running it again is safe.
+ */
+async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (i >= attempts || !/40P01|deadlock detected/.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 50 * i));
+    }
   }
 }
 
