@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ApplyAck } from '@qfleet/protocol';
-import { sha256, type RenderedSet } from '@qfleet/qmail';
+import type { RenderedSet } from '@qfleet/qmail';
+import { fileHashes } from '../host-config/rendered';
 import { PrismaService } from '../database/prisma.service';
 
 /** Acks gathered for this long (or this many) go to the database in one statement. */
@@ -28,7 +29,7 @@ interface Pending {
  */
 function wroteFiles(p: Pending): { files?: Record<string, string>; removes?: string[] } {
   if (!p.ack.ok || !p.sent) return {};
-  return { files: Object.fromEntries(p.sent.files.map((f) => [f.path, sha256(f.content)])), removes: p.sent.removes };
+  return { files: Object.fromEntries(fileHashes(p.sent)), removes: p.sent.removes };
 }
 
 /**

@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentEvent, ApplyAckSchema, describeProblems, parsePayload, type ApplyAck, type ConfigApply } from '@qfleet/protocol';
-import { sha256 } from '@qfleet/qmail';
 import type { Socket } from 'socket.io';
 import { PrismaService } from '../database/prisma.service';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
-import { driftedPaths, heldPaths, heldReason, type StoredRendering } from '../host-config/rendered';
+import { driftedPaths, fileHashes, heldPaths, heldReason, type StoredRendering } from '../host-config/rendered';
 import type { Host, HostConfig } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
@@ -16,8 +15,11 @@ import { AckWriter } from './ack-writer';
 type HostToSend = Pick<Host, 'id' | 'name' | 'desiredRevision' | 'appliedRevision' | 'failedRevision' | 'driftPolicy' | 'reportedFiles' | 'heldRevision'>;
 type ConfigToSend = Pick<HostConfig, 'revision' | 'rendered'>;
 interface LoadedRow extends HostToSend {
-  desired: HostConfig['rendered'];
+  /** null unless the row is the first of its key */
+  desired: HostConfig['rendered'] | null;
+  desiredKey: string;
   applied: StoredRendering | null;
+  appliedKey: string | null;
 }
 interface Loaded {
   host: HostToSend;
@@ -84,23 +86,40 @@ export class ApplyDispatcher {
    */
   private async loadNewest(hostIds: string[]): Promise<Map<string, Loaded>> {
     const out = new Map<string, Loaded>();
+    // Renderings by their content's key across the whole send: hosts given the same revision share one object.
+    const renderings = new Map<string, StoredRendering>();
     for (let i = 0; i < hostIds.length; i += 1000) {
+      // The database keys each rendering (jsonb's text is canonical) and sends the JSON of the
+      // first row of each key only: a group's members mostly get the same rendering, and one
+      // parsed copy lets the held check and the ack hash its files once (fileHashes).
       const rows = await this.prisma.$queryRawUnsafe<LoadedRow[]>(
-        `SELECT h."id", h."name", h."desiredRevision", h."appliedRevision", h."failedRevision", h."driftPolicy", h."reportedFiles", h."heldRevision",
-                d."rendered" AS "desired",
-                CASE WHEN h."appliedRevision" > 0 AND jsonb_typeof(h."reportedFiles") = 'object' AND h."reportedFiles" <> '{}'::jsonb
-                     THEN a."rendered" END AS "applied"
-           FROM "Host" h
-           JOIN "HostConfig" d ON d."hostId" = h."id" AND d."revision" = h."desiredRevision"
-           LEFT JOIN "HostConfig" a ON a."hostId" = h."id" AND a."revision" = h."appliedRevision"
-          WHERE h."id" IN (SELECT jsonb_array_elements_text($1::jsonb))
-            AND h."desiredRevision" > 0 AND h."desiredRevision" <> h."appliedRevision"
-            AND h."failedRevision" IS DISTINCT FROM h."desiredRevision"`,
+        `WITH s AS (
+           SELECT h."id", h."name", h."desiredRevision", h."appliedRevision", h."failedRevision", h."driftPolicy", h."reportedFiles", h."heldRevision",
+                  d."rendered" AS "desired", md5(d."rendered"::text) AS "desiredKey",
+                  CASE WHEN h."appliedRevision" > 0 AND jsonb_typeof(h."reportedFiles") = 'object' AND h."reportedFiles" <> '{}'::jsonb
+                       THEN a."rendered" END AS "applied"
+             FROM "Host" h
+             JOIN "HostConfig" d ON d."hostId" = h."id" AND d."revision" = h."desiredRevision"
+             LEFT JOIN "HostConfig" a ON a."hostId" = h."id" AND a."revision" = h."appliedRevision"
+            WHERE h."id" IN (SELECT jsonb_array_elements_text($1::jsonb))
+              AND h."desiredRevision" > 0 AND h."desiredRevision" <> h."appliedRevision"
+              AND h."failedRevision" IS DISTINCT FROM h."desiredRevision"),
+         k AS (SELECT s.*, md5(s."applied"::text) AS "appliedKey" FROM s)
+         SELECT "id", "name", "desiredRevision", "appliedRevision", "failedRevision", "driftPolicy", "reportedFiles", "heldRevision", "desiredKey", "appliedKey",
+                CASE WHEN row_number() OVER (PARTITION BY "desiredKey" ORDER BY "id") = 1 THEN "desired" END AS "desired",
+                CASE WHEN "applied" IS NOT NULL AND row_number() OVER (PARTITION BY "appliedKey" ORDER BY "id") = 1 THEN "applied" END AS "applied"
+           FROM k`,
         JSON.stringify(hostIds.slice(i, i + 1000)),
       );
       for (const r of rows) {
-        const { desired, applied, ...host } = r;
-        out.set(host.id, { host, config: { revision: host.desiredRevision, rendered: desired }, applied: applied ?? null });
+        if (r.desired && !renderings.has(r.desiredKey)) renderings.set(r.desiredKey, r.desired as unknown as StoredRendering);
+        if (r.applied && r.appliedKey && !renderings.has(r.appliedKey)) renderings.set(r.appliedKey, r.applied);
+      }
+      for (const r of rows) {
+        const { desired: _desired, applied: _applied, desiredKey, appliedKey, ...host } = r;
+        const rendered = renderings.get(desiredKey);
+        if (!rendered) continue;
+        out.set(host.id, { host, config: { revision: host.desiredRevision, rendered: rendered as unknown as HostConfig['rendered'] }, applied: appliedKey ? (renderings.get(appliedKey) ?? null) : null });
       }
     }
     return out;
@@ -251,7 +270,8 @@ export class ApplyDispatcher {
     const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
     if (host.appliedRevision === 0 || !Object.keys(reported).length) return [];
     // Nothing to write, nothing to overwrite: no need to read the applied revision.
-    if (next.files.every((f) => reported[f.path] === sha256(f.content)) && !next.removes.some((p) => p in reported)) return [];
+    const hashes = fileHashes(next);
+    if (next.files.every((f) => reported[f.path] === hashes.get(f.path)) && !next.removes.some((p) => p in reported)) return [];
     if (applied === undefined) {
       const row = await this.prisma.hostConfig.findUnique({ where: { hostId_revision: { hostId: host.id, revision: host.appliedRevision } }, select: { rendered: true } });
       applied = row ? (row.rendered as unknown as StoredRendering) : null;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { describeProblems, GROUP_PLAN_MEMBERS, parseFields, type FieldProblem, type GroupConfigDryRunView, type GroupMemberPlan, type HostDocument } from '@qfleet/protocol';
-import { LayerSchema, normaliseLayer, privilegedChanges, validateDocument } from '@qfleet/qmail';
+import { LayerSchema, normaliseLayer, privilegedChanges, validateDocument, type Layer } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { HostConfigService, type RevisionToStore } from '../host-config/host-config.service';
@@ -9,6 +9,9 @@ import type { Actor } from '../auth/roles';
 import type { Prisma } from '../generated/prisma/client';
 import { mergePatch } from '../host-config/merge-patch';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
+
+/** A member's own document as it is: one function for all, so members of the same content share a preview. */
+const keepOwn = (own: Layer) => own;
 
 /**
  * Groups carry documents of the host document's shape; a member's effective document is its
@@ -74,7 +77,7 @@ export class GroupsService {
     const counts = { members: members.length, changed: 0, refused: 0 };
     for (const [i, h] of members.entries()) {
       const full = i < GROUP_PLAN_MEMBERS;
-      const p = await this.hostConfig.preview(h, (own) => own, { history: full }, batch);
+      const p = await this.hostConfig.preview(h, keepOwn, { history: full }, batch, keepOwn);
       let error: string | undefined;
       try {
         this.hostConfig.admit(p, actor);

@@ -13,7 +13,7 @@ import type { FieldProblem } from '@qfleet/protocol';
 import { mergePatch } from './merge-patch';
 import { EMPTY_RENDERING, hostFilesAsRendering, withDroppedAliases, withKept, withPostSteps, type StoredRendering } from './rendered';
 import { planApply, type Plan } from './plan';
-import { documentKey, RenderMemo } from './render-memo';
+import { RenderMemo } from './render-memo';
 
 /** At most this many hosts' revisions in one transaction: bounded statements, and a crash loses at most one chunk's work (never half of a host's). */
 const STORE_CHUNK = 500;
@@ -25,9 +25,27 @@ const STORE_CHUNK = 500;
  */
 export interface RevisionBatch {
   latest: Map<string, HostConfig | null>;
+  /**
+   * Per host, a key of its latest revision's content (document, effective, rendering): hosts
+   * with the same key were given the same revision, and their rows share one parsed copy.
+   */
+  contentKeys: Map<string, string>;
   groups: Map<string, Layer>;
   memo: RenderMemo;
+  /** previews shared by hosts of the same content key and groups, per kind of next document (see `preview`) */
+  shared: WeakMap<object, Map<string, SharedPreview>>;
 }
+
+/** The part of a preview that depends only on the latest revision's content, the groups and the next document. */
+interface SharedPreview {
+  prepared: Omit<PreparedRevision, 'previous'>;
+  own: Layer;
+  nextOwn: Layer;
+  effectiveBefore: HostDocument;
+}
+
+/** A rerender's `next`: the latest own document as it is (its shared previews are keyed by this). */
+const RERENDER = {};
 
 /** One host's next revision, prepared, to be stored with others in one statement per table. */
 export interface RevisionToStore {
@@ -154,14 +172,29 @@ export class HostConfigService {
    * `history: false` takes the old text of files from the latest rendering only (no further
    * read: a group's dry run counts its members beyond the first ones that way).
    */
-  async preview(host: Host, next: (own: Layer, groupLayers: Layer[]) => Layer, opts: { plan?: boolean; history?: boolean } & RevisionOptions = {}, batch?: RevisionBatch): Promise<RevisionPreview> {
+  async preview(
+    host: Pick<Host, 'id' | 'groups' | 'reportedFiles'>,
+    next: (own: Layer, groupLayers: Layer[]) => Layer,
+    opts: { plan?: boolean; history?: boolean } & RevisionOptions = {},
+    batch?: RevisionBatch,
+    nextKind?: object,
+  ): Promise<RevisionPreview> {
     const wantPlan = opts.plan ?? true;
     const [latest, groupLayers] = batch?.latest.has(host.id)
       ? [batch.latest.get(host.id) ?? null, host.groups.filter((g) => batch.groups.has(g)).map((g) => batch.groups.get(g)!)]
       : await Promise.all([this.latest(host.id), this.groupLayersOf(host.groups)]);
-    const own = (latest?.document as Layer) ?? {};
-    const nextOwn = normaliseLayer(next(own, groupLayers));
-    const prepared = this.prepare(groupLayers, nextOwn, latest, batch?.memo, opts);
+    const make = (): SharedPreview => {
+      const own = (latest?.document as Layer) ?? {};
+      const nextOwn = normaliseLayer(next(own, groupLayers));
+      const { previous: _previous, ...prepared } = this.prepare(groupLayers, nextOwn, latest, batch?.memo, opts);
+      const effectiveBefore = mergeLayers([...groupLayers.map((document) => ({ source: 'group', document })), { source: 'host', document: own }]).document;
+      return { prepared, own, nextOwn, effectiveBefore };
+    };
+    // `next` is the same function of (own, groups) for every host given the same `nextKind`
+    // (one rollout's change): hosts of the same revision content and groups share the result.
+    const shared = nextKind && !opts.hostFiles ? this.shared(host, batch, nextKind, opts.overwriteDrift ? 'o' : '', make) : make();
+    const { own, nextOwn, effectiveBefore } = shared;
+    const prepared: PreparedRevision = { ...shared.prepared, previous: latest };
     const { errors, rendering } = prepared;
     const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
     let plan: Plan = { changes: [], postSteps: [] };
@@ -175,8 +208,24 @@ export class HostConfigService {
         plan = planApply(rendering, reported, known.map((r) => r.rendered as unknown as RenderedSet), diffs);
       }
     }
-    const effectiveBefore = mergeLayers([...groupLayers.map((document) => ({ source: 'group', document })), { source: 'host', document: own }]).document;
     return { ...prepared, revision: latest?.revision ?? 0, own, nextOwn, effectiveBefore, plan };
+  }
+
+  /**
+   * A shared preview from the batch, made once per (content key, groups, kind, variant): the
+   * members of a group mostly share their latest revision's content, and merging, checking,
+   * rendering and diffing it again per host was most of a bulk operation's own CPU. Without a
+   * content key (a host read outside the batch) it is made for the host alone.
+   */
+  private shared(host: Pick<Host, 'id' | 'groups'>, batch: RevisionBatch | undefined, nextKind: object, variant: string, make: () => SharedPreview): SharedPreview {
+    const content = batch?.contentKeys.get(host.id);
+    if (!batch || content === undefined) return make();
+    let byKey = batch.shared.get(nextKind);
+    if (!byKey) batch.shared.set(nextKind, (byKey = new Map()));
+    const key = `${content}\0${variant}\0${host.groups.join('\0')}`;
+    let hit = byKey.get(key);
+    if (!hit) byKey.set(key, (hit = make()));
+    return hit;
   }
 
   /**
@@ -185,20 +234,41 @@ export class HostConfigService {
    */
   async batch(hosts: Pick<Host, 'id' | 'groups' | 'desiredRevision'>[]): Promise<RevisionBatch> {
     const latest = new Map<string, HostConfig | null>(hosts.map((h) => [h.id, null]));
+    const contentKeys = new Map<string, string>();
     const withRevision = hosts.filter((h) => h.desiredRevision > 0);
+    const contents = new Map<string, Pick<HostConfig, 'document' | 'effective' | 'rendered'>>();
     for (let i = 0; i < withRevision.length; i += 1000) {
-      // A join on a JSON list, not a 1,000-way OR that Prisma builds and PostgreSQL plans each time.
-      const rows = await this.prisma.$queryRawUnsafe<HostConfig[]>(
-        `SELECT c.* FROM "HostConfig" c JOIN jsonb_to_recordset($1::jsonb) AS x("hostId" text, "revision" int) ON c."hostId" = x."hostId" AND c."revision" = x."revision"`,
+      // A join on a JSON list, not a 1,000-way OR that Prisma builds and PostgreSQL plans each
+      // time. The database keys each row's content (jsonb's text is canonical) and sends the
+      // JSON of the first row of each key only: the members of a group mostly hold the same
+      // revision content, and parsing it once per host was a megabyte per thousand hosts.
+      const rows = await this.prisma.$queryRawUnsafe<(Omit<HostConfig, 'document' | 'effective' | 'rendered'> & Partial<Pick<HostConfig, 'document' | 'effective' | 'rendered'>> & { contentKey: string; first: boolean })[]>(
+        `WITH s AS (
+           SELECT c."id", c."hostId", c."revision", c."createdBy", c."createdAt", c."document", c."effective", c."rendered", k."contentKey",
+                  row_number() OVER (PARTITION BY k."contentKey" ORDER BY c."hostId") = 1 AS "first"
+             FROM "HostConfig" c
+             JOIN jsonb_to_recordset($1::jsonb) AS x("hostId" text, "revision" int) ON c."hostId" = x."hostId" AND c."revision" = x."revision"
+             CROSS JOIN LATERAL (SELECT md5(c."document"::text || ' ' || coalesce(c."effective"::text, '-') || ' ' || c."rendered"::text) AS "contentKey") k)
+         SELECT "id", "hostId", "revision", "createdBy", "createdAt", "contentKey", "first",
+                CASE WHEN "first" THEN "document" END AS "document", CASE WHEN "first" THEN "effective" END AS "effective", CASE WHEN "first" THEN "rendered" END AS "rendered"
+           FROM s`,
         JSON.stringify(withRevision.slice(i, i + 1000).map((h) => ({ hostId: h.id, revision: h.desiredRevision }))),
       );
-      for (const r of rows) latest.set(r.hostId, r);
+      for (const r of rows) if (r.first && !contents.has(r.contentKey)) contents.set(r.contentKey, { document: r.document ?? null, effective: r.effective ?? null, rendered: r.rendered ?? null });
+      for (const { contentKey, first: _first, ...r } of rows) {
+        const content = contents.get(contentKey);
+        if (!content) continue;
+        latest.set(r.hostId, { ...r, ...content } as HostConfig);
+        contentKeys.set(r.hostId, contentKey);
+      }
     }
     // A host whose counter moved since it was read: its own latest, the slow way.
     for (const h of withRevision) if (!latest.get(h.id)) latest.set(h.id, await this.latest(h.id));
     const names = [...new Set(hosts.flatMap((h) => h.groups))];
     const rows = names.length ? await this.prisma.group.findMany({ where: { name: { in: names } } }) : [];
-    return { latest, groups: new Map(rows.map((g) => [g.name, g.document as Layer])), memo: new RenderMemo() };
+    // Hosts with no revision yet share the empty one.
+    for (const h of hosts) if (h.desiredRevision === 0) contentKeys.set(h.id, 'none');
+    return { latest, contentKeys, groups: new Map(rows.map((g) => [g.name, g.document as Layer])), memo: new RenderMemo(), shared: new WeakMap() };
   }
 
   /**
@@ -208,7 +278,12 @@ export class HostConfigService {
   prepareRerender(host: Pick<Host, 'id' | 'groups'>, batch: RevisionBatch): PreparedRevision {
     const latest = batch.latest.get(host.id) ?? null;
     const groupLayers = host.groups.filter((g) => batch.groups.has(g)).map((g) => batch.groups.get(g)!);
-    return this.prepare(groupLayers, (latest?.document as Layer) ?? {}, latest, batch.memo);
+    const shared = this.shared(host, batch, RERENDER, '', () => {
+      const own = (latest?.document as Layer) ?? {};
+      const { previous: _previous, ...prepared } = this.prepare(groupLayers, own, latest, batch.memo);
+      return { prepared, own, nextOwn: own, effectiveBefore: {} };
+    });
+    return { ...shared.prepared, previous: latest };
   }
 
   /** The effective document of a new own document, checked and rendered against the latest revision. */
@@ -324,7 +399,7 @@ export class HostConfigService {
     const results = new Map<string, WriteResult>();
     for (let i = 0; i < items.length; i += STORE_CHUNK) {
       const chunk = items.slice(i, i + STORE_CHUNK);
-      const stored = await this.prisma.$transaction(
+      const stored = await retryOnDeadlock(() => this.prisma.$transaction(
         async (tx) => {
           const bumped = await tx.$queryRawUnsafe<{ id: string; desiredRevision: number }[]>(
             `UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC') WHERE "id" IN (SELECT jsonb_array_elements_text($1::jsonb)) RETURNING "id", "desiredRevision"`,
@@ -334,26 +409,29 @@ export class HostConfigService {
           const kept = chunk.filter((it) => revisionOf.has(it.host.id));
           // One JSON parameter for the chunk, not Prisma's createMany: building and binding
           // five parameters per row was most of a 1,000-host store's CPU in the controller.
+          // Each distinct content (by object: hosts of a bulk change share theirs) is sent once
+          // and named by its index, so 1,000 members of a group are not 1,000 copies to
+          // serialise here and parse there.
+          const contents = new ContentTable();
+          const rows = kept.map(({ host, own, prepared }) => ({
+            hostId: host.id,
+            revision: revisionOf.get(host.id)!,
+            k: contents.indexOf(normalisedOnce(own), prepared.effective, prepared.rendering),
+          }));
           await tx.$executeRawUnsafe(
             `INSERT INTO "HostConfig" ("id", "hostId", "revision", "document", "effective", "rendered", "createdBy", "createdAt")
-             SELECT gen_random_uuid()::text, x."hostId", x."revision", x."document", x."effective", x."rendered", $2, (now() AT TIME ZONE 'UTC')
-               FROM jsonb_to_recordset($1::jsonb) AS x("hostId" text, "revision" int, "document" jsonb, "effective" jsonb, "rendered" jsonb)`,
-            JSON.stringify(
-              kept.map(({ host, own, prepared }) => ({
-                hostId: host.id,
-                revision: revisionOf.get(host.id)!,
-                document: normaliseLayer(own),
-                effective: prepared.effective,
-                rendered: prepared.rendering,
-              })),
-            ),
+             SELECT gen_random_uuid()::text, x."hostId", x."revision", c.value->'document', c.value->'effective', c.value->'rendered', $2, (now() AT TIME ZONE 'UTC')
+               FROM jsonb_to_recordset($1::jsonb) AS x("hostId" text, "revision" int, "k" int)
+               JOIN jsonb_array_elements($3::jsonb) WITH ORDINALITY AS c(value, i) ON c.i = x."k" + 1`,
+            JSON.stringify(rows),
             by,
+            JSON.stringify(contents.list),
           );
           await this.audit.recordMany(
             kept.map(({ host, prepared: { previous, effective, privileged } }) => {
               const before = previous?.effective ?? previous?.document;
-              // Members of a group mostly make the same diff: computed once per distinct pair.
-              const diff = memo.text(`${documentKey(before ?? {})}>${documentKey(effective)}`, () => documentDiff(before, effective));
+              // Members of a group mostly make the same diff: computed once per distinct pair (of shared objects).
+              const diff = memo.diff(before, effective, () => documentDiff(before, effective));
               return { actor, action, target: `host:${host.id}`, diff: { revision: revisionOf.get(host.id), document: diff, ...(privileged.length ? { privileged } : {}) } };
             }),
             tx,
@@ -363,7 +441,7 @@ export class HostConfigService {
           return out;
         },
         { maxWait: 30_000, timeout: 300_000 },
-      );
+      ));
       for (const it of chunk) {
         const s = stored.get(it.host.id);
         if (s) results.set(it.host.id, { revision: s.revision, warnings: it.prepared.warnings, privileged: it.prepared.privileged });
@@ -401,6 +479,51 @@ export class HostConfigService {
     const host = await this.prisma.host.findUnique({ where: { id: hostId } });
     if (!host) throw new NotFound(`no host with id ${hostId}`);
     return host;
+  }
+}
+
+/**
+ * Runs a transaction again when PostgreSQL broke a deadlock by aborting it: a chunk's bump of
+ * 500 host rows and the batched ack and report writes (one UPDATE of many host rows each) lock
+ * rows in no common order, and at 10,000 agents reporting a group change met one. The aborted
+ * transaction stored nothing, so running it again is safe.
+ */
+async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (i >= attempts || !/40P01|deadlock detected/.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 50 * i));
+    }
+  }
+}
+
+const normalised = new WeakMap<Layer, Layer>();
+
+/** normaliseLayer once per own document object: the hosts of a bulk change share theirs. */
+function normalisedOnce(own: Layer): Layer {
+  let n = normalised.get(own);
+  if (!n) normalised.set(own, (n = normaliseLayer(own)));
+  return n;
+}
+
+/** The distinct (document, effective, rendering) triples of a store, by object identity, in order of first use. */
+class ContentTable {
+  readonly list: { document: unknown; effective: unknown; rendered: unknown }[] = [];
+  private readonly index = new Map<unknown, Map<unknown, Map<unknown, number>>>();
+
+  indexOf(document: unknown, effective: unknown, rendered: unknown): number {
+    let byEffective = this.index.get(document);
+    if (!byEffective) this.index.set(document, (byEffective = new Map()));
+    let byRendering = byEffective.get(effective);
+    if (!byRendering) byEffective.set(effective, (byRendering = new Map()));
+    let i = byRendering.get(rendered);
+    if (i === undefined) {
+      i = this.list.push({ document, effective, rendered }) - 1;
+      byRendering.set(rendered, i);
+    }
+    return i;
   }
 }
 

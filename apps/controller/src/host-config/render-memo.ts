@@ -39,6 +39,26 @@ export class RenderMemo {
     return hit;
   }
 
+  private readonly diffs = new WeakMap<object, WeakMap<object, string>>();
+  private readonly noDocument = {};
+
+  /**
+   * A diff between two documents computed once per pair of objects: within a bulk operation
+   * the hosts of the same content share their document objects (HostConfigService.batch and
+   * its shared previews), so this needs no key built from the documents' text.
+   */
+  diff(before: unknown, after: object, make: () => string): string {
+    const from = before !== null && typeof before === 'object' ? before : this.noDocument;
+    let byAfter = this.diffs.get(from);
+    if (!byAfter) this.diffs.set(from, (byAfter = new WeakMap()));
+    let hit = byAfter.get(after);
+    if (hit === undefined) {
+      hit = make();
+      byAfter.set(after, hit);
+    }
+    return hit;
+  }
+
   /** A derived text (a diff) computed once per key within the operation. */
   text(key: string, make: () => string): string {
     let hit = this.texts.get(key);

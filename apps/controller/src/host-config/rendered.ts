@@ -23,6 +23,22 @@ export interface StoredRendering extends RenderedSet {
 
 export const EMPTY_RENDERING: StoredRendering = { files: [], removes: [], postSteps: [] };
 
+const hashesByRendering = new WeakMap<RenderedSet, Map<string, string>>();
+
+/**
+ * Each file's sha256 by path, computed once per rendering object: the hosts of a bulk send
+ * share their rendering (read once per distinct content), and hashing every file again for
+ * each host's held check and ack was a sha256 per file per host. Renderings are never mutated.
+ */
+export function fileHashes(rendering: RenderedSet): Map<string, string> {
+  let hashes = hashesByRendering.get(rendering);
+  if (!hashes) {
+    hashes = new Map(rendering.files.map((f) => [f.path, sha256(f.content)]));
+    hashesByRendering.set(rendering, hashes);
+  }
+  return hashes;
+}
+
 /** The paths whose bytes differ between two renderings, and the files newly removed. */
 export function changedPaths(before: RenderedSet, after: RenderedSet): { written: string[]; removed: string[] } {
   const old = new Map(before.files.map((f) => [f.path, f]));
@@ -85,7 +101,8 @@ export function heldPaths(applied: RenderedSet | null, next: RenderedSet, report
   if (!applied) return [];
   const drifted = new Set(driftedPaths(applied, reported));
   if (!drifted.size) return [];
-  const written = next.files.filter((f) => drifted.has(f.path) && reported[f.path] !== sha256(f.content)).map((f) => f.path);
+  const hashes = fileHashes(next);
+  const written = next.files.filter((f) => drifted.has(f.path) && reported[f.path] !== hashes.get(f.path)).map((f) => f.path);
   const removed = next.removes.filter((p) => drifted.has(p) && p in reported);
   return [...written, ...removed];
 }
@@ -97,7 +114,8 @@ export function heldReason(paths: string[]): string {
 
 /** Managed files whose reported hash differs from the rendering: drift (DESIGN.md step 5). */
 export function driftedPaths(rendering: RenderedSet, reported: Record<string, string>): string[] {
-  const drift = rendering.files.filter((f) => reported[f.path] !== sha256(f.content)).map((f) => f.path);
+  const hashes = fileHashes(rendering);
+  const drift = rendering.files.filter((f) => reported[f.path] !== hashes.get(f.path)).map((f) => f.path);
   return [...drift, ...rendering.removes.filter((p) => p in reported)];
 }
 

@@ -39,7 +39,8 @@ export class RolloutPlanner {
       if (Object.keys(again).length) return this.judge(await this.config.preview(host, () => ({ ...restored, ...again }), opts, batch), null);
       return this.judge(preview, null);
     }
-    const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups), opts, batch);
+    // The change object is one per rollout: hosts with the same revision content and groups share one preview.
+    const preview = await this.config.preview(host, (own, groups) => applyChangeToLayer(own, goal.change, groups), opts, batch, goal.change);
     return this.judge(preview, goal.change, (host.reportedFiles as Record<string, string> | null) ?? {});
   }
 

@@ -23,6 +23,12 @@ const POLL_MS = 500;
 const SWEEP_BATCH_MS = 2_000;
 /** Acks that move rollout rows are gathered this long: one query for many hosts. */
 const RECONCILE_MS = 50;
+/**
+ * A batch's pending hosts are decided, stored and sent this many at a time: the first agents
+ * apply while later chunks are prepared (at 10,000 hosts everything was stored before the
+ * first send), and a crash loses at most one chunk's transaction.
+ */
+const SEND_CHUNK = 500;
 
 /**
  * Runs rollouts batch by batch. Everything a rollout knows is in the database (its batch, each
@@ -178,13 +184,21 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * The pending hosts of a batch: decided from one read of the hosts, their revisions and
-   * groups (one rendering per distinct effective document), then every new revision and every
-   * row's record of it stored in one transaction per chunk, so they exist together or not at
-   * all (a controller killed meanwhile resumes with rows still pending and hosts not bumped),
-   * then sent to all at once.
+   * The pending hosts of a batch, a chunk at a time, so the first hosts get their revision
+   * while later chunks are still decided and stored: each chunk is decided from one read of
+   * its hosts, their revisions and groups (hosts of the same revision content and groups share
+   * one decision and rendering), then every new revision and every row's record of it stored
+   * in one transaction, so they exist together or not at all (a controller killed meanwhile
+   * resumes with the rows of the chunks not stored still pending and their hosts not bumped),
+   * then sent.
    */
   private async sendBatch(rollout: Rollout, pending: RolloutHost[], online: Set<string>): Promise<void> {
+    // Renderings marked overwriteDrift, one per shared rendering (not a copy per host).
+    const overwriting = new WeakMap<StoredRendering, StoredRendering>();
+    for (let i = 0; i < pending.length && !this.stopping; i += SEND_CHUNK) await this.sendChunk(rollout, pending.slice(i, i + SEND_CHUNK), online, overwriting);
+  }
+
+  private async sendChunk(rollout: Rollout, pending: RolloutHost[], online: Set<string>, overwriting: WeakMap<StoredRendering, StoredRendering>): Promise<void> {
     const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: pending.map((r) => r.hostId) } } })).map((h) => [h.id, h]));
     const batch = await this.config.batch([...hosts.values()]);
     const now = new Date();
@@ -192,6 +206,11 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const toStore: (RevisionToStore & { row: RolloutHost; mark: Omit<RowMark, 'revision' | 'previousRevision'> })[] = [];
     const nudge: Host[] = [];
     const reachable = (host: Host) => online.has(host.id) || this.reconnecting(host);
+    const overwrite = (r: StoredRendering): StoredRendering => {
+      let o = overwriting.get(r);
+      if (!o) overwriting.set(r, (o = { ...r, overwriteDrift: true }));
+      return o;
+    };
     for (const row of pending) {
       const host = hosts.get(row.hostId);
       if (!host) {
@@ -216,7 +235,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
         // Drifted files this revision would overwrite: stored, but held until the operator decides
         // (the dispatcher holds it by the same rule), unless the rollout overwrites on purpose.
         const held = rollout.overwriteDrift ? [] : await this.planner.heldBy(host, decision.preview, batch);
-        const prepared = rollout.overwriteDrift ? { ...decision.preview, rendering: { ...decision.preview.rendering, overwriteDrift: true } } : decision.preview;
+        const prepared = rollout.overwriteDrift ? { ...decision.preview, rendering: overwrite(decision.preview.rendering) } : decision.preview;
         const state = held.length ? 'held' : reachable(host) ? 'applying' : 'offline';
         toStore.push({ host, own: decision.nextOwn, prepared, row, mark: { hostId: host.id, ...sent, state, error: held.length ? heldReason(held) : null } });
       }
