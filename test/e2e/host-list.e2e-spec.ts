@@ -28,7 +28,7 @@ describe.each(testDatabases())('the host list on the %s database', (db) => {
 
   const list = async (query: string) => {
     const res = await fetch(`${ctl.url}/api/hosts${query}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    const body = (await res.json()) as HostView[] & { message?: string };
+    const body = (await res.json()) as HostView[] & { message?: string; fields?: { path: string; message: string }[] };
     return { status: res.status, body, total: res.headers.get('x-total-count'), names: Array.isArray(body) ? body.map((h) => h.name) : [] };
   };
   const names = async (query: string) => (await list(query)).names;
