@@ -74,6 +74,15 @@ describe.each(testDatabases())('If-Match on config writes (%s)', (db) => {
     expect(malformed.body.fields).toEqual([{ path: 'If-Match', message: expect.stringContaining('in quotes') }]);
   });
 
+  it('describes If-Match and the 412 on every config write in the OpenAPI description', async () => {
+    const doc = (await ctl.api('GET', '/api/openapi.json')).body;
+    for (const [route, method] of [['/api/hosts/{id}/config', 'put'], ['/api/hosts/{id}/config', 'patch'], ['/api/groups/{name}/config', 'put'], ['/api/groups/{name}/config', 'patch']]) {
+      const op = doc.paths[route][method];
+      expect([route, method, op.parameters.find((p: { in: string; name: string }) => p.in === 'header' && p.name === 'If-Match')?.required]).toEqual([route, method, false]);
+      expect(op.responses['412'].description).toContain('current');
+    }
+  });
+
   it('of two writes from the same revision at once, exactly one is stored', async () => {
     const { revision } = (await call(ctl, 'GET', `/api/hosts/${hostId}/config`)).body;
     const tag = `"${revision}"`;
@@ -89,7 +98,6 @@ describe.each(testDatabases())('If-Match on config writes (%s)', (db) => {
   it("refuses a group write that started from an older revision, the same way", async () => {
     const opened = await call(ctl, 'GET', '/api/groups/edge/config');
     expect(opened).toMatchObject({ etag: '"0"', body: { revision: 0 } });
-    expect((await call(ctl, 'GET', '/api/groups/edge')).etag).toBe('"0"');
     expect((await call(ctl, 'PUT', '/api/groups/edge/config', { databytes: 1000 }, '"0"', alice)).body.revision).toBe(1);
     for (const [method, query] of [['PUT', ''], ['PATCH', ''], ['PATCH', '?dryRun=true']]) {
       const stale = await call(ctl, method, `/api/groups/edge/config${query}`, { databytes: 2000 }, '"0"');
@@ -177,10 +185,11 @@ describe('qfleet config edit and the dashboard send the revision they opened', (
     await page.getByTestId('forms-confirm').click();
     await page.locator(`[data-testid=forms-saved][data-revision="${before + 2}"]`).waitFor();
 
-    // The JSON editor: alice saves again, then this page's save is refused.
-    expect((await call(ctl, 'PUT', `/api/hosts/${hostId}/config`, { locals: ['alice3.example'] }, `"${before + 2}"`, alice)).status).toBe(200);
+    // The JSON editor, once it shows the forms' save: alice saves again, then this page's save is refused.
     await page.getByTestId('config-tab-advanced').click();
     const editor = page.getByTestId('config-editor');
+    await waitFor('the JSON editor showing the forms’ save', async () => (await editor.inputValue()).includes('forms.example'));
+    expect((await call(ctl, 'PUT', `/api/hosts/${hostId}/config`, { locals: ['alice3.example'] }, `"${before + 2}"`, alice)).status).toBe(200);
     await editor.fill(JSON.stringify({ locals: ['json.example'] }));
     await page.getByTestId('config-save').click();
     await expectText(page.getByTestId('config-advanced').getByTestId('stale-notice'), new RegExp(`^Changed by alice \\(operator\\) since you opened it \\(revision ${before + 3}\\)`));
