@@ -28,7 +28,7 @@ describe.each(testDatabases())('the host list on the %s database', (db) => {
 
   const list = async (query: string) => {
     const res = await fetch(`${ctl.url}/api/hosts${query}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    const body = (await res.json()) as HostView[] & { message?: string };
+    const body = (await res.json()) as HostView[] & { message?: string; fields?: { path: string; message: string }[] };
     return { status: res.status, body, total: res.headers.get('x-total-count'), names: Array.isArray(body) ? body.map((h) => h.name) : [] };
   };
   const names = async (query: string) => (await list(query)).names;
@@ -180,6 +180,14 @@ describe.each(testDatabases())('the host list on the %s database', (db) => {
       expect([query, r.status]).toEqual([query, 400]);
       expect(r.body.message).toContain(field);
     }
+    // An unknown parameter is named by itself, as a form or a script would look it up.
+    const misspelt = await list('?pageSize2=5&colour=red');
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.body.fields).toEqual([
+      { path: 'pageSize2', message: 'unknown field' },
+      { path: 'colour', message: 'unknown field' },
+    ]);
+    expect(misspelt.body.message).toBe('invalid request: pageSize2: unknown field; colour: unknown field');
   });
 
   it('sums the fleet up', async () => {

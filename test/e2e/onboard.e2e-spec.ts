@@ -72,7 +72,7 @@ describe.each(testDatabases())('onboarding many hosts on the %s database', (db) 
     expect(bad.body.fields).toEqual([
       { path: 'hosts[1].name', message: 'must be letters, digits, dots and dashes' },
       { path: 'hosts[2].groups[0]', message: 'must be letters, digits, _ . -' },
-      { path: 'hosts[4]', message: 'unknown field labels' },
+      { path: 'hosts[4].labels', message: 'unknown field' },
       { path: 'hosts[3].name', message: 'ok1.example.net is given twice (first at hosts[0])' },
     ]);
 
@@ -123,6 +123,11 @@ describe.each(testDatabases())('onboarding many hosts on the %s database', (db) 
       '  line 5: groups[1]: must be letters, digits, _ . -',
     ]);
     expect(fs.existsSync(path.join(work, 'never.csv'))).toBe(false);
+
+    // A field the API does not know is named by its row and its own name.
+    const extra = await qfleet(['hosts', 'import', file('extra.json', JSON.stringify([{ name: 'j1.example.net' }, { name: 'j2.example.net', labels: {}, colour: 'red' }])), '--tokens-out', path.join(work, 'never.csv')]);
+    expect(extra.code).toBe(1);
+    expect(extra.stderr.trimEnd().split('\n').slice(1)).toEqual(['  [1]: labels: unknown field', '  [1]: colour: unknown field']);
 
     // A name the fleet has already is found by the controller, also named by line.
     const taken = await qfleet(['hosts', 'import', file('taken.csv', 'name\nfree.example.net\nb1.example.net\n'), '--tokens-out', path.join(work, 'never.csv')]);

@@ -46,7 +46,7 @@ describe.each(testDatabases())('the document as an operator changes it, on the %
 
     const group = await ctl.api('PUT', '/api/groups/edge/config', { databytes: -5, locals: ['a b'], lokals: [] });
     expect(group.status).toBe(400);
-    expect(group.body.fields.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['databytes', 'locals[0]', '']));
+    expect(group.body.fields.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['databytes', 'locals[0]', 'lokals']));
 
     const cli = await qfleet(['config', 'set', HOST, '-'], { input: JSON.stringify(bad) });
     expect(cli.code).toBe(1);

@@ -21,8 +21,9 @@ export class ApiClient {
     private readonly token: string | undefined,
   ) {}
 
-  async request<T>(method: string, route: string, body?: unknown): Promise<T> {
-    return (await this.call<T>(method, route, body)).body;
+  /** `headers`: more request headers (If-Match on a config write). */
+  async request<T>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+    return (await this.call<T>(method, route, body, headers)).body;
   }
 
   get<T>(route: string) {
@@ -34,9 +35,9 @@ export class ApiClient {
     return this.call<T>('GET', route);
   }
 
-  private async call<T>(method: string, route: string, body?: unknown): Promise<{ body: T; headers: Headers }> {
+  private async call<T>(method: string, route: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ body: T; headers: Headers }> {
     if (!this.token) throw new UsageError('no API token: pass --token or set QFLEET_TOKEN');
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    const headers: Record<string, string> = { ...extra, authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {

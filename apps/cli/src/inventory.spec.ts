@@ -37,7 +37,7 @@ describe('parseInventory', () => {
     expect(parseInventory('[{"name":"a.example","labels":{}}, 3]')).toEqual({
       ok: false,
       problems: [
-        { path: '[0]', message: '(row): unknown field labels' },
+        { path: '[0]', message: 'labels: unknown field' },
         { path: '[1]', message: expect.stringMatching(/^\(row\): /) },
       ],
     });

@@ -68,6 +68,7 @@ export type { MailboxFleetStats, MailboxHostStats };
 export type { HealthGate, RolloutCounts, RolloutHostState, RolloutHostView, RolloutKind, RolloutPreview, RolloutPreviewHost, RolloutStatus, RolloutSummary, RolloutView };
 /** The `/ui` namespace and its events (live rollout progress). */
 export { UI_NAMESPACE, UiEvent } from '@qfleet/protocol/ui';
+import { IF_MATCH, revisionTag } from '@qfleet/protocol/ui';
 
 /** `GET /api/groups`: a group with how many hosts are in it. */
 export interface GroupSummary {
@@ -214,8 +215,8 @@ export function setUnauthorizedHandler(handler: (message: string) => void): void
   onUnauthorized = handler;
 }
 
-async function send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
-  const headers: Record<string, string> = { Accept: accept };
+async function send(method: string, path: string, body: unknown, accept: string, extra: Record<string, string> = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...extra, Accept: accept };
   const token = storedToken();
   if (token) headers['Authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -226,8 +227,8 @@ async function send(method: string, path: string, body: unknown, accept: string)
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await send(method, path, body, 'application/json');
+async function request<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+  const res = await send(method, path, body, 'application/json', headers);
   const text = await res.text();
   return answer<T>(res, text);
 }
@@ -280,6 +281,14 @@ async function download(path: string, fallbackName: string): Promise<string> {
   return name;
 }
 
+/**
+ * `If-Match: "<revision>"` for a write of a document opened at `revision`: the controller
+ * refuses it with 412 when someone saved another revision since, rather than replacing theirs.
+ */
+function startingFrom(revision: number | undefined): Record<string, string> | undefined {
+  return revision === undefined ? undefined : { [IF_MATCH]: revisionTag(revision) };
+}
+
 /** `?a=1&b=x` from the defined fields only. */
 function query(fields: object): string {
   const parts = Object.entries(fields)
@@ -306,9 +315,10 @@ export const api = {
   retryApply: (id: string) => request<Host>('POST', `/hosts/${encodeURIComponent(id)}/retry`),
   importHost: (id: string, dryRun: boolean) => request<ImportResult>('POST', `/hosts/${encodeURIComponent(id)}/import`, { dryRun }),
   getConfig: (id: string) => request<HostConfig>('GET', `/hosts/${encodeURIComponent(id)}/config`),
-  putConfig: (id: string, document: unknown) => request<SaveResult>('PUT', `/hosts/${encodeURIComponent(id)}/config`, document),
+  /** `revision`: the one the editor opened; a 412 (ErrorBody.current) says another was saved since */
+  putConfig: (id: string, document: unknown, revision?: number) => request<SaveResult>('PUT', `/hosts/${encodeURIComponent(id)}/config`, document, startingFrom(revision)),
   /** what a PUT of this document would do (file diff, post-steps, fields no longer managed); stores nothing */
-  planConfig: (id: string, document: unknown) => request<ConfigDryRunView>('PUT', `/hosts/${encodeURIComponent(id)}/config?dryRun=true`, document),
+  planConfig: (id: string, document: unknown, revision?: number) => request<ConfigDryRunView>('PUT', `/hosts/${encodeURIComponent(id)}/config?dryRun=true`, document, startingFrom(revision)),
   getPlan: (id: string) => request<Plan>('GET', `/hosts/${encodeURIComponent(id)}/plan`),
   audit: (target: string) => request<AuditEntry[]>('GET', `/audit?target=${encodeURIComponent(target)}`),
   auditSearch: (f: AuditFilter) => request<AuditEntry[]>('GET', `/audit${query(f)}`),
@@ -323,9 +333,9 @@ export const api = {
   createGroup: (name: string) => request<{ name: string; revision: number }>('POST', '/groups', { name }),
   getGroup: (name: string) => request<GroupView>('GET', `/groups/${encodeURIComponent(name)}`),
   deleteGroup: (name: string) => request<void>('DELETE', `/groups/${encodeURIComponent(name)}`),
-  putGroupConfig: (name: string, document: unknown) => request<GroupWriteResult>('PUT', `/groups/${encodeURIComponent(name)}/config`, document),
+  putGroupConfig: (name: string, document: unknown, revision?: number) => request<GroupWriteResult>('PUT', `/groups/${encodeURIComponent(name)}/config`, document, startingFrom(revision)),
   /** what putGroupConfig would do to each member, nothing stored */
-  planGroupConfig: (name: string, document: unknown) => request<GroupConfigDryRunView>('PUT', `/groups/${encodeURIComponent(name)}/config?dryRun=true`, document),
+  planGroupConfig: (name: string, document: unknown, revision?: number) => request<GroupConfigDryRunView>('PUT', `/groups/${encodeURIComponent(name)}/config?dryRun=true`, document, startingFrom(revision)),
   getEffective: (id: string) => request<EffectiveView>('GET', `${h(id)}/effective`),
   /** the drifted files as the agent reads them now, with the desired bytes and a diff */
   driftFiles: (id: string) => request<DriftFilesView>('GET', `${h(id)}/drift/files`),

@@ -66,6 +66,17 @@ describe('live rows', () => {
     expect(applyHostsEvent(rows, offline, { changed: [], removed: [], resync: true }, known).refetch).toBe(true);
   });
 
+  it('fetches again when a host never seen leaves a filtered view: it may have been counted in the total', () => {
+    const known = new Map<string, Host>();
+    const offline = q({ states: ['offline'] });
+    const rows = [host('a', { connected: false })];
+    // y was offline on a later page, never shown here; it connects: the total drops by one.
+    expect(applyHostsEvent(rows, offline, { changed: [host('y')], removed: [] }, known).refetch).toBe(true);
+    // Now known to be out of the filter: its next change fetches nothing.
+    expect(applyHostsEvent(rows, offline, { changed: [host('y', { agentVersion: '0.3.0' })], removed: [] }, known).refetch).toBe(false);
+    expect(applyHostsEvent(rows, offline, { changed: [], removed: ['id-never-seen'] }, known).refetch).toBe(true);
+  });
+
   it('ignores off-screen hosts that stay out of the filter or keep their place in the order', () => {
     const known = new Map<string, Host>([['id-z', host('z', { connected: true })]]);
     const rows = [host('a', { connected: false })];

@@ -81,7 +81,8 @@ export function applyHostsEvent(rows: Host[], q: FleetQuery, event: HostsDelta, 
   }
   const onScreen = new Map(rows.map((r, i) => [r.id, i]));
   let next = rows;
-  let refetch = event.removed.some((id) => onScreen.has(id) || !isFiltered(q) || (known.has(id) && matchesQuery(known.get(id)!, q)));
+  // A host never seen may have been counted in a filtered page's total: fetched again, so the count is right.
+  let refetch = event.removed.some((id) => onScreen.has(id) || !isFiltered(q) || (known.has(id) ? matchesQuery(known.get(id)!, q) : true));
   const moves = sortMoves(q.sort);
   for (const h of event.changed) {
     const prior = known.get(h.id);
@@ -98,8 +99,10 @@ export function applyHostsEvent(rows: Host[], q: FleetQuery, event: HostsDelta, 
     }
     if (refetch) continue;
     if (!now) {
-      // It left the filter: the count and the rows after it shift.
-      if (prior && matchesQuery(prior, q)) refetch = true;
+      // It left the filter: the count and the rows after it shift. The event carries no
+      // earlier view, so a host never seen before (off the pages shown since loading) may have
+      // been counted: fetched again once, after which its view is known.
+      if (!prior || matchesQuery(prior, q)) refetch = true;
       continue;
     }
     if (!prior) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_BULK_HOSTS } from './limits';
 import { DEFAULT_QUEUE_ABOVE, HOST_SORTS, HOST_STATES } from './host-states';
+import type { CurrentRevision } from './preconditions';
 
 /** REST bodies shared by the controller, the dashboard and the CLI. */
 
@@ -43,6 +44,8 @@ export interface ErrorBody {
   error: string;
   message: string;
   fields?: { path: string; message: string }[];
+  /** a 412 of a config write with `If-Match`: the revision it is at now, and who saved it */
+  current?: CurrentRevision;
 }
 
 export const DRIFT_POLICIES = ['report', 'enforce'] as const;

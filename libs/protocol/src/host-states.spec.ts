@@ -70,6 +70,6 @@ describe('HostListQuerySchema', () => {
     expect(parsePayload(HostListQuerySchema, { page: '0' })).toMatchObject({ ok: false, problems: [{ path: 'page' }] });
     expect(parsePayload(HostListQuerySchema, { sort: 'colour' })).toMatchObject({ ok: false, problems: [{ path: 'sort' }] });
     expect(parsePayload(HostListQuerySchema, { state: 'offline,asleep' })).toMatchObject({ ok: false, problems: [{ path: 'state[1]', message: expect.stringContaining('must be one of connected') }] });
-    expect(parsePayload(HostListQuerySchema, { colour: 'red' })).toMatchObject({ ok: false, problems: [{ message: expect.stringContaining('colour') }] });
+    expect(parsePayload(HostListQuerySchema, { colour: 'red' })).toEqual({ ok: false, problems: [{ path: 'colour', message: 'unknown field' }] });
   });
 });

@@ -16,3 +16,4 @@ export * from './backoff';
 export * from './drift';
 export * from './host-states';
 export * from './queue-sparklines';
+export * from './preconditions';

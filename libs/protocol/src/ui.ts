@@ -21,3 +21,5 @@ export { AGENT_PACKAGE, agentInstallCommands } from './agent-install';
 export * from './document-fields';
 /** The host states the API filters by, for the dashboard's own views (imports nothing either). */
 export * from './host-states';
+/** The If-Match precondition of the config writes (imports nothing at run time either). */
+export { IF_MATCH, revisionTag } from './preconditions';

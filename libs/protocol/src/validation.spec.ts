@@ -24,7 +24,25 @@ describe('payload validation', () => {
   it('refuses unknown fields by name', () => {
     const r = parsePayload(HostDocumentSchema, { lokals: ['a.example'] });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(describeProblems(r.problems)).toContain('lokals');
+    if (!r.ok) expect(describeProblems(r.problems)).toBe('lokals: unknown field');
+  });
+
+  it('names each unknown field by its own full path, one problem per key', () => {
+    const r = parsePayload(HostDocumentSchema, {
+      lokals: [],
+      colour: 'red',
+      aliases: [{ name: 'a', destinations: [{ kind: 'forward', value: 'b@x.example' }] }, { name: 'b', destinations: [{ kind: 'forward', value: 'c@x.example', mystery: 1 }], shade: 2 }],
+    });
+    expect(r).toEqual({
+      ok: false,
+      problems: expect.arrayContaining([
+        { path: 'lokals', message: 'unknown field' },
+        { path: 'colour', message: 'unknown field' },
+        { path: 'aliases[1].shade', message: 'unknown field' },
+        { path: 'aliases[1].destinations[0].mystery', message: 'unknown field' },
+      ]),
+    });
+    if (!r.ok) expect(r.problems).toHaveLength(4);
   });
 
   it('refuses agent payloads with paths out of the qmail home or bad hashes', () => {
@@ -41,7 +59,7 @@ describe('parseFields', () => {
     const r = parseFields(HostDocumentSchema, { databytes: -5, locals: ['a b'], rcpthosts: null, lokals: [], me: 'mx.example' });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems.map((p) => p.path).sort()).toEqual(['', 'databytes']);
+    expect(r.problems.map((p) => p.path).sort()).toEqual(['databytes', 'lokals']);
     expect(r.rest).toEqual({ locals: ['a b'], rcpthosts: null, me: 'mx.example' });
   });
 

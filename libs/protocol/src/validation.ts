@@ -15,12 +15,20 @@ export function issuePath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/**
+ * One problem per refused value. zod reports the unknown keys of an object as one issue on the
+ * object; each key is named here by its own path (`aliases[2].colour`, `pageSize2`), so a form
+ * shows it beside the element that holds it and a script can match it like any other field.
+ */
 export function fieldProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((i) => ({
-    path: issuePath(i.path),
-    message: i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : i.message,
-  }));
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ path: issuePath([...i.path, key]), message: UNKNOWN_FIELD }))
+      : [{ path: issuePath(i.path), message: i.message }],
+  );
 }
+
+export const UNKNOWN_FIELD = 'unknown field';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
 

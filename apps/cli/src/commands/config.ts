@@ -4,7 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { ConfigDryRunView, ConfigView, PlanView, WriteResult } from '@qfleet/protocol';
+import { IF_MATCH, revisionTag, type ConfigDryRunView, type ConfigView, type PlanView, type WriteResult } from '@qfleet/protocol';
 import { createTwoFilesPatch } from 'diff';
 import stringify from 'safe-stable-stringify';
 import { UsageError } from '../client';
@@ -48,6 +48,10 @@ async function confirm(question: string): Promise<boolean> {
  * post-steps, from the controller's dry run (which refuses a bad document before anything is
  * shown). Without --yes the question needs a terminal on standard input; a document read
  * from standard input leaves none to ask on. Answers true when it saved.
+ *
+ * Both the dry run and the save name the revision the diff was made against (If-Match): if
+ * another operator saves while the editor is open or the question waits, the controller refuses
+ * with 412 (who saved, which revision) instead of this save silently replacing theirs.
  */
 async function reviewAndSave(ctx: Context, host: { id: string; name: string }, current: ConfigView, doc: Record<string, unknown>, opts: { yes?: boolean; docFromStdin?: boolean; label: string }): Promise<boolean> {
   // Keys sorted on both sides: the stored document comes back in the database's key order.
@@ -57,7 +61,8 @@ async function reviewAndSave(ctx: Context, host: { id: string; name: string }, c
     ctx.say(`${host.name}: no changes`);
     return false;
   }
-  const plan = await ctx.api.request<ConfigDryRunView>('PUT', `/api/hosts/${host.id}/config?dryRun=true`, doc);
+  const from = { [IF_MATCH]: revisionTag(current.revision) };
+  const plan = await ctx.api.request<ConfigDryRunView>('PUT', `/api/hosts/${host.id}/config?dryRun=true`, doc, from);
   const out = ctx.options.json ? process.stderr : process.stdout;
   out.write(createTwoFilesPatch(`${host.name} revision ${current.revision}`, `${host.name} ${opts.label}`, before, after, undefined, undefined, { context: 3 }));
   out.write(`${planLines(plan).join('\n')}\n`);
@@ -69,7 +74,7 @@ async function reviewAndSave(ctx: Context, host: { id: string; name: string }, c
       return false;
     }
   }
-  printWrite(ctx, host.name, await ctx.api.request<WriteResult>('PUT', `/api/hosts/${host.id}/config`, doc));
+  printWrite(ctx, host.name, await ctx.api.request<WriteResult>('PUT', `/api/hosts/${host.id}/config`, doc, from));
   return true;
 }
 

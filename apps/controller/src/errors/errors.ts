@@ -1,4 +1,4 @@
-import type { FieldProblem } from '@qfleet/protocol';
+import type { CurrentRevision, FieldProblem } from '@qfleet/protocol';
 
 /** Typed errors of the controller, mapped to HTTP by one filter (errors/http-exception.filter.ts). */
 export class InvalidInput extends Error {
@@ -26,6 +26,16 @@ export class Conflict extends Error {
   constructor(
     message: string,
     readonly fields: FieldProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A write's `If-Match` names a revision the document has moved past (412): `current` says where it is now. */
+export class StaleRevision extends Error {
+  constructor(
+    message: string,
+    readonly current: CurrentRevision,
   ) {
     super(message);
   }

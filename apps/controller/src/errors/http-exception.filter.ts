@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { ErrorBody } from '@qfleet/protocol';
-import { AgentFailed, Conflict, Forbidden, InvalidInput, NotFound } from './errors';
+import { AgentFailed, Conflict, Forbidden, InvalidInput, NotFound, StaleRevision } from './errors';
 
 /** Every error leaves the API as `{statusCode, error, message, fields?}` (DESIGN.md Contract). */
 @Catch()
@@ -20,6 +20,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (e instanceof Forbidden) return { statusCode: 403, error: 'Forbidden', message: e.message, fields: e.fields };
     if (e instanceof NotFound) return { statusCode: 404, error: 'Not Found', message: e.message };
     if (e instanceof Conflict) return { statusCode: 409, error: 'Conflict', message: e.message, ...(e.fields.length ? { fields: e.fields } : {}) };
+    if (e instanceof StaleRevision) return { statusCode: 412, error: 'Precondition Failed', message: e.message, current: e.current };
     if (e instanceof AgentFailed) return { statusCode: 502, error: 'Bad Gateway', message: e.message };
     if (e instanceof HttpException) {
       const status = e.getStatus();

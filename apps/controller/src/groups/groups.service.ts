@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { describeProblems, GROUP_PLAN_MEMBERS, parseFields, type FieldProblem, type GroupConfigDryRunView, type GroupMemberPlan, type HostDocument } from '@qfleet/protocol';
+import { describeProblems, GROUP_PLAN_MEMBERS, parseFields, preconditionHolds, staleMessage, type FieldProblem, type RevisionPrecondition, type GroupConfigDryRunView, type GroupMemberPlan, type HostDocument } from '@qfleet/protocol';
 import { LayerSchema, normaliseLayer, privilegedChanges, validateDocument, type Layer } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
-import { HostConfigService, type RevisionToStore } from '../host-config/host-config.service';
-import { Conflict, InvalidInput, NotFound } from '../errors/errors';
+import { HostConfigService, type ConfigWriteOptions, type RevisionToStore } from '../host-config/host-config.service';
+import { Conflict, InvalidInput, NotFound, StaleRevision } from '../errors/errors';
 import type { Actor } from '../auth/roles';
 import type { Prisma } from '../generated/prisma/client';
 import { mergePatch } from '../host-config/merge-patch';
@@ -54,9 +54,9 @@ export class GroupsService {
   }
 
   /** A group's document as the API received it: the schema's problems and qmail's, for the fields the schema accepts, in one 400. */
-  async putConfig(name: string, payload: unknown, actor: Actor) {
-    const { g, document, privileged } = await this.checked(name, payload, actor);
-    const updated = await this.prisma.group.update({ where: { name }, data: { document: document as Prisma.InputJsonValue, revision: { increment: 1 } } });
+  async putConfig(name: string, payload: unknown, actor: Actor, ifMatch?: RevisionPrecondition) {
+    const { g, document, privileged } = await this.checked(name, payload, actor, ifMatch);
+    const updated = ifMatch && !ifMatch.any ? await this.storeFrom(name, document, ifMatch) : await this.prisma.group.update({ where: { name }, data: { document: document as Prisma.InputJsonValue, revision: { increment: 1 } } });
     await this.audit.record({ actor, action: 'group.config', target: `group:${name}`, diff: { revision: updated.revision, before: g.document, after: document, ...(privileged.length ? { privileged } : {}) } });
     return { revision: updated.revision, privileged, hosts: await this.rerenderMembers(name, actor) };
   }
@@ -68,8 +68,8 @@ export class GroupsService {
    * The first GROUP_PLAN_MEMBERS members in full; the rest only counted, from their latest
    * rendering alone (no further read per member).
    */
-  async dryRunConfig(name: string, payload: unknown, actor: Actor): Promise<GroupConfigDryRunView> {
-    const { g, document, privileged } = await this.checked(name, payload, actor);
+  async dryRunConfig(name: string, payload: unknown, actor: Actor, ifMatch?: RevisionPrecondition): Promise<GroupConfigDryRunView> {
+    const { g, document, privileged } = await this.checked(name, payload, actor, ifMatch);
     const members = await this.prisma.host.findMany({ where: { groups: { has: name } }, orderBy: { name: 'asc' } });
     const batch = await this.hostConfig.batch(members);
     batch.groups.set(name, document);
@@ -97,8 +97,10 @@ export class GroupsService {
   }
 
   /** The group's new document as putConfig takes it: parsed, checked (a 400 naming every field), and allowed to the actor (a 403). */
-  private async checked(name: string, payload: unknown, actor: Actor) {
+  private async checked(name: string, payload: unknown, actor: Actor, ifMatch?: RevisionPrecondition) {
     const g = await this.get(name);
+    // Decided before the content (RFC 9110 13.2.1), as for a host's document.
+    if (!preconditionHolds(ifMatch, g.revision)) throw await this.stale(name, ifMatch!);
     const parsed = parseFields(LayerSchema, payload);
     const given = parsed.ok ? parsed.value : parsed.rest;
     const document = given && normaliseLayer(given);
@@ -142,9 +144,35 @@ export class GroupsService {
   }
 
   /** RFC 7386: a `null` in the patch deletes the member, so the group no longer says anything about that field. */
-  async patchConfig(name: string, patch: unknown, actor: Actor, opts: { dryRun?: boolean } = {}) {
+  async patchConfig(name: string, patch: unknown, actor: Actor, opts: ConfigWriteOptions = {}) {
     const g = await this.get(name);
     const document = mergePatch(g.document, patch);
-    return opts.dryRun ? this.dryRunConfig(name, document, actor) : this.putConfig(name, document, actor);
+    return opts.dryRun ? this.dryRunConfig(name, document, actor, opts.ifMatch) : this.putConfig(name, document, actor, opts.ifMatch);
+  }
+
+  /**
+   * Stores the document only if the group is still at one of the revisions If-Match names:
+   * one conditional UPDATE, so a second write from the same revision matches nothing once the
+   * first committed.
+   */
+  private async storeFrom(name: string, document: unknown, ifMatch: RevisionPrecondition & { any: false }) {
+    const rows = await this.prisma.$queryRawUnsafe<{ revision: number }[]>(
+      `UPDATE "Group" SET "document" = $2::jsonb, "revision" = "revision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC') WHERE "name" = $1 AND "revision" IN (SELECT jsonb_array_elements_text($3::jsonb)::int) RETURNING "revision"`,
+      name,
+      JSON.stringify(document),
+      JSON.stringify(ifMatch.revisions),
+    );
+    if (!rows.length) throw await this.stale(name, ifMatch);
+    return { revision: Number(rows[0].revision) };
+  }
+
+  /** The 412 of a write whose If-Match the group's revision has moved past: where it is now and who saved that (the audit's last entry). */
+  private async stale(name: string, ifMatch: RevisionPrecondition): Promise<StaleRevision> {
+    const [g, last] = await Promise.all([
+      this.prisma.group.findUnique({ where: { name }, select: { revision: true } }),
+      this.prisma.auditEntry.findFirst({ where: { target: `group:${name}`, action: 'group.config' }, orderBy: { at: 'desc' }, select: { actor: true, at: true } }),
+    ]);
+    const current = { revision: g?.revision ?? 0, by: last?.actor ?? null, at: last?.at.toISOString() ?? null };
+    return new StaleRevision(staleMessage(`the document of group ${name}`, ifMatch as RevisionPrecondition & { any: false }, current), current);
   }
 }

@@ -1,7 +1,10 @@
-import { Body, Controller, Get, Param, Patch, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Patch, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { LayerSchema } from '@qfleet/qmail';
-import { ConfigWriteQuerySchema as DryRunQuery } from '@qfleet/protocol';
+import { ConfigWriteQuerySchema as DryRunQuery, revisionTag, type RevisionPrecondition } from '@qfleet/protocol';
+import { IfMatchHeader } from '../errors/if-match';
+import { IF_MATCH_HEADER, STALE_RESPONSE } from './if-match.openapi';
 import { z } from 'zod';
 import { ZodBody } from '../errors/zod-body.pipe';
 import { CurrentActor } from '../auth/actor.decorator';
@@ -18,9 +21,11 @@ export class HostConfigController {
   constructor(private readonly config: HostConfigService) {}
 
   @Get('config')
-  @ApiOperation({ summary: "The host's own desired-state document and its revision" })
-  get(@Param('id', HostRef) id: string) {
-    return this.config.get(id);
+  @ApiOperation({ summary: "The host's own desired-state document and its revision", description: 'The revision is also the `ETag` (`"12"`): send it back as `If-Match` with a write.' })
+  async get(@Param('id', HostRef) id: string, @Res({ passthrough: true }) res: Response) {
+    const cfg = await this.config.get(id);
+    res.setHeader('ETag', revisionTag(cfg.revision));
+    return cfg;
   }
 
   @Put('config')
@@ -31,10 +36,18 @@ export class HostConfigController {
       'The whole document: a field that is absent is not managed (its file is left as it is), `null` means managed and removed (the file is deleted, qmail\'s default applies), `[]` is an empty file. Domains are stored lowercase. A 400 names every refused field at once. `?dryRun=true` answers what the write would do (file changes, post-steps, fields no longer managed) and stores nothing.',
   })
   @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'] })
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiResponse(STALE_RESPONSE)
   @ApiBody({ schema: documentSchema })
   // Parsed in the service, field by field, so that qmail's checks of the valid fields answer in the same 400.
-  put(@Param('id', HostRef) id: string, @Query(new ZodBody(DryRunQuery)) q: z.infer<typeof DryRunQuery>, @Body() doc: unknown, @CurrentActor() actor: Actor) {
-    return this.config.putInput(id, doc, actor, 'config.put', { dryRun: q.dryRun === 'true' });
+  put(
+    @Param('id', HostRef) id: string,
+    @Query(new ZodBody(DryRunQuery)) q: z.infer<typeof DryRunQuery>,
+    @IfMatchHeader() ifMatch: RevisionPrecondition | undefined,
+    @Body() doc: unknown,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.config.putInput(id, doc, actor, 'config.put', { dryRun: q.dryRun === 'true', ifMatch });
   }
 
   @Patch('config')
@@ -45,9 +58,17 @@ export class HostConfigController {
       'Members of the patch replace the document\'s; a `null` member deletes the field from the document, so it is no longer managed and its file is left as it is. To remove a file (managed and removed), PUT the document with the field set to `null`. `?dryRun=true` as for PUT.',
   })
   @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'] })
+  @ApiHeader(IF_MATCH_HEADER)
+  @ApiResponse(STALE_RESPONSE)
   @ApiBody({ schema: { type: 'object' } })
-  patch(@Param('id', HostRef) id: string, @Query(new ZodBody(DryRunQuery)) q: z.infer<typeof DryRunQuery>, @Body(new ZodBody(z.record(z.string(), z.unknown()))) patch: Record<string, unknown>, @CurrentActor() actor: Actor) {
-    return this.config.patch(id, patch, actor, { dryRun: q.dryRun === 'true' });
+  patch(
+    @Param('id', HostRef) id: string,
+    @Query(new ZodBody(DryRunQuery)) q: z.infer<typeof DryRunQuery>,
+    @IfMatchHeader() ifMatch: RevisionPrecondition | undefined,
+    @Body(new ZodBody(z.record(z.string(), z.unknown()))) patch: Record<string, unknown>,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.config.patch(id, patch, actor, { dryRun: q.dryRun === 'true', ifMatch });
   }
 
   @Get('effective')

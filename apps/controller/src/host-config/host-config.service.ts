@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { describeProblems, parseFields, type ConfigDryRunView, type HostDocument, type PrivilegedChange, type WriteResult } from '@qfleet/protocol';
+import { describeProblems, parseFields, preconditionHolds, staleMessage, type ConfigDryRunView, type HostDocument, type PrivilegedChange, type RevisionPrecondition, type WriteResult } from '@qfleet/protocol';
 import { LayerSchema, locatePrivileged, mergeLayers, normaliseLayer, privilegedChanges, type Layer, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
 import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
-import { InvalidInput, NotFound } from '../errors/errors';
+import { InvalidInput, NotFound, StaleRevision } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import { documentDiff } from './bounded-diff';
 import { actorLabel, type Actor } from '../auth/roles';
@@ -14,6 +14,15 @@ import { mergePatch } from './merge-patch';
 import { EMPTY_RENDERING, hostFilesAsRendering, withDroppedAliases, withKept, withPostSteps, type StoredRendering } from './rendered';
 import { planApply, type Plan } from './plan';
 import { RenderMemo } from './render-memo';
+
+/** How an API write of a document is made: `dryRun` stores nothing; `ifMatch`, the revisions it may start from (If-Match). */
+export interface ConfigWriteOptions {
+  dryRun?: boolean;
+  ifMatch?: RevisionPrecondition;
+}
+
+/** Thrown inside the storing transaction when the revision moved; turned into StaleRevision once it rolled back. */
+class RevisionMoved extends Error {}
 
 /** At most this many hosts' revisions in one transaction: bounded statements, and a crash loses at most one chunk's work (never half of a host's). */
 const STORE_CHUNK = 500;
@@ -121,10 +130,13 @@ export class HostConfigService {
    * A document as the API received it, checked whole: the schema's problems and, for the
    * fields the schema accepts, qmail's (validateDocument), in one 400 (issue 12, point 6).
    */
-  async putInput(hostId: string, payload: unknown, actor: Actor, action = 'config.put', opts: { dryRun?: boolean } = {}): Promise<WriteResult | ConfigDryRunView> {
+  async putInput(hostId: string, payload: unknown, actor: Actor, action = 'config.put', opts: ConfigWriteOptions = {}): Promise<WriteResult | ConfigDryRunView> {
     const host = await this.requireHost(hostId);
+    // A precondition is decided before the content (RFC 9110 13.2.1): a stale editor hears
+    // that first, not about fields of a document it must reload anyway.
+    if (!preconditionHolds(opts.ifMatch, host.desiredRevision)) throw await this.stale(hostId, opts.ifMatch!);
     const parsed = parseFields(LayerSchema, payload);
-    if (parsed.ok) return opts.dryRun ? this.dryRun(host, parsed.value, actor) : this.storeRevision(host, parsed.value, actor, action);
+    if (parsed.ok) return opts.dryRun ? this.dryRun(host, parsed.value, actor) : this.storeRevision(host, parsed.value, actor, action, undefined, undefined, opts.ifMatch);
     let problems = parsed.problems;
     if (parsed.rest) {
       const { errors } = this.prepare(await this.groupLayersOf(host.groups), parsed.rest, await this.latest(hostId));
@@ -339,6 +351,8 @@ export class HostConfigService {
     action: string,
     alongside?: (tx: Prisma.TransactionClient, revision: number, previous: number) => Promise<unknown>,
     prepared?: PreparedRevision,
+    /** the revisions the write may follow (If-Match): checked by the statement that numbers the new one */
+    ifMatch?: RevisionPrecondition,
   ): Promise<WriteResult> {
     const hostId = host.id;
     const ready = prepared ?? this.prepare(await this.groupLayersOf(host.groups), own, await this.latest(hostId));
@@ -347,7 +361,7 @@ export class HostConfigService {
     this.policy.check(actor, privileged);
     const by = actorLabel(actor);
     const revision = await this.prisma.$transaction(async (tx) => {
-      const updated = await tx.host.update({ where: { id: hostId }, data: { desiredRevision: { increment: 1 } } });
+      const updated = ifMatch && !ifMatch.any ? await this.bumpFrom(tx, hostId, ifMatch.revisions) : await tx.host.update({ where: { id: hostId }, data: { desiredRevision: { increment: 1 } } });
       await tx.hostConfig.create({
         data: {
           hostId,
@@ -370,10 +384,37 @@ export class HostConfigService {
       );
       await alongside?.(tx, updated.desiredRevision, previous?.revision ?? 0);
       return updated.desiredRevision;
+    }).catch(async (e: unknown) => {
+      throw e instanceof RevisionMoved && ifMatch ? await this.stale(hostId, ifMatch) : e;
     });
     this.logger.log(`host ${hostId}: revision ${revision} stored by ${by} (${action})`);
     void this.dispatcher.sync(hostId);
     return { revision, warnings, privileged };
+  }
+
+  /**
+   * The next revision number, only if the host is still at one of `from`: one conditional
+   * UPDATE, so of two writes that started from the same revision the second waits for the
+   * first's row lock, re-reads the row and matches nothing (PostgreSQL's read committed).
+   */
+  private async bumpFrom(tx: Prisma.TransactionClient, hostId: string, from: number[]): Promise<{ desiredRevision: number }> {
+    const rows = await tx.$queryRawUnsafe<{ desiredRevision: number }[]>(
+      `UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC') WHERE "id" = $1 AND "desiredRevision" IN (SELECT jsonb_array_elements_text($2::jsonb)::int) RETURNING "desiredRevision"`,
+      hostId,
+      JSON.stringify(from),
+    );
+    if (!rows.length) throw new RevisionMoved();
+    return { desiredRevision: Number(rows[0].desiredRevision) };
+  }
+
+  /** The 412 of a write whose If-Match the host's revision has moved past: where it is now and who stored that. */
+  private async stale(hostId: string, ifMatch: RevisionPrecondition): Promise<StaleRevision> {
+    const [host, latest] = await Promise.all([
+      this.prisma.host.findUnique({ where: { id: hostId }, select: { name: true } }),
+      this.prisma.hostConfig.findFirst({ where: { hostId }, orderBy: { revision: 'desc' }, select: { revision: true, createdBy: true, createdAt: true } }),
+    ]);
+    const current = { revision: latest?.revision ?? 0, by: latest?.createdBy ?? null, at: latest?.createdAt.toISOString() ?? null };
+    return new StaleRevision(staleMessage(`the configuration of host ${host?.name ?? hostId}`, ifMatch as RevisionPrecondition & { any: false }, current), current);
   }
 
   /** Refuses a prepared revision the way storeRevision does: invalid, or privileged beyond the actor's role. */
@@ -453,7 +494,7 @@ export class HostConfigService {
   }
 
   /** RFC 7386: a `null` in the patch deletes the member, so the field is no longer managed (its file is left as it is). */
-  async patch(hostId: string, patch: unknown, actor: Actor, opts: { dryRun?: boolean } = {}): Promise<WriteResult | ConfigDryRunView> {
+  async patch(hostId: string, patch: unknown, actor: Actor, opts: ConfigWriteOptions = {}): Promise<WriteResult | ConfigDryRunView> {
     const { document } = await this.get(hostId);
     return this.putInput(hostId, mergePatch(document, patch), actor, 'config.patch', opts);
   }

@@ -8,6 +8,13 @@ import { HostsService } from './hosts.service';
 
 /** One `/ui` `hosts` and one `fleetSummary` event a second at most. */
 const TICK_MS = 1000;
+/**
+ * After a change is noticed (here or on another replica), the summary is recounted on the ticks
+ * of this long: the stored facts it reads may be up to a second old (HostsService), and queue
+ * figures from another replica arrive on their own; a recount that still saw the old facts is
+ * followed by one that sees the new. Unchanged summaries are not sent again.
+ */
+const SUMMARY_SETTLE_MS = 2500;
 /** More changed hosts than this in one tick: `resync` instead of the views (a reconnect storm). */
 export const MAX_DELTA_HOSTS = 2000;
 
@@ -16,7 +23,10 @@ export const MAX_DELTA_HOSTS = 2000;
  * agent connected or went, reported, acknowledged a revision, sent queue figures) are
  * gathered and sent once a second, only those whose view differs from what was last sent.
  * Changes are noticed on the replica holding the agent, and sent through the namespace (the
- * Redis adapter takes them to every replica's clients).
+ * Redis adapter takes them to every replica's clients). The fleet summary is not: each replica
+ * recounts it for its own clients from the shared facts when a change was noticed anywhere
+ * (the noticing replica tells the others), so a dashboard gets one summary a tick, not one from
+ * every replica that noticed something.
  */
 @Injectable()
 export class HostDeltas implements OnModuleInit, OnModuleDestroy {
@@ -25,6 +35,9 @@ export class HostDeltas implements OnModuleInit, OnModuleDestroy {
   /** a digest of the view last sent per host: unchanged views are not sent again */
   private readonly sent = new Map<string, string>();
   private lastSummary?: string;
+  /** recount the summary on every tick until then (SUMMARY_SETTLE_MS after the last change noticed) */
+  private summaryUntil = 0;
+  private readonly changedElsewhere = () => void (this.summaryUntil = Date.now() + SUMMARY_SETTLE_MS);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private readonly touch = (hostId: string) => void this.dirty.add(hostId);
@@ -39,6 +52,7 @@ export class HostDeltas implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.sessions.changes.on('host', this.touch);
     this.dispatcher.progress.on('host', this.touch);
+    this.ui.elsewhere.on('change', this.changedElsewhere);
     this.timer = setInterval(() => {
       this.running ??= this.tick()
         .catch((e: Error) => this.logger.warn(`host updates not sent: ${e.message.split('\n').at(-1)}`))
@@ -51,17 +65,25 @@ export class HostDeltas implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
     this.sessions.changes.off('host', this.touch);
     this.dispatcher.progress.off('host', this.touch);
+    this.ui.elsewhere.off('change', this.changedElsewhere);
     await this.running;
   }
 
   /** Sends what changed since the last tick (exported for tests: one tick now). */
   async tick(): Promise<void> {
-    if (!this.dirty.size) return;
+    if (this.dirty.size) {
+      this.summaryUntil = Date.now() + SUMMARY_SETTLE_MS;
+      this.ui.announceHostsChanged();
+      await this.sendDeltas();
+    }
+    await this.sendSummary();
+  }
+
+  private async sendDeltas(): Promise<void> {
     if (!this.ui.mayHaveClients()) {
       // A client that connects fetches its page and the summary first: nothing to catch up on.
       this.dirty.clear();
       this.sent.clear();
-      this.lastSummary = undefined;
       return;
     }
     const ids = [...this.dirty];
@@ -74,6 +96,15 @@ export class HostDeltas implements OnModuleInit, OnModuleDestroy {
       const delta = await this.delta(ids);
       if (delta.changed.length || delta.removed.length) this.ui.hostsDelta(delta);
     }
+  }
+
+  /** This replica's clients' summary, recounted while a change noticed anywhere may still show in it. */
+  private async sendSummary(): Promise<void> {
+    if (!this.ui.hasLocalClients()) {
+      this.lastSummary = undefined;
+      return;
+    }
+    if (Date.now() > this.summaryUntil) return;
     const summary = await this.hosts.summary();
     const json = JSON.stringify(summary);
     if (json !== this.lastSummary) {

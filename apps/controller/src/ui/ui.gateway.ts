@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Namespace } from 'socket.io';
@@ -8,6 +9,8 @@ import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 
 const tokenRoom = (tokenId: string) => `token:${tokenId}`;
+/** Replica to replica (Redis adapter): hosts changed here, recount the fleet for your own clients. */
+const HOSTS_CHANGED = 'qfleet:hosts-changed';
 
 /**
  * The `/ui` namespace: live progress for the dashboard and `qfleet rollout watch`. Read-only,
@@ -22,6 +25,8 @@ export class UiGateway implements OnGatewayInit {
   @WebSocketServer() private namespace?: Namespace;
 
   private readonly shared: boolean;
+  /** `change`: another replica noticed hosts change (HostDeltas recounts the summary for this replica's clients). */
+  readonly elsewhere = new EventEmitter();
 
   constructor(
     private readonly tokens: TokensService,
@@ -38,8 +43,14 @@ export class UiGateway implements OnGatewayInit {
     return this.shared || (this.namespace?.sockets.size ?? 0) > 0;
   }
 
+  /** Whether a dashboard is connected to this replica (the fleet summary is sent to those only). */
+  hasLocalClients(): boolean {
+    return (this.namespace?.sockets.size ?? 0) > 0;
+  }
+
   afterInit(namespace: Namespace): void {
     refuseRootNamespace(namespace.server);
+    if (this.shared) namespace.on(HOSTS_CHANGED, () => this.elsewhere.emit('change'));
     namespace.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       if (typeof token !== 'string' || !token) return next(new Error('an API token is required (auth: {token})'));
@@ -73,7 +84,17 @@ export class UiGateway implements OnGatewayInit {
     this.namespace?.emit(UiEvent.hosts, delta);
   }
 
+  /**
+   * The fleet's counts to this replica's clients only, not through the adapter: every replica
+   * counts for its own dashboards from the shared facts (HostDeltas), so a dashboard gets one
+   * summary a tick from one source, not one per replica, each a little differently stale.
+   */
   fleetSummary(summary: FleetSummary): void {
-    this.namespace?.emit(UiEvent.fleetSummary, summary);
+    this.namespace?.local.emit(UiEvent.fleetSummary, summary);
+  }
+
+  /** Tells the other replicas that hosts changed here, so they recount for their own clients. */
+  announceHostsChanged(): void {
+    if (this.shared) this.namespace?.serverSideEmit(HOSTS_CHANGED);
   }
 }

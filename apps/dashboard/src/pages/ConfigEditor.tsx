@@ -50,7 +50,8 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
     setWarnings([]);
     setSavedRevision(undefined);
     try {
-      const res = await api.putConfig(hostId, doc);
+      // The revision loaded: a save over a newer one (another operator's) is refused, not applied.
+      const res = await api.putConfig(hostId, doc, revision);
       setSavedRevision(res.revision);
       setWarnings(res.warnings ?? []);
       await load();
@@ -100,7 +101,7 @@ export function ConfigEditor({ hostId, reloadKey = 0, onSaved }: { hostId: strin
         )}
       </div>
       )}
-      <ErrorBox error={error} />
+      <ErrorBox error={error} onReload={load} />
       {warnings.length > 0 && savedRevision === revision && (
         <div className="warning-box" data-testid="config-warnings">
           <strong>Warnings</strong>

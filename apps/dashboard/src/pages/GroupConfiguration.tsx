@@ -18,9 +18,9 @@ export function GroupConfiguration({ group, canEdit, onSaved }: { group: string;
         return { revision: g.revision, document: g.document ?? {} };
       },
       // The write's dry run: each member's file plan, shown in the review before saving.
-      plan: (doc) => api.planGroupConfig(group, doc),
-      save: async (doc) => {
-        const r = await api.putGroupConfig(group, doc);
+      plan: (doc, revision) => api.planGroupConfig(group, doc, revision),
+      save: async (doc, revision) => {
+        const r = await api.putGroupConfig(group, doc, revision);
         setResult(r);
         return { revision: r.revision };
       },

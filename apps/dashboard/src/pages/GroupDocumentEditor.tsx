@@ -21,6 +21,8 @@ export function GroupDocumentEditor({
 }) {
   const [text, setText] = useState<string | undefined>();
   const [loaded, setLoaded] = useState('');
+  const [revision, setRevision] = useState<number | undefined>();
+  const [reloads, setReloads] = useState(0);
   const [error, setError] = useState<ApiError | undefined>();
   const [result, setResult] = useState<GroupWriteResult | undefined>();
   const [busy, setBusy] = useState(false);
@@ -31,10 +33,12 @@ export function GroupDocumentEditor({
         const pretty = JSON.stringify(g.document ?? {}, null, 2);
         setText(pretty);
         setLoaded(pretty);
+        setRevision(g.revision);
+        setError(undefined);
       },
       (e: ApiError) => setError(e),
     );
-  }, [group, reloadKey]);
+  }, [group, reloadKey, reloads]);
 
   const save = async () => {
     let doc: unknown;
@@ -53,9 +57,11 @@ export function GroupDocumentEditor({
     setBusy(true);
     setError(undefined);
     try {
-      const r = await api.putGroupConfig(group, doc);
+      // The revision loaded: a save over a newer one (another operator's) is refused, not applied.
+      const r = await api.putGroupConfig(group, doc, revision);
       setResult(r);
       setLoaded(text ?? '');
+      setRevision(r.revision);
       onSaved();
     } catch (e) {
       setError(e as ApiError);
@@ -117,7 +123,7 @@ export function GroupDocumentEditor({
           )}
         </div>
       )}
-      <ErrorBox error={error} />
+      <ErrorBox error={error} onReload={() => setReloads((n) => n + 1)} />
       {result && <PrivilegedWarning items={result.privileged} />}
       <RefusedMembers result={result} testId="group-refused" />
     </section>

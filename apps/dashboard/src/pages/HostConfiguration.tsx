@@ -15,8 +15,8 @@ export function HostConfiguration({ hostId, reloadKey, onSaved }: { hostId: stri
   const source = useMemo<ConfigFormsSource>(
     () => ({
       load: () => api.getConfig(hostId),
-      plan: (doc) => api.planConfig(hostId, doc),
-      save: (doc) => api.putConfig(hostId, doc),
+      plan: (doc, revision) => api.planConfig(hostId, doc, revision),
+      save: (doc, revision) => api.putConfig(hostId, doc, revision),
     }),
     [hostId],
   );

@@ -15,15 +15,17 @@ import type { FieldProps } from './Managed';
  * Where a document lives: a host's (`/api/hosts/:id/config`) or a group's
  * (`/api/groups/:name/config`). `plan` is the write's dry run (`PUT …?dryRun=true`): the file
  * diff and post-steps shown before saving; without it the review shows the changed fields only.
- * Keep the object stable (useMemo): a new one loads the document again.
+ * Keep the object stable (useMemo): a new one loads the document again. `revision` is the one
+ * `load` answered, the draft's starting point: sent as If-Match, so a save over another
+ * operator's newer revision is refused (412) instead of replacing it.
  *
  * A group page: `{load: () => GET /api/groups/:name/config, plan: (doc) => PUT …?dryRun=true,
  * save: (doc) => PUT the same}` with `scope="group"`: its plan is member by member.
  */
 export interface ConfigFormsSource {
   load: () => Promise<{ revision: number; document: unknown }>;
-  plan?: (document: ConfigDocument) => Promise<ConfigDryRunView | GroupConfigDryRunView>;
-  save: (document: ConfigDocument) => Promise<{ revision: number; warnings?: FieldProblem[] }>;
+  plan?: (document: ConfigDocument, revision: number) => Promise<ConfigDryRunView | GroupConfigDryRunView>;
+  save: (document: ConfigDocument, revision: number) => Promise<{ revision: number; warnings?: FieldProblem[] }>;
 }
 
 type Tab = Section | 'advanced';
@@ -118,7 +120,7 @@ export function ConfigForms({
     setError(undefined);
     setSaved(undefined);
     try {
-      const plan = source.plan ? await source.plan(draft) : undefined;
+      const plan = source.plan && loaded ? await source.plan(draft, loaded.revision) : undefined;
       setProblems([]);
       setReview({ changes: changedFields(loaded?.document ?? {}, draft), plan });
     } catch (e) {
@@ -132,7 +134,8 @@ export function ConfigForms({
     setBusy(true);
     setError(undefined);
     try {
-      const res = await source.save(draft);
+      if (!loaded) return;
+      const res = await source.save(draft, loaded.revision);
       setReview(undefined);
       setProblems([]);
       setSaved({ revision: res.revision, warnings: res.warnings ?? [] });
@@ -144,6 +147,14 @@ export function ConfigForms({
     } finally {
       setBusy(false);
     }
+  };
+
+  /** After a 412: the other operator's revision, the draft given up (it was made on the older one). */
+  const reload = () => {
+    setReview(undefined);
+    setProblems([]);
+    setSaved(undefined);
+    void load();
   };
 
   const discard = () => {
@@ -205,7 +216,7 @@ export function ConfigForms({
           )}
         </div>
       )}
-      <ErrorBox error={error} />
+      <ErrorBox error={error} onReload={reload} />
       {advanced && (
         <div hidden={tab !== 'advanced'} data-testid="config-advanced">
           {advanced}

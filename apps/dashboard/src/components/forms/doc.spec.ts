@@ -51,13 +51,14 @@ describe('where a problem is shown', () => {
   it('places each problem once, naming the rest of its path when shown at a parent', () => {
     const placed = placeProblems([
       { path: 'locals[1]', message: 'is not a valid domain name' },
-      { path: 'aliases[0].destinations[0].mystery', message: 'unknown field x' },
-      { path: 'remove', message: 'unknown field y' },
+      { path: 'aliases[0].destinations[0].mystery', message: 'unknown field' },
+      { path: 'lokals', message: 'unknown field' },
+      { path: 'remove.colour', message: 'unknown field' },
     ]);
     expect(Object.fromEntries(placed)).toEqual({
       'locals[1]': ['is not a valid domain name'],
-      'aliases[0].destinations[0]': ['mystery: unknown field x'],
-      '': ['remove: unknown field y'],
+      'aliases[0].destinations[0]': ['mystery: unknown field'],
+      '': ['lokals: unknown field', 'remove.colour: unknown field'],
     });
   });
 
