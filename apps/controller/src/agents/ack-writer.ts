@@ -3,6 +3,7 @@ import type { ApplyAck } from '@qfleet/protocol';
 import type { RenderedSet } from '@qfleet/qmail';
 import { fileHashes } from '../host-config/rendered';
 import { PrismaService } from '../database/prisma.service';
+import { hostsLockedInOrder } from '../database/host-lock-order';
 
 /** Acks gathered for this long (or this many) go to the database in one statement. */
 const FLUSH_MS = 50;
@@ -127,7 +128,7 @@ export class AckWriter {
            "drifted" = CASE WHEN x.ok AND x.files IS NOT NULL THEN 0 ELSE h."drifted" END,
            "updatedAt" = (now() AT TIME ZONE 'UTC')
          FROM jsonb_to_recordset($1::jsonb) AS x(id text, ok boolean, revision int, "lastApply" jsonb, files jsonb, removes jsonb)
-         WHERE h."id" = x.id`,
+         WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}`,
         JSON.stringify(rows),
       );
       if (this.failures) this.logger.log(`acknowledgements are stored again after ${this.failures} failed attempt(s)`);

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Hello } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
+import { hostsLockedInOrder } from '../database/host-lock-order';
 import type { Host } from '../generated/prisma/client';
 import { AckWriter } from './ack-writer';
 import { DriftCounter } from '../host-config/drift-counter';
@@ -129,14 +130,15 @@ export class ReportWriter implements OnModuleDestroy {
              "drifted" = CASE WHEN x.fresh THEN x."drifted" ELSE h."drifted" END,
              "updatedAt" = (now() AT TIME ZONE 'UTC')
            FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3), "agentVersion" text, "appliedRevision" int, "qmail" jsonb, "reportedFiles" jsonb, "drifted" int, fresh boolean)
-           WHERE h."id" = x.id`,
+           WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}`,
           JSON.stringify(chunk),
         );
       }
       for (let i = 0; i < seenOnly.length; i += STATEMENT_ROWS) {
         const chunk = seenOnly.slice(i, i + STATEMENT_ROWS).map(([id, p]) => ({ id, lastSeen: p.lastSeen.toISOString() }));
         await this.prisma.$executeRawUnsafe(
-          `UPDATE "Host" AS h SET "lastSeen" = x."lastSeen" FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3)) WHERE h."id" = x.id`,
+          `UPDATE "Host" AS h SET "lastSeen" = x."lastSeen" FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3))
+           WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}`,
           JSON.stringify(chunk),
         );
       }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { describeProblems, parseFields, preconditionHolds, staleMessage, type ConfigDryRunView, type HostDocument, type PrivilegedChange, type RevisionPrecondition, type WriteResult } from '@qfleet/protocol';
 import { LayerSchema, locatePrivileged, mergeLayers, normaliseLayer, privilegedChanges, type Layer, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
+import { hostsLockedInOrder } from '../database/host-lock-order';
 import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
 import { InvalidInput, NotFound, StaleRevision } from '../errors/errors';
@@ -443,7 +444,7 @@ export class HostConfigService {
       const stored = await retryOnDeadlock(() => this.prisma.$transaction(
         async (tx) => {
           const bumped = await tx.$queryRawUnsafe<{ id: string; desiredRevision: number }[]>(
-            `UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC') WHERE "id" IN (SELECT jsonb_array_elements_text($1::jsonb)) RETURNING "id", "desiredRevision"`,
+            `UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC') WHERE "id" IN ${hostsLockedInOrder('SELECT jsonb_array_elements_text($1::jsonb)')} RETURNING "id", "desiredRevision"`,
             JSON.stringify(chunk.map((it) => it.host.id)),
           );
           const revisionOf = new Map(bumped.map((b) => [b.id, Number(b.desiredRevision)]));

@@ -1,0 +1,15 @@
+/**
+ * The hosts a bulk statement writes, locked in one order (by id) before it writes them.
+ *
+ * Bulk writes to "Host" run side by side: a rollout chunk's revision bump (in a transaction
+ * that goes on to insert the revisions), batched acks, batched reports. Each locks its rows in
+ * whatever order its plan visits them, so two of them could each hold a row the other waits
+ * for: PostgreSQL's "deadlock detected", seen at 10,000 hosts. Taking the locks first in
+ * ascending id order (a locking subquery cannot be flattened into the join, so it runs as
+ * written) means every writer waits in the same order and none can close a cycle.
+ *
+ * `ids`: a SQL expression listing the ids, e.g. `SELECT jsonb_array_elements_text($1::jsonb)`.
+ */
+export function hostsLockedInOrder(ids: string): string {
+  return `(SELECT "id" FROM "Host" WHERE "id" IN (${ids}) ORDER BY "id" FOR UPDATE)`;
+}
