@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import type { QmailState } from '@qfleet/protocol';
+import { PrismaService } from '../database/prisma.service';
+import type { ListedHost } from './host-list';
+
+/** How often the table is read again while pages are asked (writes that do not pass here: rollouts, acks, another replica's reports). */
+export const FACTS_REFRESH_MS = 1000;
+
+/** `connected` and `queue` are set by each request (HostsService.listed); `touched`: when the ingest path last set this row. */
+export type StoredFacts = ListedHost & { lower: string; touched: number };
+
+/** The columns of a host row the list reads (a report batch's rows as written have them all). */
+export interface FactsRow {
+  id: string;
+  name: string;
+  groups: string[];
+  desiredRevision: number;
+  appliedRevision: number;
+  failedRevision: number | null;
+  lastSeen: Date | null;
+  qmail: unknown;
+  drifted: number;
+  heldRevision: number | null;
+}
+
+const FACT_COLUMNS = { id: true, name: true, groups: true, desiredRevision: true, appliedRevision: true, failedRevision: true, lastSeen: true, qmail: true, drifted: true, heldRevision: true } as const;
+
+/**
+ * What the host list filters, sorts and counts by (issue 11, 13), held by the controller: the
+ * small columns of every host, one entry per host in the database (the map is rebuilt from
+ * each read, so a deleted host goes with the next one). The report writer sets a host's entry
+ * in place from the row it has just written, so a page answers from memory while the
+ * database is busy with the write backlog (a page used to wait for a read of every host queued
+ * behind the report writes: 732 ms at 2,000 agents).
+ *
+ * Writes that do not pass here (a rollout's desired revision, an ack, a report stored by the
+ * other replica) show through a read of the table, started by a request at most every
+ * FACTS_REFRESH_MS and never waited for once a table exists: the request answers from the
+ * table it has. A write through the API (forget) makes the next request wait for a fresh read,
+ * so whoever wrote sees it. A read does not undo what the ingest path set after it began.
+ */
+@Injectable()
+export class FleetFacts {
+  private rows?: StoredFacts[];
+  private byId = new Map<string, StoredFacts>();
+  private readAt = 0;
+  private reading?: Promise<StoredFacts[]>;
+  private readStartedAt = 0;
+  /** a read that began before this (a write through the API) is too old for the next request */
+  private forgottenAt = -1;
+
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Every host's facts: from memory, unless there are none yet or a write through the API asked for a fresh read. */
+  async all(): Promise<StoredFacts[]> {
+    const now = Date.now();
+    if (this.rows && this.readAt > this.forgottenAt) {
+      if (now - this.readAt >= FACTS_REFRESH_MS) void this.read().catch(() => undefined);
+      return this.rows;
+    }
+    return this.read();
+  }
+
+  /** After a write to hosts through the API: the next request waits for a read that began after it. */
+  forget(): void {
+    this.forgottenAt = Date.now();
+  }
+
+  /** The report writer's rows as written: set in place, nothing read. A host not in the table yet comes with the next read. */
+  reported(row: FactsRow, at = Date.now()): void {
+    const h = this.byId.get(row.id);
+    if (!h) return;
+    assign(h, row);
+    h.touched = at;
+  }
+
+  /** A host's last sight stored (its agent went). */
+  seen(hostId: string, lastSeen: Date, at = Date.now()): void {
+    const h = this.byId.get(hostId);
+    if (!h) return;
+    h.lastSeen = lastSeen;
+    h.touched = at;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** One read at a time; a request that must wait joins the one under way only if it began after the last forget. */
+  private read(): Promise<StoredFacts[]> {
+    if (this.reading && this.readStartedAt > this.forgottenAt) return this.reading;
+    const started = Date.now();
+    this.readStartedAt = started;
+    const read = this.prisma.host.findMany({ select: FACT_COLUMNS }).then((rows) => this.install(rows, started));
+    this.reading = read;
+    read.then(
+      () => this.reading === read && (this.reading = undefined),
+      () => this.reading === read && (this.reading = undefined),
+    );
+    return read;
+  }
+
+  /**
+   * The rows read replace the table; an entry the ingest path set after the read began keeps
+   * what the ingest path set (newer than the read), and takes the rest from the read.
+   */
+  private install(rows: FactsRow[], started: number): StoredFacts[] {
+    // Reads overlap when one was forgotten: an older read than the table's changes nothing.
+    if (started < this.readAt && this.rows) return this.rows;
+    const next = new Map<string, StoredFacts>();
+    const list: StoredFacts[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      let h = this.byId.get(row.id);
+      if (!h) h = { id: row.id, name: '', lower: '', groups: [], desiredRevision: 0, appliedRevision: 0, failedRevision: null, lastSeen: null, qmail: null, drift: 0, held: false, connected: false, queue: null, touched: 0 };
+      if (h.touched >= started) {
+        // Only what the report writer does not write: the newer report stays.
+        h.name = row.name;
+        h.lower = row.name.toLowerCase();
+        h.groups = row.groups;
+        h.desiredRevision = row.desiredRevision;
+        h.failedRevision = row.failedRevision;
+        h.held = row.heldRevision !== null && row.heldRevision === row.desiredRevision;
+      } else assign(h, row);
+      next.set(row.id, h);
+      list[i] = h;
+    }
+    this.byId = next;
+    this.rows = list;
+    this.readAt = started;
+    return list;
+  }
+}
+
+function assign(h: StoredFacts, row: FactsRow): void {
+  if (h.name !== row.name) {
+    h.name = row.name;
+    h.lower = row.name.toLowerCase();
+  }
+  h.groups = row.groups;
+  h.desiredRevision = row.desiredRevision;
+  h.appliedRevision = row.appliedRevision;
+  h.failedRevision = row.failedRevision;
+  h.lastSeen = row.lastSeen;
+  h.qmail = (row.qmail as QmailState | null) ?? null;
+  h.drift = row.drifted;
+  h.held = row.heldRevision !== null && row.heldRevision === row.desiredRevision;
+}
