@@ -162,7 +162,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     if (!parsed.ok) return this.refuse(socket, `invalid queue.stats: ${describeProblems(parsed.problems)}`);
     this.queueStats.record(socket.data.hostId, parsed.value);
     this.fanout.shareQueueStats(socket.data.hostId, parsed.value);
-    this.sessions.changed(socket.data.hostId);
+    this.sessions.queueChanged(socket.data.hostId);
   }
 
   handleDisconnect(socket: AgentSocket): void {

@@ -148,6 +148,11 @@ export class HostsService {
     return new Map([...rows].map(([hostId, r]) => [hostId, r.rendered]));
   }
 
+  /** A view with the host's latest queue figures (a `/ui` delta for a host that only sent queue figures). */
+  withLatestQueue(view: HostView): HostView {
+    return { ...view, queue: this.queueView(view.id) };
+  }
+
   private queueView(hostId: string): HostView['queue'] {
     const s = this.queueStats.latestFor(hostId);
     return s ? { messages: s.messages, unprocessed: s.unprocessed, local: s.local, remote: s.remote, oldestAgeSec: s.oldestAgeSec, bytes: s.bytes, at: s.at } : null;
