@@ -17,7 +17,7 @@ export interface FactsRow {
   desiredRevision: number;
   appliedRevision: number;
   failedRevision: number | null;
-  lastSeen: Date | null;
+  lastSeen: Date | string | null;
   qmail: unknown;
   drifted: number;
   heldRevision: number | null;
@@ -70,7 +70,14 @@ export class FleetFacts {
   reported(row: FactsRow, at = Date.now()): void {
     const h = this.byId.get(row.id);
     if (!h) return;
-    assign(h, row);
+    // What a report writes, and the revisions it is judged by; a name or groups change goes through the API (forget).
+    h.appliedRevision = row.appliedRevision;
+    h.desiredRevision = row.desiredRevision;
+    h.failedRevision = row.failedRevision;
+    h.lastSeen = asDate(row.lastSeen);
+    h.qmail = (row.qmail as QmailState | null) ?? null;
+    h.drift = row.drifted;
+    h.held = row.heldRevision !== null && row.heldRevision === row.desiredRevision;
     h.touched = at;
   }
 
@@ -141,8 +148,13 @@ function assign(h: StoredFacts, row: FactsRow): void {
   h.desiredRevision = row.desiredRevision;
   h.appliedRevision = row.appliedRevision;
   h.failedRevision = row.failedRevision;
-  h.lastSeen = row.lastSeen;
+  h.lastSeen = asDate(row.lastSeen);
   h.qmail = (row.qmail as QmailState | null) ?? null;
   h.drift = row.drifted;
   h.held = row.heldRevision !== null && row.heldRevision === row.desiredRevision;
+}
+
+/** A raw statement's timestamp (RETURNING) as a Date, whichever form the driver gives it in. */
+function asDate(v: Date | string | null): Date | null {
+  return v === null ? null : v instanceof Date ? v : new Date(v);
 }
