@@ -8,10 +8,9 @@ import { FleetFacts } from '../hosts/fleet-facts';
 
 /**
  * A hello (an agent that connects: a revision may wait for it) is written within HELLO_FLUSH_MS;
- * the periodic reports gather for REPORT_FLUSH_MS (or until FLUSH_AT hosts wait). Each batch
- * is two or three statements whatever its size, and Prisma's cost per statement was most of
- * what 1,000 agents reporting every 30 s cost the controller at a 100 ms flush (ten batches of
- * three or four reports a second).
+ * the periodic reports gather for REPORT_FLUSH_MS (or until FLUSH_AT hosts wait). A batch
+ * costs a statement or two through Prisma whatever its size: at a 100 ms flush, 1,000 agents
+ * reporting every 30 s made ten batches of three or four reports a second.
  */
 const HELLO_FLUSH_MS = 100;
 const REPORT_FLUSH_MS = 1000;
