@@ -163,7 +163,7 @@ export class ReportWriter implements OnModuleDestroy {
       for (let i = 0; i < seenOnly.length; i += STATEMENT_ROWS) {
         const chunk = seenOnly.slice(i, i + STATEMENT_ROWS).map(([id, p]) => ({ id, lastSeen: p.lastSeen.toISOString() }));
         await this.prisma.$executeRawUnsafe(
-          `UPDATE "Host" AS h SET "lastSeen" = x."lastSeen" FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3)) WHERE h."id" = x.id`,
+          `UPDATE "Host" AS h SET "lastSeen" = x."lastSeen", "updatedAt" = (now() AT TIME ZONE 'UTC') FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3)) WHERE h."id" = x.id`,
           JSON.stringify(chunk),
         );
       }

@@ -62,4 +62,17 @@ describe('FleetFacts', () => {
     const after = (await reading).find((h) => h.id === host.id)!;
     expect(after).toMatchObject({ appliedRevision: 5, drift: 1, lastSeen });
   });
+
+  it('a write that does not pass here shows through a read of the rows changed since, without waiting for it', async () => {
+    const facts = new FleetFacts(db.service);
+    const host = await prisma.host.create({ data: { name: 'rollout.example.net' } });
+    const entry = (await facts.all()).find((h) => h.id === host.id)!;
+    // A rollout's raw statement, stamped by the database's clock.
+    await prisma.$executeRawUnsafe(`UPDATE "Host" SET "desiredRevision" = 3, "updatedAt" = (now() AT TIME ZONE 'UTC') WHERE "id" = $1`, host.id);
+    for (let i = 0; i < 100 && entry.desiredRevision !== 3; i++) {
+      await facts.all();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(entry.desiredRevision).toBe(3);
+  });
 });

@@ -5,6 +5,15 @@ import type { ListedHost } from './host-list';
 
 /** How often the table is read again while pages are asked (writes that do not pass here: rollouts, acks, another replica's reports). */
 export const FACTS_REFRESH_MS = 1000;
+/**
+ * Between full reads, only the rows whose updatedAt is at most this much older than the newest
+ * seen are read: updatedAt is the writing transaction's start, so a transaction that commits
+ * later than this after it began, or a write stamped by a clock more than this behind the
+ * database's, shows with the next full read (FULL_READ_MS) instead.
+ */
+export const CHANGED_MARGIN_MS = 10_000;
+/** Every host read again at most this often while pages are asked (reading 10,000 rows is most of a page's cost). */
+export const FULL_READ_MS = 30_000;
 
 /** `connected` and `queue` are set by each request (HostsService.listed); `touched`: when the ingest path last set this row. */
 export type StoredFacts = ListedHost & { lower: string; touched: number };
@@ -21,9 +30,11 @@ export interface FactsRow {
   qmail: unknown;
   drifted: number;
   heldRevision: number | null;
+  /** in a read of the table; not in a report writer's row */
+  updatedAt?: Date | string;
 }
 
-const FACT_COLUMNS = { id: true, name: true, groups: true, desiredRevision: true, appliedRevision: true, failedRevision: true, lastSeen: true, qmail: true, drifted: true, heldRevision: true } as const;
+const FACT_COLUMNS = { id: true, name: true, groups: true, desiredRevision: true, appliedRevision: true, failedRevision: true, lastSeen: true, qmail: true, drifted: true, heldRevision: true, updatedAt: true } as const;
 
 /**
  * What the host list filters, sorts and counts by (issue 11, 13), held by the controller: the
@@ -34,9 +45,9 @@ const FACT_COLUMNS = { id: true, name: true, groups: true, desiredRevision: true
  * behind the report writes: 732 ms at 2,000 agents).
  *
  * Writes that do not pass here (a rollout's desired revision, an ack, a report stored by the
- * other replica) show through a read of the table, started by a request at most every
- * FACTS_REFRESH_MS and never waited for once a table exists: the request answers from the
- * table it has. A write through the API (forget) makes the next request wait for a fresh read,
+ * other replica) show through a read of the rows changed since (updatedAt), started by a
+ * request at most every FACTS_REFRESH_MS and never waited for once a table exists: the request
+ * answers from the table it has. Every FULL_READ_MS the whole table is read instead. A write through the API (forget) makes the next request wait for a fresh read,
  * so whoever wrote sees it. A read does not undo what the ingest path set after it began.
  */
 @Injectable()
@@ -46,6 +57,9 @@ export class FleetFacts {
   private readAt = 0;
   private reading?: Promise<StoredFacts[]>;
   private readStartedAt = 0;
+  /** the start of the last full read, and the newest updatedAt seen (ms) */
+  private fullAt = 0;
+  private watermark = 0;
   /** a read that began before this (a write through the API) is too old for the next request */
   private forgottenAt = -1;
 
@@ -98,7 +112,12 @@ export class FleetFacts {
     if (this.reading && this.readStartedAt > this.forgottenAt) return this.reading;
     const started = Date.now();
     this.readStartedAt = started;
-    const read = this.prisma.host.findMany({ select: FACT_COLUMNS }).then((rows) => this.install(rows, started));
+    // A write through the API is read back in full: Prisma sets updatedAt from this process's
+    // clock, the raw statements from the database's, and a skew between them must not hide it.
+    const full = !this.rows || started - this.fullAt >= FULL_READ_MS || this.forgottenAt >= this.readAt;
+    const read = full
+      ? this.prisma.host.findMany({ select: FACT_COLUMNS }).then((rows) => this.install(rows, started))
+      : this.prisma.host.findMany({ where: { updatedAt: { gt: new Date(this.watermark - CHANGED_MARGIN_MS) } }, select: FACT_COLUMNS }).then((rows) => this.merge(rows, started));
     this.reading = read;
     read.then(
       () => this.reading === read && (this.reading = undefined),
@@ -108,8 +127,9 @@ export class FleetFacts {
   }
 
   /**
-   * The rows read replace the table; an entry the ingest path set after the read began keeps
-   * what the ingest path set (newer than the read), and takes the rest from the read.
+   * The rows of a full read replace the table (a host that is gone goes with it); an entry the
+   * ingest path set after the read began keeps what the ingest path set (newer than the read),
+   * and takes the rest from the read.
    */
   private install(rows: FactsRow[], started: number): StoredFacts[] {
     // Reads overlap when one was forgotten: an older read than the table's changes nothing.
@@ -117,25 +137,51 @@ export class FleetFacts {
     const next = new Map<string, StoredFacts>();
     const list: StoredFacts[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i];
-      let h = this.byId.get(row.id);
-      if (!h) h = { id: row.id, name: '', lower: '', groups: [], desiredRevision: 0, appliedRevision: 0, failedRevision: null, lastSeen: null, qmail: null, drift: 0, held: false, connected: false, queue: null, touched: 0 };
-      if (h.touched >= started) {
-        // Only what the report writer does not write: the newer report stays.
-        h.name = row.name;
-        h.lower = row.name.toLowerCase();
-        h.groups = row.groups;
-        h.desiredRevision = row.desiredRevision;
-        h.failedRevision = row.failedRevision;
-        h.held = row.heldRevision !== null && row.heldRevision === row.desiredRevision;
-      } else assign(h, row);
-      next.set(row.id, h);
+      const h = this.applyRead(rows[i], started);
+      next.set(h.id, h);
       list[i] = h;
     }
     this.byId = next;
     this.rows = list;
     this.readAt = started;
+    this.fullAt = started;
     return list;
+  }
+
+  /** The rows changed since the newest seen, set in place; a new host is added. */
+  private merge(rows: FactsRow[], started: number): StoredFacts[] {
+    if (started < this.readAt && this.rows) return this.rows;
+    const list = this.rows ?? [];
+    for (const row of rows) {
+      const known = this.byId.has(row.id);
+      const h = this.applyRead(row, started);
+      if (!known) {
+        this.byId.set(h.id, h);
+        list.push(h);
+      }
+    }
+    this.rows = list;
+    this.readAt = started;
+    return list;
+  }
+
+  private applyRead(row: FactsRow, started: number): StoredFacts {
+    let h = this.byId.get(row.id);
+    if (!h) h = { id: row.id, name: '', lower: '', groups: [], desiredRevision: 0, appliedRevision: 0, failedRevision: null, lastSeen: null, qmail: null, drift: 0, held: false, connected: false, queue: null, touched: 0 };
+    if (h.touched >= started) {
+      // Only what the report writer does not write: the newer report stays.
+      if (h.name !== row.name) {
+        h.name = row.name;
+        h.lower = row.name.toLowerCase();
+      }
+      h.groups = row.groups;
+      h.desiredRevision = row.desiredRevision;
+      h.failedRevision = row.failedRevision;
+      h.held = row.heldRevision !== null && row.heldRevision === row.desiredRevision;
+    } else assign(h, row);
+    const updated = row.updatedAt ? asDate(row.updatedAt)!.getTime() : 0;
+    if (updated > this.watermark) this.watermark = updated;
+    return h;
   }
 }
 
