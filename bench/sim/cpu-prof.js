@@ -34,9 +34,10 @@ if (dir) {
 }
 
 function watchSignals(session, write) {
-  // SIGUSR2: the profile so far is written and a new one starts (a benchmark marks its windows).
+  // SIGWINCH: the profile so far is written and a new one starts (a benchmark marks its windows).
+  // Not SIGUSR2: Nest's shutdown hooks take it as a signal to stop, and the controller ended at the first mark.
   let part = 0;
-  process.on('SIGUSR2', () => {
+  process.on('SIGWINCH', () => {
     session.post('Profiler.stop', (err, res) => {
       if (!err) {
         fs.mkdirSync(dir, { recursive: true });

@@ -119,5 +119,5 @@ export function runBench(main: () => Promise<void>): void {
  * controller-PID-partK.cpuprofile) and starts the next: call it at the edges of a measured window.
  */
 export function profileMark(pid: number): void {
-  if (process.env['BENCH_CPU_PROF_DIR']) process.kill(pid, 'SIGUSR2');
+  if (process.env['BENCH_CPU_PROF_DIR']) process.kill(pid, 'SIGWINCH');
 }

@@ -21,6 +21,11 @@ export class AgentSessions {
     this.changes.emit('host', hostId);
   }
 
+  /** 'queue' (hostId): only the host's queue figures changed (no row to read again for its view). */
+  queueChanged(hostId: string): void {
+    this.changes.emit('queue', hostId);
+  }
+
   /** Registers a socket; an older socket of the same host (an agent that restarted) is dropped. */
   attach(hostId: string, socket: Socket): void {
     const old = this.sockets.get(hostId);

@@ -30,7 +30,7 @@ import type { Settings } from '../settings/settings';
 import { UI_MAX_FRAME_BYTES, allowLargeFrames, limitFramesBeforeAuth, refuseRootNamespace } from '../sockets/socket-limits';
 import { EventBudget } from '../sockets/event-budget';
 
-type AgentSocket = Socket & { data: AgentIdentity & { refused?: boolean } };
+type AgentSocket = Socket & { data: AgentIdentity & { refused?: boolean; ready?: boolean } };
 
 /** How long an agent has to store the secret it was sent and ack it. */
 const ENROL_ACK_TIMEOUT_MS = 30_000;
@@ -125,6 +125,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const ready = newSecret ? this.confirmEnrolment(socket, newSecret) : Promise.resolve(true);
     this.ready.set(socket, ready);
     void ready.then((ok) => {
+      socket.data.ready = ok;
       if (!ok || !socket.connected) return;
       this.sessions.attach(hostId, socket);
       void socket.join(hostRoom(hostId));
@@ -142,13 +143,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     });
     socket.on(AgentEvent.hello, (payload: unknown) => this.handleReport(socket, payload, 'hello'));
     socket.on(AgentEvent.report, (payload: unknown) => this.handleReport(socket, payload, 'report'));
-    socket.on(AgentEvent.queueStats, async (payload: unknown) => {
-      if (!(await this.ready.get(socket))) return;
-      const parsed = parsePayload(QueueStatsSchema, payload);
-      if (!parsed.ok) return this.refuse(socket, `invalid queue.stats: ${describeProblems(parsed.problems)}`);
-      this.queueStats.record(socket.data.hostId, parsed.value);
-      this.fanout.shareQueueStats(socket.data.hostId, parsed.value);
-      this.sessions.changed(socket.data.hostId);
+    socket.on(AgentEvent.queueStats, (payload: unknown) => {
+      if (socket.data.ready) this.onQueueStats(socket, payload);
+      else void this.ready.get(socket)?.then((ok) => ok && this.onQueueStats(socket, payload));
     });
     socket.on(MailboxStatsEvent, async (payload: unknown) => {
       if (!(await this.ready.get(socket))) return;
@@ -157,6 +154,15 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       this.mailboxStats.record(socket.data.hostId, parsed.value);
       this.fanout.shareMailboxStats(socket.data.hostId, parsed.value);
     });
+  }
+
+  /** The most frequent event (every 10 s per agent): no promise once the socket is ready. */
+  private onQueueStats(socket: AgentSocket, payload: unknown): void {
+    const parsed = parsePayload(QueueStatsSchema, payload);
+    if (!parsed.ok) return this.refuse(socket, `invalid queue.stats: ${describeProblems(parsed.problems)}`);
+    this.queueStats.record(socket.data.hostId, parsed.value);
+    this.fanout.shareQueueStats(socket.data.hostId, parsed.value);
+    this.sessions.queueChanged(socket.data.hostId);
   }
 
   handleDisconnect(socket: AgentSocket): void {
@@ -218,7 +224,7 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const hello: Hello = parsed.value;
     // Written in a batch with other hosts' reports; the row as written is what afterReport
     // decides on (null: not stored now, the agent says it again at its next report).
-    const host = await this.reports.report(socket.data.hostId, hello);
+    const host = await this.reports.report(socket.data.hostId, hello, kind === 'hello');
     if (host) await this.dispatcher.afterReport(host);
   }
 

@@ -7,9 +7,10 @@ import { AgentRequests } from './agent-requests.service';
 import { AgentFanout } from './agent-fanout';
 import { AckWriter } from './ack-writer';
 import { ReportWriter } from './report-writer';
+import { FleetFacts } from '../hosts/fleet-facts';
 
 @Module({
-  providers: [AgentAuthService, AgentSessions, AgentFanout, AckWriter, ReportWriter, ApplyDispatcher, AgentRequests, AgentsGateway],
-  exports: [AgentSessions, AgentFanout, ApplyDispatcher, AgentRequests, AckWriter, ReportWriter],
+  providers: [FleetFacts, AgentAuthService, AgentSessions, AgentFanout, AckWriter, ReportWriter, ApplyDispatcher, AgentRequests, AgentsGateway],
+  exports: [FleetFacts, AgentSessions, AgentFanout, ApplyDispatcher, AgentRequests, AckWriter, ReportWriter],
 })
 export class AgentsModule {}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { BulkCreatedHosts, CreateHost, FieldProblem } from '@qfleet/protocol';
+import { FleetFacts } from './fleet-facts';
 import { PrismaService } from '../database/prisma.service';
 import { hashToken, newToken } from '../auth/secrets';
 import { Conflict } from '../errors/errors';
@@ -29,7 +30,10 @@ const INSERT_AUDIT = `INSERT INTO "AuditEntry" ("id", "at", "actor", "action", "
 export class HostOnboardingService {
   private readonly logger = new Logger('hosts');
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly facts: FleetFacts,
+  ) {}
 
   /** `hosts` has passed BulkCreateHostsSchema (no name twice, at most MAX_BULK_HOSTS). */
   async createMany(hosts: CreateHost[], actor: Actor, dryRun = false): Promise<BulkCreatedHosts> {
@@ -56,6 +60,7 @@ export class HostOnboardingService {
       throw e;
     }
     this.logger.log(`${rows.length} host(s) created in one call`);
+    this.facts.forget();
     return { dryRun, count: rows.length, created: rows.map((r) => ({ id: r.id, name: r.name, groups: r.groups, enrollToken: r.enrollToken })) };
   }
 

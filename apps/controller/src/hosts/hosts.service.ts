@@ -15,18 +15,11 @@ import type { Actor } from '../auth/roles';
 import type { Host } from '../generated/prisma/client';
 import { ensureGroups, isUniqueViolation } from './ensure-groups';
 import { factsOfView, filterAndSort, pageOf, summarize, type ListedHost } from './host-list';
+import { FleetFacts } from './fleet-facts';
 
-
-/** How long the small columns of every host are reused (storedFacts). */
-const STORED_FACTS_MS = 1000;
-
-/** `connected` and `queue` are set by each request (listed). */
-type StoredFacts = ListedHost & { lower: string };
 
 @Injectable()
 export class HostsService {
-  private facts?: { at: number; rows: Promise<StoredFacts[]> };
-
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
@@ -34,6 +27,7 @@ export class HostsService {
     private readonly queueStats: QueueStatsService,
     private readonly hostConfig: HostConfigService,
     private readonly policy: PrivilegedPolicy,
+    private readonly facts: FleetFacts,
   ) {}
 
   /** Creates a host and its one-time enrol token, shown only in this answer. */
@@ -124,7 +118,7 @@ export class HostsService {
    */
   private async listed(filter: Pick<HostListQuery, 'q' | 'group'>): Promise<ListedHost[]> {
     const needle = filter.q?.toLowerCase();
-    const all = await this.storedFacts();
+    const all = await this.facts.all();
     const rows = needle || filter.group ? all.filter((h) => (!needle || h.lower.includes(needle)) && (!filter.group || h.groups.includes(filter.group))) : all;
     const online = await this.fanout.connected(rows.map((h) => h.id));
     // No await from here until the caller has sorted: no other request sees these fields half set.
@@ -135,49 +129,9 @@ export class HostsService {
     return rows;
   }
 
-  /**
-   * The small columns of every host, read at most once per STORED_FACTS_MS however many pages,
-   * summaries and `/ui` ticks ask (reading 10,000 rows is most of a page's cost). A write
-   * through this service drops them; a report's lastSeen or another replica's write shows
-   * within that time, as the `/ui` deltas do. Connection and queue figures are always live.
-   */
-  private storedFacts(): Promise<StoredFacts[]> {
-    const now = Date.now();
-    if (!this.facts || now - this.facts.at > STORED_FACTS_MS) {
-      const read = this.readStoredFacts();
-      this.facts = { at: now, rows: read };
-      // A failed read is not kept: the next request tries again.
-      read.catch(() => {
-        if (this.facts?.rows === read) this.facts = undefined;
-      });
-    }
-    return this.facts.rows;
-  }
-
   /** Called after a write to hosts, so the next page shows it. */
   forgetStoredFacts(): void {
-    this.facts = undefined;
-  }
-
-  private async readStoredFacts(): Promise<StoredFacts[]> {
-    const rows = await this.prisma.host.findMany({
-      select: { id: true, name: true, groups: true, desiredRevision: true, appliedRevision: true, failedRevision: true, lastSeen: true, qmail: true, drifted: true, heldRevision: true },
-    });
-    return rows.map((h) => ({
-      id: h.id,
-      name: h.name,
-      lower: h.name.toLowerCase(),
-      groups: h.groups,
-      desiredRevision: h.desiredRevision,
-      appliedRevision: h.appliedRevision,
-      failedRevision: h.failedRevision,
-      lastSeen: h.lastSeen,
-      qmail: (h.qmail as QmailState | null) ?? null,
-      drift: h.drifted,
-      held: h.heldRevision !== null && h.heldRevision === h.desiredRevision,
-      connected: false,
-      queue: null,
-    }));
+    this.facts.forget();
   }
 
   async get(id: string): Promise<HostView> {
@@ -192,6 +146,11 @@ export class HostsService {
     if (!wanted.length) return new Map();
     const rows = await renderingsOf(this.prisma, wanted.map((h) => ({ id: h.id, revision: h.appliedRevision })));
     return new Map([...rows].map(([hostId, r]) => [hostId, r.rendered]));
+  }
+
+  /** A view with the host's latest queue figures (a `/ui` delta for a host that only sent queue figures). */
+  withLatestQueue(view: HostView): HostView {
+    return { ...view, queue: this.queueView(view.id) };
   }
 
   private queueView(hostId: string): HostView['queue'] {
