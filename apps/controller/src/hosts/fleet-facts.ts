@@ -85,13 +85,7 @@ export class FleetFacts {
     const h = this.byId.get(row.id);
     if (!h) return;
     // What a report writes, and the revisions it is judged by; a name or groups change goes through the API (forget).
-    h.appliedRevision = row.appliedRevision;
-    h.desiredRevision = row.desiredRevision;
-    h.failedRevision = row.failedRevision;
-    h.lastSeen = asDate(row.lastSeen);
-    h.qmail = (row.qmail as QmailState | null) ?? null;
-    h.drift = row.drifted;
-    h.held = row.heldRevision !== null && row.heldRevision === row.desiredRevision;
+    assignState(h, row);
     h.touched = at;
   }
 
@@ -191,6 +185,11 @@ function assign(h: StoredFacts, row: FactsRow): void {
     h.lower = row.name.toLowerCase();
   }
   h.groups = row.groups;
+  assignState(h, row);
+}
+
+/** The revisions, sight, qmail state, drift and hold of a row: what every write to a host may move. */
+function assignState(h: StoredFacts, row: FactsRow): void {
   h.desiredRevision = row.desiredRevision;
   h.appliedRevision = row.appliedRevision;
   h.failedRevision = row.failedRevision;
