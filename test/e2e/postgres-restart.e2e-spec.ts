@@ -49,8 +49,13 @@ const ROUNDS = 12;
     const pid = ctl.proc.child.pid;
     const last: Record<string, { revision: number; domain: string }> = {};
     let failed = 0;
+    // The stream waits after round 2 until the restart has been started: its PUTs take a few
+    // milliseconds now, and a poll for "round 2 under way" could see round 1, then the end.
+    let restarting!: () => void;
+    const restartStarted = new Promise<void>((resolve) => (restarting = resolve));
     const stream = (async () => {
       for (let round = 0; round < ROUNDS; round++) {
+        if (round === 3) await restartStarted;
         await Promise.all(
           fleet.hosts.map(async (h) => {
             const domain = `${mode}-${round}.${h.name}`;
@@ -64,13 +69,14 @@ const ROUNDS = 12;
     // A stream that failed says why at once (`await stream`), not as this wait's timeout.
     let streamFailed = false;
     stream.catch(() => (streamFailed = true));
-    // In the middle: once some revisions of this stream were acknowledged.
+    // In the middle: once round 2 of this stream is stored for every host, its applies under way.
     await waitFor(
       'the stream under way',
-      async () => streamFailed || (Object.keys(last).length === HOSTS && Object.values(last).some((l) => l.domain.startsWith(`${mode}-2.`))),
+      async () => streamFailed || (Object.keys(last).length === HOSTS && Object.values(last).every((l) => l.domain.startsWith(`${mode}-2.`))),
       120_000,
     );
     if (!streamFailed) pg.restart(mode);
+    restarting();
     await stream;
 
     for (const h of fleet.hosts) {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Logger } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, Pool } from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -23,6 +24,10 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     // a connection is bounded (pg waits forever by default): a request gets a 500 it can retry
     // rather than hanging; keep-alive finds a connection whose server vanished without a word.
     const pool = new Pool({ connectionString: opts.databaseUrl, connectionTimeoutMillis: 60_000, keepAlive: true });
+    // An idle connection the server ended (a restart, a failover, an administrator) is dropped by
+    // the pool and replaced on demand; said once per connection, so an operator sees the cause
+    // of the 500s a restart brings, and no unhandled 'error' event can end the process.
+    pool.on('error', (e) => new Logger('database').warn(`a database connection was lost and will be replaced: ${e.message}`));
     return {
       kind: 'postgresql',
       factory: new PrismaPg(pool),
