@@ -6,10 +6,13 @@
  * whatever order its plan visits them, so two of them could each hold a row the other waits
  * for: PostgreSQL's "deadlock detected", seen at 10,000 hosts. Taking the locks first in
  * ascending id order (a locking subquery cannot be flattened into the join, so it runs as
- * written) means every writer waits in the same order and none can close a cycle.
+ * written) means every writer waits in the same order and none can close a cycle. The lock is
+ * the one the UPDATE itself takes (FOR NO KEY UPDATE, no key column changes): FOR UPDATE would
+ * also block the FOR KEY SHARE that every insert of a row referencing a host takes (HostConfig's
+ * foreign key), waits the UPDATE alone never caused.
  *
  * `ids`: a SQL expression listing the ids, e.g. `SELECT jsonb_array_elements_text($1::jsonb)`.
  */
 export function hostsLockedInOrder(ids: string): string {
-  return `(SELECT "id" FROM "Host" WHERE "id" IN (${ids}) ORDER BY "id" FOR UPDATE)`;
+  return `(SELECT "id" FROM "Host" WHERE "id" IN (${ids}) ORDER BY "id" FOR NO KEY UPDATE)`;
 }
