@@ -164,11 +164,7 @@ export class FleetFacts {
     if (!h) h = { id: row.id, name: '', lower: '', groups: [], desiredRevision: 0, appliedRevision: 0, failedRevision: null, lastSeen: null, qmail: null, drift: 0, held: false, connected: false, queue: null, touched: 0 };
     if (h.touched >= started) {
       // Only what the report writer does not write: the newer report stays.
-      if (h.name !== row.name) {
-        h.name = row.name;
-        h.lower = row.name.toLowerCase();
-      }
-      h.groups = row.groups;
+      assignIdentity(h, row);
       h.desiredRevision = row.desiredRevision;
       h.failedRevision = row.failedRevision;
       h.held = row.heldRevision !== null && row.heldRevision === row.desiredRevision;
@@ -180,12 +176,17 @@ export class FleetFacts {
 }
 
 function assign(h: StoredFacts, row: FactsRow): void {
+  assignIdentity(h, row);
+  assignState(h, row);
+}
+
+/** The name (and its lowercase, what the search matches) and groups: changed through the API only. */
+function assignIdentity(h: StoredFacts, row: FactsRow): void {
   if (h.name !== row.name) {
     h.name = row.name;
     h.lower = row.name.toLowerCase();
   }
   h.groups = row.groups;
-  assignState(h, row);
 }
 
 /** The revisions, sight, qmail state, drift and hold of a row: what every write to a host may move. */
