@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
-import { launchBrowser } from '../support/browser';
+import { expectText, launchBrowser, signIn } from '../support/browser';
 import { runCli } from '../support/cli';
 import { testDatabases } from '../support/databases';
 import { waitFor } from '../support/processes';
@@ -199,15 +199,3 @@ describe('qfleet config edit and the dashboard send the revision they opened', (
     await page.close();
   });
 });
-
-async function signIn(page: Page, url: string, token: string): Promise<void> {
-  await page.goto(url + '/');
-  await page.getByTestId('signin-token').fill(token);
-  await page.getByTestId('signin-submit').click();
-  await page.getByTestId('signed-in-as').waitFor();
-}
-
-async function expectText(locator: Locator, re: RegExp): Promise<void> {
-  await locator.waitFor();
-  await waitFor(`${re} in ${locator}`, async () => re.test((await locator.textContent()) ?? ''), 15_000);
-}
