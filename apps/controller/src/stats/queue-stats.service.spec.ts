@@ -123,6 +123,8 @@ describe('QueueStatsService', () => {
     const five = await fresh.sparklines(['s1'], 300, now);
     expect(five).toMatchObject({ step: 300, from: '2026-11-21T08:05:00.000Z', points: 12 });
     expect(five.hosts['s1']).toEqual([null, null, null, null, null, 5, null, null, null, null, null, 6]);
+    // Written now, not by the writer's timer a second later, after the database has closed.
+    await fresh.flush();
     await prisma.queueSample.deleteMany({ where: { hostId: { in: ['s1', 's2', 's3'] } } });
   });
 
