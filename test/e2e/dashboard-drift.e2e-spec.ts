@@ -4,7 +4,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { connectAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, expectText } from '../support/browser';
 import { REPO, waitFor, type Proc } from '../support/processes';
 
 /** Set QFLEET_SCREENSHOTS to a directory to keep a picture of each page the spec visits. */
@@ -212,11 +212,3 @@ async function editorDocument(page: Page): Promise<{ locals?: string[] }> {
   return JSON.parse(await page.getByTestId('config-editor').inputValue());
 }
 
-async function expectText(locator: Locator, re: RegExp): Promise<void> {
-  await locator.waitFor();
-  await waitFor(
-    `${re} in ${locator}`,
-    async () => re.test((await locator.textContent()) ?? ''),
-    10_000,
-  );
-}

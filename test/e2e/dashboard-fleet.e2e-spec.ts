@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { connectAgent } from '../support/agent';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, expectText } from '../support/browser';
 import { QmailTree } from '../support/qmail-tree';
 import { QueueFixture } from '../support/queue-fixture';
 import { waitFor, type Proc } from '../support/processes';
@@ -252,13 +252,3 @@ describe('the dashboard fleet overview', () => {
   });
 });
 
-async function expectText(locator: Locator, re: RegExp): Promise<void> {
-  await locator.waitFor();
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const text = ((await locator.textContent()) ?? '').trim();
-    if (re.test(text)) return;
-    if (Date.now() > deadline) throw new Error(`expected ${re} in "${text}"`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

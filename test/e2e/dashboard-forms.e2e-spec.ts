@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { connectAgent } from '../support/agent';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, signIn, expectText } from '../support/browser';
 import { QmailTree } from '../support/qmail-tree';
 import { waitFor, type Proc } from '../support/processes';
 
@@ -204,14 +204,4 @@ describe('the configuration forms', () => {
   });
 });
 
-async function signIn(page: Page, url: string, token: string): Promise<void> {
-  await page.goto(url + '/');
-  await page.getByTestId('signin-token').fill(token);
-  await page.getByTestId('signin-submit').click();
-  await page.getByTestId('signed-in-as').waitFor();
-}
 
-async function expectText(locator: Locator, re: RegExp): Promise<void> {
-  await locator.waitFor();
-  await waitFor(`${re} in ${locator}`, async () => re.test((await locator.textContent()) ?? ''), 15_000);
-}

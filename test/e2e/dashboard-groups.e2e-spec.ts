@@ -1,9 +1,9 @@
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { startAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, signIn, expectText } from '../support/browser';
 import { waitFor, type Proc } from '../support/processes';
 
 /** Set QFLEET_SCREENSHOTS to a directory to keep a picture of each page the spec visits. */
@@ -256,14 +256,4 @@ describe('the dashboard groups pages', () => {
   });
 });
 
-async function signIn(page: Page, url: string, token: string): Promise<void> {
-  await page.goto(url + '/');
-  await page.getByTestId('signin-token').fill(token);
-  await page.getByTestId('signin-submit').click();
-  await page.getByTestId('time-zone').waitFor();
-}
 
-async function expectText(locator: Locator, re: RegExp): Promise<void> {
-  await locator.waitFor();
-  await waitFor(`${re} in ${locator}`, async () => re.test((await locator.textContent()) ?? ''), 15_000);
-}

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, TestController } from '../support/controller';
 import { startAgent } from '../support/agent';
 import { QmailTree } from '../support/qmail-tree';
-import { launchBrowser } from '../support/browser';
+import { launchBrowser, expectText } from '../support/browser';
 import { REPO, waitFor, type Proc } from '../support/processes';
 
 const NAMES = ['ro1.example.net', 'ro2.example.net', 'ro3.example.net'];
@@ -207,7 +207,3 @@ function rolloutIdOf(page: Page): string {
   return m[1];
 }
 
-async function expectText(locator: Locator, re: RegExp): Promise<void> {
-  await locator.waitFor();
-  await waitFor(`${re} in ${locator}`, async () => re.test((await locator.textContent()) ?? ''), 10_000);
-}

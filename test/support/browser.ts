@@ -9,20 +9,20 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Signs in to the dashboard at `url` with an API token; resolves once the signed-in layout shows. */
+/** Signs in to the dashboard at `url` with an API token; resolves once the layout shows who is signed in (the token's role is known). */
 export async function signIn(page: Page, url: string, token: string): Promise<void> {
   await page.goto(url + '/');
   await page.getByTestId('signin-token').fill(token);
   await page.getByTestId('signin-submit').click();
-  await page.getByTestId('time-zone').waitFor();
+  await page.getByTestId('signed-in-as').waitFor();
 }
 
-/** Waits until the element's text matches: the dashboard fills text in after data arrives. */
+/** Waits until the element's text, trimmed, matches: the dashboard fills text in after data arrives. */
 export async function expectText(locator: Locator, re: RegExp, timeoutMs = 15_000): Promise<void> {
   await locator.waitFor();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const text = (await locator.textContent()) ?? '';
+    const text = ((await locator.textContent()) ?? '').trim();
     if (re.test(text)) return;
     if (Date.now() > deadline) throw new Error(`expected ${re} in "${text}"`);
     await new Promise((r) => setTimeout(r, 100));
