@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentEvent, ApplyAckSchema, describeProblems, parsePayload, type ApplyAck, type ConfigApply } from '@qfleet/protocol';
 import type { Socket } from 'socket.io';
 import { PrismaService } from '../database/prisma.service';
+import { hostsLockedInOrder } from '../database/host-lock-order';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import { driftedPaths, fileHashes, heldPaths, heldReason, type StoredRendering } from '../host-config/rendered';
@@ -10,6 +11,9 @@ import type { Host, HostConfig } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
 import { AckWriter } from './ack-writer';
+
+/** Held marks gathered this long go to the database in one statement. */
+const HELD_FLUSH_MS = 20;
 
 /** The host columns a send reads. */
 export type HostToSend = Pick<Host, 'id' | 'name' | 'desiredRevision' | 'appliedRevision' | 'failedRevision' | 'driftPolicy' | 'reportedFiles' | 'heldRevision'>;
@@ -52,6 +56,10 @@ export class ApplyDispatcher {
   private readonly again = new Map<string, boolean>();
   /** the revision last logged as held per host (issue 12) */
   private readonly heldLogged = new Map<string, number>();
+  /** held marks waiting for the next write (markHeld), the last per host */
+  private readonly heldMarks = new Map<string, number | null>();
+  private heldFlush?: Promise<void>;
+  private heldWrites: Promise<void> = Promise.resolve();
   /** 'host' (hostId) whenever a host's applied or failed revision may have moved: an ack, a hello, a report. */
   readonly progress = new EventEmitter();
 
@@ -285,8 +293,32 @@ export class ApplyDispatcher {
     await this.recordAck(hostId, host.name, parsed.value, rendered);
   }
 
-  private async markHeld(hostId: string, revision: number | null): Promise<void> {
-    await this.prisma.host.updateMany({ where: { id: hostId }, data: { heldRevision: revision } });
+  /**
+   * Stores that a host's revision is held (or no longer held), with the other hosts' marks of
+   * the next HELD_FLUSH_MS in one UPDATE: a group change over drifted members held each with a
+   * statement of its own. Writes run one after another, so a host's later mark wins.
+   */
+  private markHeld(hostId: string, revision: number | null): Promise<void> {
+    this.heldMarks.set(hostId, revision);
+    this.heldFlush ??= new Promise<void>((resolve) => setTimeout(resolve, HELD_FLUSH_MS)).then(() => {
+      const marks = [...this.heldMarks].map(([id, rev]) => ({ id, revision: rev }));
+      this.heldMarks.clear();
+      this.heldFlush = undefined;
+      const write = this.heldWrites.then(() =>
+        this.prisma.$executeRawUnsafe(
+          `UPDATE "Host" AS h SET "heldRevision" = x.revision, "updatedAt" = (now() AT TIME ZONE 'UTC')
+             FROM jsonb_to_recordset($1::jsonb) AS x(id text, revision int)
+            WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}`,
+          JSON.stringify(marks),
+        ),
+      );
+      this.heldWrites = write.then(
+        () => undefined,
+        () => undefined,
+      );
+      return write.then(() => undefined);
+    });
+    return this.heldFlush;
   }
 
   /**
