@@ -11,6 +11,7 @@ import type { Host, HostConfig } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
 import { AckWriter } from './ack-writer';
+import { SharedEmitter } from './shared-emit';
 
 /** Held marks gathered this long go to the database in one statement. */
 const HELD_FLUSH_MS = 20;
@@ -58,6 +59,7 @@ export class ApplyDispatcher {
   private readonly heldLogged = new Map<string, number>();
   /** held marks waiting for the next write (markHeld), the last per host */
   private readonly heldMarks = new Map<string, number | null>();
+  private readonly emitter = new SharedEmitter();
   private heldFlush?: Promise<void>;
   private heldWrites: Promise<void> = Promise.resolve();
   /** 'host' (hostId) whenever a host's applied or failed revision may have moved: an ack, a hello, a report. */
@@ -267,11 +269,10 @@ export class ApplyDispatcher {
       this.heldLogged.delete(hostId);
     }
     if (host.heldRevision !== null) await this.markHeld(hostId, null);
-    const message: ConfigApply = { revision: config.revision, files: rendered.files, removes: rendered.removes, postSteps: rendered.postSteps };
     this.logger.log(`host ${host.name}: sending revision ${config.revision} (applied ${host.appliedRevision})`);
     let raw: unknown;
     try {
-      raw = await this.emitApply(socket, message);
+      raw = await this.emitApply(socket, rendered, config.revision);
     } catch (e) {
       this.logger.warn(`host ${host.name}: no acknowledgement of revision ${config.revision}: ${(e as Error).message}`);
       // A rollout waiting for this host sees it offline now rather than at its next look.
@@ -340,19 +341,29 @@ export class ApplyDispatcher {
     return heldPaths(applied, next, reported);
   }
 
-  /** The ack, or an error on timeout or as soon as the socket goes (a crashed agent never answers). */
-  private emitApply(socket: Socket, message: ConfigApply): Promise<unknown> {
+  /**
+   * The ack, or an error on timeout or as soon as the socket goes (a crashed agent never
+   * answers). The packet is encoded once per rendering and revision (SharedEmitter): the
+   * members of a group or a rollout chunk share both.
+   */
+  private emitApply(socket: Socket, rendered: StoredRendering, revision: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       // Gone while the revision was read from the database: its disconnect event has passed,
       // so waiting for it (or the ack) would hold this host's apply slot for the whole timeout.
       if (!socket.connected) return reject(new Error('the agent disconnected'));
       const onDisconnect = () => reject(new Error('the agent disconnected'));
       socket.once('disconnect', onDisconnect);
-      socket.timeout(this.settings.applyTimeoutMs).emit(AgentEvent.configApply, message, (err: Error | null, ack: unknown) => {
-        socket.off('disconnect', onDisconnect);
-        if (err) reject(new Error(`none within ${this.settings.applyTimeoutMs} ms`));
-        else resolve(ack);
-      });
+      const message = (): ConfigApply => ({ revision, files: rendered.files, removes: rendered.removes, postSteps: rendered.postSteps });
+      this.emitter.emitWithAck(socket, rendered, revision, AgentEvent.configApply, message, this.settings.applyTimeoutMs).then(
+        (ack) => {
+          socket.off('disconnect', onDisconnect);
+          resolve(ack);
+        },
+        () => {
+          socket.off('disconnect', onDisconnect);
+          reject(new Error(`none within ${this.settings.applyTimeoutMs} ms`));
+        },
+      );
     });
   }
 
