@@ -17,11 +17,20 @@ describe('SharedEmitter', () => {
     const { port } = http.address() as AddressInfo;
     // Each client answers with its own name and what it was sent, late or never when told to.
     clients = ['a', 'b', 'c'].map((name) => {
-      const c = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true });
-      c.on('apply', (payload: { revision: number; silent?: string }, ack: (v: unknown) => void) => {
-        if (payload.silent === name) return;
-        ack({ name, revision: payload.revision });
+      const c = connect(`http://127.0.0.1:${port}`, {
+        transports: ['websocket'],
+        forceNew: true,
       });
+      c.on(
+        'apply',
+        (
+          payload: { revision: number; silent?: string },
+          ack: (v: unknown) => void,
+        ) => {
+          if (payload.silent === name) return;
+          ack({ name, revision: payload.revision });
+        },
+      );
       return c;
     });
     await new Promise<void>((r) => {
@@ -43,22 +52,56 @@ describe('SharedEmitter', () => {
       built++;
       return { revision: 7 };
     };
-    const answers = await Promise.all(sockets.map((s) => emitter.emitWithAck(s, key, 7, 'apply', payload, 5_000)));
+    const answers = await Promise.all(
+      sockets.map((s) =>
+        emitter.emitWithAck(s, key, 7, 'apply', payload, 5_000),
+      ),
+    );
     expect(built).toBe(1);
-    expect(answers.map((a) => (a as { name: string }).name).sort()).toEqual(['a', 'b', 'c']);
-    expect(answers.every((a) => (a as { revision: number }).revision === 7)).toBe(true);
+    expect(answers.map((a) => (a as { name: string }).name).sort()).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    expect(
+      answers.every((a) => (a as { revision: number }).revision === 7),
+    ).toBe(true);
     // Another revision of the same content is another packet; the same one again to a socket, a fresh one (its own ack id).
-    await Promise.all(sockets.map((s) => emitter.emitWithAck(s, key, 8, 'apply', () => ({ revision: 8 }), 5_000)));
-    const again = await emitter.emitWithAck(sockets[0], key, 7, 'apply', payload, 5_000);
+    await Promise.all(
+      sockets.map((s) =>
+        emitter.emitWithAck(s, key, 8, 'apply', () => ({ revision: 8 }), 5_000),
+      ),
+    );
+    const again = await emitter.emitWithAck(
+      sockets[0],
+      key,
+      7,
+      'apply',
+      payload,
+      5_000,
+    );
     expect(built).toBe(2);
     expect((again as { revision: number }).revision).toBe(7);
   });
 
   it('times out a socket that does not answer, without holding the others', async () => {
     const emitter = new SharedEmitter();
-    const results = await Promise.allSettled(sockets.map((s) => emitter.emitWithAck(s, {}, 1, 'apply', () => ({ revision: 1, silent: 'b' }), 300)));
+    const results = await Promise.allSettled(
+      sockets.map((s) =>
+        emitter.emitWithAck(
+          s,
+          {},
+          1,
+          'apply',
+          () => ({ revision: 1, silent: 'b' }),
+          300,
+        ),
+      ),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
-    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    const failed = results.find(
+      (r) => r.status === 'rejected',
+    ) as PromiseRejectedResult;
     expect(String(failed.reason)).toMatch(/timed out/);
   });
 });

@@ -8,7 +8,11 @@ import type { Socket } from 'socket.io';
 interface SocketInternals {
   acks: Map<number, (...args: unknown[]) => void>;
   client: { writeToEngine(encoded: unknown[], opts: object): void };
-  nsp: { _ids: number; name: string; adapter: { _encode?(packet: object, opts: object): unknown[] } };
+  nsp: {
+    _ids: number;
+    name: string;
+    adapter: { _encode?(packet: object, opts: object): unknown[] };
+  };
 }
 
 interface Encoded {
@@ -33,11 +37,28 @@ const EVENT = 2; // socket.io-parser PacketType.EVENT
 export class SharedEmitter {
   private readonly encoded = new WeakMap<object, Map<number, Encoded>>();
 
-  emitWithAck(socket: Socket, key: object, variant: number, event: string, payload: () => unknown, timeoutMs: number): Promise<unknown> {
+  emitWithAck(
+    socket: Socket,
+    key: object,
+    variant: number,
+    event: string,
+    payload: () => unknown,
+    timeoutMs: number,
+  ): Promise<unknown> {
     const inner = socket as unknown as SocketInternals;
     const encode = inner.nsp?.adapter?._encode;
-    if (typeof encode !== 'function' || !(inner.acks instanceof Map) || typeof inner.client?.writeToEngine !== 'function') {
-      return new Promise((resolve, reject) => socket.timeout(timeoutMs).emit(event, payload(), (err: Error | null, ack: unknown) => (err ? reject(err) : resolve(ack))));
+    if (
+      typeof encode !== 'function' ||
+      !(inner.acks instanceof Map) ||
+      typeof inner.client?.writeToEngine !== 'function'
+    ) {
+      return new Promise((resolve, reject) =>
+        socket
+          .timeout(timeoutMs)
+          .emit(event, payload(), (err: Error | null, ack: unknown) =>
+            err ? reject(err) : resolve(ack),
+          ),
+      );
     }
     let byVariant = this.encoded.get(key);
     if (!byVariant) this.encoded.set(key, (byVariant = new Map()));
@@ -45,7 +66,16 @@ export class SharedEmitter {
     if (!packet || packet.sentTo.has(socket)) {
       const opts = { preEncoded: true };
       const id = inner.nsp._ids++;
-      packet = { id, packets: encode.call(inner.nsp.adapter, { type: EVENT, nsp: inner.nsp.name, id, data: [event, payload()] }, opts), opts, sentTo: new WeakSet() };
+      packet = {
+        id,
+        packets: encode.call(
+          inner.nsp.adapter,
+          { type: EVENT, nsp: inner.nsp.name, id, data: [event, payload()] },
+          opts,
+        ),
+        opts,
+        sentTo: new WeakSet(),
+      };
       byVariant.set(variant, packet);
     }
     packet.sentTo.add(socket);
