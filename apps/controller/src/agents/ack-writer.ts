@@ -28,9 +28,28 @@ interface Pending {
  * the applied revision moves, not only after the agent's next report (which may be written
  * later: reports and acks are batched apart).
  */
-function wroteFiles(p: Pending): { files?: Record<string, string>; removes?: string[] } {
-  if (!p.ack.ok || !p.sent) return {};
-  return { files: Object.fromEntries(fileHashes(p.sent)), removes: p.sent.removes };
+function wroteFiles(sent: RenderedSet): { files: Record<string, string>; removes: string[] } {
+  return { files: Object.fromEntries(fileHashes(sent)), removes: sent.removes };
+}
+
+/**
+ * The distinct renderings of a batch's ok acks (by object: the hosts of a group change or a
+ * rollout chunk were sent one shared rendering), each written once and named by its index, so
+ * 1,000 acks are not 1,000 copies of the same hashes to serialise here and parse there.
+ */
+class WroteTable {
+  readonly list: ReturnType<typeof wroteFiles>[] = [];
+  private readonly index = new Map<RenderedSet, number>();
+
+  indexOf(p: Pending): number | null {
+    if (!p.ack.ok || !p.sent) return null;
+    let i = this.index.get(p.sent);
+    if (i === undefined) {
+      i = this.list.push(wroteFiles(p.sent)) - 1;
+      this.index.set(p.sent, i);
+    }
+    return i;
+  }
 }
 
 /**
@@ -112,7 +131,8 @@ export class AckWriter {
     this.writing = true;
     // One apply is in flight per host, so a batch names a host once; were it twice, the last wins.
     const byHost = new Map(batch.map((p) => [p.hostId, p]));
-    const rows = [...byHost.values()].map((p) => ({ id: p.hostId, ok: p.ack.ok, revision: p.ack.revision, lastApply: { ...p.ack, at: p.at }, ...wroteFiles(p) }));
+    const wrote = new WroteTable();
+    const rows = [...byHost.values()].map((p) => ({ id: p.hostId, ok: p.ack.ok, revision: p.ack.revision, lastApply: { ...p.ack, at: p.at }, k: wrote.indexOf(p) }));
     let retryIn = FLUSH_MS;
     try {
       await this.prisma.$executeRawUnsafe(
@@ -120,16 +140,18 @@ export class AckWriter {
            "appliedRevision" = CASE WHEN x.ok THEN x.revision ELSE h."appliedRevision" END,
            "failedRevision" = CASE WHEN x.ok THEN NULL ELSE x.revision END,
            "lastApply" = x."lastApply",
-           "reportedFiles" = CASE WHEN x.ok AND x.files IS NOT NULL
+           "reportedFiles" = CASE WHEN x.ok AND w.value IS NOT NULL
              THEN (CASE WHEN jsonb_typeof(h."reportedFiles") = 'object' THEN h."reportedFiles" ELSE '{}'::jsonb END
-                   - ARRAY(SELECT jsonb_array_elements_text(x.removes))) || x.files
+                   - ARRAY(SELECT jsonb_array_elements_text(w.value->'removes'))) || (w.value->'files')
              ELSE h."reportedFiles" END,
            -- what was sent is the whole rendering: after an ok apply no managed file differs from it
-           "drifted" = CASE WHEN x.ok AND x.files IS NOT NULL THEN 0 ELSE h."drifted" END,
+           "drifted" = CASE WHEN x.ok AND w.value IS NOT NULL THEN 0 ELSE h."drifted" END,
            "updatedAt" = (now() AT TIME ZONE 'UTC')
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, ok boolean, revision int, "lastApply" jsonb, files jsonb, removes jsonb)
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, ok boolean, revision int, "lastApply" jsonb, k int)
+         LEFT JOIN jsonb_array_elements($2::jsonb) WITH ORDINALITY AS w(value, i) ON w.i = x.k + 1
          WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}`,
         JSON.stringify(rows),
+        JSON.stringify(wrote.list),
       );
       if (this.failures) this.logger.log(`acknowledgements are stored again after ${this.failures} failed attempt(s)`);
       this.failures = 0;

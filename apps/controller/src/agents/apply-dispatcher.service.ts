@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentEvent, ApplyAckSchema, describeProblems, parsePayload, type ApplyAck, type ConfigApply } from '@qfleet/protocol';
 import type { Socket } from 'socket.io';
 import { PrismaService } from '../database/prisma.service';
+import { hostsLockedInOrder } from '../database/host-lock-order';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import { driftedPaths, fileHashes, heldPaths, heldReason, type StoredRendering } from '../host-config/rendered';
@@ -10,10 +11,26 @@ import type { Host, HostConfig } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
 import { AckWriter } from './ack-writer';
+import { SharedEmitter } from './shared-emit';
+
+/** Held marks gathered this long go to the database in one statement. */
+const HELD_FLUSH_MS = 20;
 
 /** The host columns a send reads. */
-type HostToSend = Pick<Host, 'id' | 'name' | 'desiredRevision' | 'appliedRevision' | 'failedRevision' | 'driftPolicy' | 'reportedFiles' | 'heldRevision'>;
+export type HostToSend = Pick<Host, 'id' | 'name' | 'desiredRevision' | 'appliedRevision' | 'failedRevision' | 'driftPolicy' | 'reportedFiles' | 'heldRevision'>;
 type ConfigToSend = Pick<HostConfig, 'revision' | 'rendered'>;
+
+/**
+ * A revision just stored, with the host row as the storing statement left it (its lock held
+ * the row, so no ack or report came between): what `sendStored` sends without reading again.
+ * `applied`: the rendering of the host's applied revision when the caller has it, else undefined (read if drift could hold the send).
+ */
+export interface StoredToSend {
+  host: HostToSend;
+  revision: number;
+  rendered: StoredRendering;
+  applied?: StoredRendering | null;
+}
 interface LoadedRow extends HostToSend {
   /** null unless the row is the first of its key */
   desired: HostConfig['rendered'] | null;
@@ -24,8 +41,8 @@ interface LoadedRow extends HostToSend {
 interface Loaded {
   host: HostToSend;
   config: ConfigToSend;
-  /** the applied revision's rendering, read only when drift could hold the send (else null) */
-  applied: StoredRendering | null;
+  /** the applied revision's rendering, read only when drift could hold the send (else null; undefined: read it if needed) */
+  applied?: StoredRendering | null;
 }
 
 /**
@@ -40,6 +57,11 @@ export class ApplyDispatcher {
   private readonly again = new Map<string, boolean>();
   /** the revision last logged as held per host (issue 12) */
   private readonly heldLogged = new Map<string, number>();
+  /** held marks waiting for the next write (markHeld), the last per host */
+  private readonly heldMarks = new Map<string, number | null>();
+  private readonly emitter = new SharedEmitter();
+  private heldFlush?: Promise<void>;
+  private heldWrites: Promise<void> = Promise.resolve();
   /** 'host' (hostId) whenever a host's applied or failed revision may have moved: an ack, a hello, a report. */
   readonly progress = new EventEmitter();
 
@@ -76,6 +98,23 @@ export class ApplyDispatcher {
       .then((loaded) => {
         for (const hostId of here) void this.sendLoaded(hostId, loaded.get(hostId) ?? null);
       });
+  }
+
+  /**
+   * `syncMany` for revisions the caller just stored and still holds (a group change, a rollout
+   * chunk): the host rows and renderings are in memory, so reading them back (loadNewest, a
+   * join over both tables per 1,000 hosts) is skipped. Hosts busy or elsewhere as in syncMany.
+   */
+  sendStored(items: StoredToSend[]): void {
+    for (const it of items) {
+      const hostId = it.host.id;
+      if (!this.sessions.isConnected(hostId)) this.fanout.requestSync(hostId, false);
+      else if (this.inFlight.has(hostId)) this.again.set(hostId, this.again.get(hostId) ?? false);
+      else {
+        this.inFlight.add(hostId);
+        void this.sendLoaded(hostId, { host: it.host, config: { revision: it.revision, rendered: it.rendered as unknown as HostConfig['rendered'] }, applied: it.applied });
+      }
+    }
   }
 
   /**
@@ -230,11 +269,10 @@ export class ApplyDispatcher {
       this.heldLogged.delete(hostId);
     }
     if (host.heldRevision !== null) await this.markHeld(hostId, null);
-    const message: ConfigApply = { revision: config.revision, files: rendered.files, removes: rendered.removes, postSteps: rendered.postSteps };
     this.logger.log(`host ${host.name}: sending revision ${config.revision} (applied ${host.appliedRevision})`);
     let raw: unknown;
     try {
-      raw = await this.emitApply(socket, message);
+      raw = await this.emitApply(socket, rendered, config.revision);
     } catch (e) {
       this.logger.warn(`host ${host.name}: no acknowledgement of revision ${config.revision}: ${(e as Error).message}`);
       // A rollout waiting for this host sees it offline now rather than at its next look.
@@ -256,8 +294,32 @@ export class ApplyDispatcher {
     await this.recordAck(hostId, host.name, parsed.value, rendered);
   }
 
-  private async markHeld(hostId: string, revision: number | null): Promise<void> {
-    await this.prisma.host.updateMany({ where: { id: hostId }, data: { heldRevision: revision } });
+  /**
+   * Stores that a host's revision is held (or no longer held), with the other hosts' marks of
+   * the next HELD_FLUSH_MS in one UPDATE: a group change over drifted members held each with a
+   * statement of its own. Writes run one after another, so a host's later mark wins.
+   */
+  private markHeld(hostId: string, revision: number | null): Promise<void> {
+    this.heldMarks.set(hostId, revision);
+    this.heldFlush ??= new Promise<void>((resolve) => setTimeout(resolve, HELD_FLUSH_MS)).then(() => {
+      const marks = [...this.heldMarks].map(([id, rev]) => ({ id, revision: rev }));
+      this.heldMarks.clear();
+      this.heldFlush = undefined;
+      const write = this.heldWrites.then(() =>
+        this.prisma.$executeRawUnsafe(
+          `UPDATE "Host" AS h SET "heldRevision" = x.revision, "updatedAt" = (now() AT TIME ZONE 'UTC')
+             FROM jsonb_to_recordset($1::jsonb) AS x(id text, revision int)
+            WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}`,
+          JSON.stringify(marks),
+        ),
+      );
+      this.heldWrites = write.then(
+        () => undefined,
+        () => undefined,
+      );
+      return write.then(() => undefined);
+    });
+    return this.heldFlush;
   }
 
   /**
@@ -279,19 +341,29 @@ export class ApplyDispatcher {
     return heldPaths(applied, next, reported);
   }
 
-  /** The ack, or an error on timeout or as soon as the socket goes (a crashed agent never answers). */
-  private emitApply(socket: Socket, message: ConfigApply): Promise<unknown> {
+  /**
+   * The ack, or an error on timeout or as soon as the socket goes (a crashed agent never
+   * answers). The packet is encoded once per rendering and revision (SharedEmitter): the
+   * members of a group or a rollout chunk share both.
+   */
+  private emitApply(socket: Socket, rendered: StoredRendering, revision: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       // Gone while the revision was read from the database: its disconnect event has passed,
       // so waiting for it (or the ack) would hold this host's apply slot for the whole timeout.
       if (!socket.connected) return reject(new Error('the agent disconnected'));
       const onDisconnect = () => reject(new Error('the agent disconnected'));
       socket.once('disconnect', onDisconnect);
-      socket.timeout(this.settings.applyTimeoutMs).emit(AgentEvent.configApply, message, (err: Error | null, ack: unknown) => {
-        socket.off('disconnect', onDisconnect);
-        if (err) reject(new Error(`none within ${this.settings.applyTimeoutMs} ms`));
-        else resolve(ack);
-      });
+      const message = (): ConfigApply => ({ revision, files: rendered.files, removes: rendered.removes, postSteps: rendered.postSteps });
+      this.emitter.emitWithAck(socket, rendered, revision, AgentEvent.configApply, message, this.settings.applyTimeoutMs).then(
+        (ack) => {
+          socket.off('disconnect', onDisconnect);
+          resolve(ack);
+        },
+        () => {
+          socket.off('disconnect', onDisconnect);
+          reject(new Error(`none within ${this.settings.applyTimeoutMs} ms`));
+        },
+      );
     });
   }
 

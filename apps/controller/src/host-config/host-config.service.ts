@@ -4,7 +4,7 @@ import { LayerSchema, locatePrivileged, mergeLayers, normaliseLayer, privilegedC
 import { PrismaService } from '../database/prisma.service';
 import { hostsLockedInOrder } from '../database/host-lock-order';
 import { AuditService } from '../audit/audit.service';
-import { ApplyDispatcher } from '../agents/apply-dispatcher.service';
+import { ApplyDispatcher, type HostToSend, type StoredToSend } from '../agents/apply-dispatcher.service';
 import { InvalidInput, NotFound, StaleRevision } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import { documentDiff } from './bounded-diff';
@@ -441,13 +441,25 @@ export class HostConfigService {
     const results = new Map<string, WriteResult>();
     for (let i = 0; i < items.length; i += STORE_CHUNK) {
       const chunk = items.slice(i, i + STORE_CHUNK);
+      let bumpedRows: BumpedHost[] = [];
       const stored = await retryOnDeadlock(() => this.prisma.$transaction(
         async (tx) => {
-          const bumped = await tx.$queryRawUnsafe<{ id: string; desiredRevision: number }[]>(
-            `UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC') WHERE "id" IN ${hostsLockedInOrder('SELECT jsonb_array_elements_text($1::jsonb)')} RETURNING "id", "desiredRevision"`,
+          // The bump returns what sending the revision reads of each host, as of the lock it
+          // holds until commit (no ack or report moves the row meanwhile), so the send needs no
+          // read of its own; reported hashes once per distinct map (a group's members mostly
+          // report the same files), as the dispatcher's own read does.
+          const bumped = await tx.$queryRawUnsafe<BumpedHost[]>(
+            `WITH b AS (
+               UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC')
+                WHERE "id" IN ${hostsLockedInOrder('SELECT jsonb_array_elements_text($1::jsonb)')}
+                RETURNING "id", "name", "desiredRevision", "appliedRevision", "failedRevision", "driftPolicy", "heldRevision", "reportedFiles", md5("reportedFiles"::text) AS "reportedKey")
+             SELECT "id", "name", "desiredRevision", "appliedRevision", "failedRevision", "driftPolicy", "heldRevision", "reportedKey",
+                    CASE WHEN row_number() OVER (PARTITION BY "reportedKey" ORDER BY "id") = 1 THEN "reportedFiles" END AS "reportedFiles"
+               FROM b`,
             JSON.stringify(chunk.map((it) => it.host.id)),
           );
           const revisionOf = new Map(bumped.map((b) => [b.id, Number(b.desiredRevision)]));
+          bumpedRows = bumped;
           const kept = chunk.filter((it) => revisionOf.has(it.host.id));
           // One JSON parameter for the chunk, not Prisma's createMany: building and binding
           // five parameters per row was most of a 1,000-host store's CPU in the controller.
@@ -489,7 +501,7 @@ export class HostConfigService {
         if (s) results.set(it.host.id, { revision: s.revision, warnings: it.prepared.warnings, privileged: it.prepared.privileged });
       }
       this.logger.log(`${stored.size} host(s): new revision stored by ${by} (${action})`);
-      this.dispatcher.syncMany([...stored.keys()]);
+      this.dispatcher.sendStored(toSend(bumpedRows, chunk, stored));
     }
     return results;
   }
@@ -539,6 +551,30 @@ async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 5): Promise<
       await new Promise((r) => setTimeout(r, 50 * i));
     }
   }
+}
+
+/** A host row as a chunk's revision bump returns it; `reportedFiles` only on the first row of its `reportedKey`. */
+type BumpedHost = Omit<HostToSend, 'reportedFiles'> & { reportedKey: string | null; reportedFiles: HostToSend['reportedFiles'] | null };
+
+/**
+ * What the dispatcher sends for a stored chunk: each stored host's row from the bump (reported
+ * hashes shared by key, one parsed copy), its new rendering, and the rendering it applied when
+ * that is the revision the new one follows (the batch read it; otherwise the send reads it if needed).
+ */
+function toSend(bumped: BumpedHost[], chunk: RevisionToStore[], stored: Map<string, { revision: number }>): StoredToSend[] {
+  const reported = new Map<string | null, HostToSend['reportedFiles']>();
+  for (const b of bumped) if (!reported.has(b.reportedKey) && b.reportedFiles !== null) reported.set(b.reportedKey, b.reportedFiles);
+  const rowOf = new Map(bumped.map((b) => [b.id, b]));
+  return chunk.flatMap((it): StoredToSend[] => {
+    const b = rowOf.get(it.host.id);
+    const s = stored.get(it.host.id);
+    if (!b || !s) return [];
+    const { reportedKey, reportedFiles: _first, ...row } = b;
+    const host: HostToSend = { ...row, desiredRevision: s.revision, appliedRevision: Number(row.appliedRevision), reportedFiles: reported.get(reportedKey) ?? null };
+    const previous = it.prepared.previous;
+    const applied = previous && previous.revision === host.appliedRevision ? (previous.rendered as unknown as StoredRendering) : undefined;
+    return [{ host, revision: s.revision, rendered: it.prepared.rendering, applied }];
+  });
 }
 
 const normalised = new WeakMap<Layer, Layer>();

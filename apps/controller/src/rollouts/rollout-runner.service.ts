@@ -10,14 +10,37 @@ import { QueueStatsService } from '../stats/queue-stats.service';
 import { UiGateway } from '../ui/ui.gateway';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
-import type { Host, Prisma, Rollout, RolloutHost } from '../generated/prisma/client';
+import type { Host, Rollout, RolloutHost } from '../generated/prisma/client';
 import type { RevisionToStore } from '../host-config/host-config.service';
 import { heldReason, type StoredRendering } from '../host-config/rendered';
+import type { RenderMemo } from '../host-config/render-memo';
 import { markRows, type RowMark } from './rollout-rows';
 import { RolloutPlanner, type HostGoal } from './rollout-planner';
 import { FAILED_STATES, OPEN_STATES, summaryOf, talliesOf } from './rollout-views';
 
 const LEASE_MS = 15_000;
+
+/** A chunk of a batch, decided and not yet stored. */
+interface ChunkPlan {
+  marks: RowMark[];
+  toStore: (RevisionToStore & { row: RolloutHost; mark: Omit<RowMark, 'revision' | 'previousRevision'> })[];
+  nudge: Host[];
+  memo: RenderMemo;
+}
+
+/** What reconcile reads of a rollout row and its host. */
+interface ReconcileRow {
+  rolloutId: string;
+  hostId: string;
+  state: string;
+  revision: number;
+  appliedRevision: number;
+  failedRevision: number | null;
+  /** the host was last seen before this controller started (see `reconnecting`) */
+  seenBeforeStart: boolean;
+  /** the host's last ack, only when it failed the row's revision */
+  lastApply: unknown;
+}
 const POLL_MS = 500;
 /** A batch's rows are all looked at again this often (an agent gone without a word); acks move rows as they come. */
 const SWEEP_BATCH_MS = 2_000;
@@ -195,15 +218,26 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private async sendBatch(rollout: Rollout, pending: RolloutHost[], online: Set<string>): Promise<void> {
     // Renderings marked overwriteDrift, one per shared rendering (not a copy per host).
     const overwriting = new WeakMap<StoredRendering, StoredRendering>();
-    for (let i = 0; i < pending.length && !this.stopping; i += SEND_CHUNK) await this.sendChunk(rollout, pending.slice(i, i + SEND_CHUNK), online, overwriting);
+    // Chunk k+1 is read and decided while chunk k is stored: the database's time and the
+    // controller's overlap instead of adding up (their hosts differ, so neither waits on the other).
+    let next: Promise<ChunkPlan> | undefined = this.planChunk(rollout, pending.slice(0, SEND_CHUNK), online, overwriting);
+    for (let i = 0; next && !this.stopping; i += SEND_CHUNK) {
+      const plan: ChunkPlan = await next;
+      const following = i + SEND_CHUNK < pending.length ? pending.slice(i + SEND_CHUNK, i + 2 * SEND_CHUNK) : [];
+      next = following.length ? this.planChunk(rollout, following, online, overwriting) : undefined;
+      // Settled here too, so a failed store does not leave the next plan's failure unhandled.
+      next?.catch(() => undefined);
+      await this.storeChunk(rollout, plan);
+    }
   }
 
-  private async sendChunk(rollout: Rollout, pending: RolloutHost[], online: Set<string>, overwriting: WeakMap<StoredRendering, StoredRendering>): Promise<void> {
+  /** Decides a chunk of pending hosts from one read of them: the rows to mark, the revisions to store, the hosts to nudge. */
+  private async planChunk(rollout: Rollout, pending: RolloutHost[], online: Set<string>, overwriting: WeakMap<StoredRendering, StoredRendering>): Promise<ChunkPlan> {
     const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: pending.map((r) => r.hostId) } } })).map((h) => [h.id, h]));
     const batch = await this.config.batch([...hosts.values()]);
     const now = new Date();
     const marks: RowMark[] = [];
-    const toStore: (RevisionToStore & { row: RolloutHost; mark: Omit<RowMark, 'revision' | 'previousRevision'> })[] = [];
+    const toStore: ChunkPlan['toStore'] = [];
     const nudge: Host[] = [];
     const reachable = (host: Host) => online.has(host.id) || this.reconnecting(host);
     const overwrite = (r: StoredRendering): StoredRendering => {
@@ -240,6 +274,11 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
         toStore.push({ host, own: decision.nextOwn, prepared, row, mark: { hostId: host.id, ...sent, state, error: held.length ? heldReason(held) : null } });
       }
     }
+    return { marks, toStore, nudge, memo: batch.memo };
+  }
+
+  /** Stores a decided chunk (the revisions and their rows in one transaction) and sends it. */
+  private async storeChunk(rollout: Rollout, { marks, toStore, nudge, memo }: ChunkPlan): Promise<void> {
     const action = rollout.kind === 'revert' ? 'rollout.revert' : 'rollout.apply';
     if (marks.length) await markRows(this.prisma, rollout.id, marks);
     const stored = await this.config.storeRevisions(
@@ -253,7 +292,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
         });
         return markRows(tx, rollout.id, rows);
       },
-      batch.memo,
+      memo,
     );
     // A host deleted between the read and the store: no revision, so no record of one.
     const gone = toStore.filter((t) => !stored.has(t.host.id));
@@ -270,8 +309,9 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
    * is up; a host that went away after this controller started, or never connected, is offline
    * at once.
    */
-  private reconnecting(host: Pick<Host, 'lastSeen'>): boolean {
-    return host.lastSeen !== null && host.lastSeen < this.startedAt && Date.now() - this.startedAt.getTime() < AGENT_RECONNECT_MAX_MS;
+  private reconnecting(host: Pick<Host, 'lastSeen'> | boolean): boolean {
+    const seenBeforeStart = typeof host === 'boolean' ? host : host.lastSeen !== null && host.lastSeen < this.startedAt;
+    return seenBeforeStart && Date.now() - this.startedAt.getTime() < AGENT_RECONNECT_MAX_MS;
   }
 
   private actorOf(rollout: Rollout): string {
@@ -287,7 +327,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       // Acks move their rows as they come (reconcileHost); the whole batch is read only now and then.
       if (Date.now() - swept >= SWEEP_BATCH_MS) {
         swept = Date.now();
-        if ((await this.reconcile({ rolloutId: rollout.id, batch: rollout.batch, state: { in: [...OPEN_STATES] } })).size) this.publishSoon(rollout.id);
+        if ((await this.reconcile({ rolloutId: rollout.id, batch: rollout.batch })).size) this.publishSoon(rollout.id);
       }
       const waiting = await this.prisma.rolloutHost.count({ where: { rolloutId: rollout.id, batch: rollout.batch, state: 'applying' } });
       if (waiting === 0 || this.stopping) return;
@@ -311,7 +351,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       const hostIds = [...this.toReconcile];
       this.toReconcile.clear();
       this.reconciling = undefined;
-      const touched = await this.reconcile({ hostId: { in: hostIds }, state: { in: [...OPEN_STATES] } });
+      const touched = await this.reconcile({ hostIds });
       for (const id of touched) this.publishSoon(id);
       if (touched.size) this.wake();
     });
@@ -332,44 +372,73 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
    * Moves rows that wait for a host on, from the host's own record: applied once the host's
    * applied revision reached the row's, failed when that revision failed, offline when the
    * agent went away before it answered. Returns the rollouts whose rows moved.
+   *
+   * One read of the rows and their hosts' few columns that judging needs, and one UPDATE per
+   * kind of move, the hosts as one JSON parameter: the sweep of a 10,000-host batch read every
+   * open row and host through Prisma every 2 s, and each gathered set of acks built IN lists
+   * of thousands of parameters.
    */
-  private async reconcile(where: Prisma.RolloutHostWhereInput): Promise<Set<string>> {
-    const rows = await this.prisma.rolloutHost.findMany({ where: { ...where, revision: { not: null } } });
+  private async reconcile(scope: { rolloutId: string; batch: number } | { hostIds: string[] }): Promise<Set<string>> {
+    const open = OPEN_STATES.map((st) => `'${st}'`).join(', ');
+    const params: unknown[] = [this.startedAt.toISOString()];
+    let where: string;
+    if ('hostIds' in scope) {
+      params.push(JSON.stringify(scope.hostIds));
+      where = `r."hostId" IN (SELECT jsonb_array_elements_text($2::jsonb))`;
+    } else {
+      params.push(scope.rolloutId, scope.batch);
+      where = `r."rolloutId" = $2 AND r."batch" = $3`;
+    }
+    const rows = await this.prisma.$queryRawUnsafe<ReconcileRow[]>(
+      `SELECT r."rolloutId", r."hostId", r."state", r."revision", h."appliedRevision", h."failedRevision",
+              (h."lastSeen" IS NOT NULL AND h."lastSeen" < $1::timestamp(3)) AS "seenBeforeStart",
+              CASE WHEN h."failedRevision" = r."revision" THEN h."lastApply" END AS "lastApply"
+         FROM "RolloutHost" r JOIN "Host" h ON h."id" = r."hostId"
+        WHERE ${where} AND r."state" IN (${open}) AND r."revision" IS NOT NULL`,
+      ...params,
+    );
     const touched = new Set<string>();
     if (!rows.length) return touched;
-    // Only what judging a row reads: whole rows (reported hashes, qmail facts) for 1,000 acks were most of the read's cost.
-    const hosts = new Map(
-      (
-        await this.prisma.host.findMany({
-          where: { id: { in: [...new Set(rows.map((r) => r.hostId))] } },
-          select: { id: true, appliedRevision: true, failedRevision: true, lastApply: true, lastSeen: true },
-        })
-      ).map((h) => [h.id, h]),
-    );
     // Which agents are still there, asked only when some host has yet to answer.
-    const waiting = rows.filter((r) => r.state === 'applying' && (hosts.get(r.hostId)?.appliedRevision ?? 0) < (r.revision ?? 0)).map((r) => r.hostId);
+    const waiting = rows.filter((r) => r.state === 'applying' && r.appliedRevision < r.revision).map((r) => r.hostId);
     const online = waiting.length ? await this.fanout.connected(waiting) : new Set<string>();
     // Rows moving the same way are written together, each conditional on the state read, so
     // two reconcilers never undo each other.
-    const moves = new Map<string, { rolloutId: string; from: string; data: Prisma.RolloutHostUpdateManyMutationInput; hostIds: string[] }>();
-    const doneAt = new Date();
+    const moves = new Map<string, { rolloutId: string; from: string; to: string; error: string | null; done: boolean; hostIds: string[] }>();
     for (const row of rows) {
-      const host = hosts.get(row.hostId);
-      if (!host || row.revision === null) continue;
-      let data: Prisma.RolloutHostUpdateManyMutationInput | undefined;
-      if (host.appliedRevision >= row.revision) data = { state: 'applied', error: null, doneAt };
-      else if (host.failedRevision === row.revision) {
-        const err = (host.lastApply as ApplyAck | null)?.error;
-        data = { state: 'failed', error: err ? `${err.step}${err.file ? ` (${err.file})` : ''}: ${err.message}` : 'the apply failed', doneAt };
-      } else if (row.state === 'applying' && !online.has(host.id) && !this.reconnecting(host)) data = { state: 'offline' };
-      if (!data || data.state === row.state) continue;
-      const key = JSON.stringify([row.rolloutId, row.state, data.state, data.error ?? null]);
-      const move = moves.get(key) ?? { rolloutId: row.rolloutId, from: row.state, data, hostIds: [] };
+      let to: { to: string; error: string | null; done: boolean } | undefined;
+      if (row.appliedRevision >= row.revision) to = { to: 'applied', error: null, done: true };
+      else if (row.failedRevision === row.revision) {
+        const err = (row.lastApply as ApplyAck | null)?.error;
+        to = { to: 'failed', error: err ? `${err.step}${err.file ? ` (${err.file})` : ''}: ${err.message}` : 'the apply failed', done: true };
+      } else if (row.state === 'applying' && !online.has(row.hostId) && !this.reconnecting(row.seenBeforeStart)) to = { to: 'offline', error: null, done: false };
+      if (!to || to.to === row.state) continue;
+      const key = JSON.stringify([row.rolloutId, row.state, to.to, to.error]);
+      const move = moves.get(key) ?? { rolloutId: row.rolloutId, from: row.state, ...to, hostIds: [] };
       move.hostIds.push(row.hostId);
       moves.set(key, move);
     }
+    const doneAt = new Date().toISOString();
     for (const m of moves.values()) {
-      const { count } = await this.prisma.rolloutHost.updateMany({ where: { rolloutId: m.rolloutId, hostId: { in: m.hostIds }, state: m.from }, data: m.data });
+      // An offline row keeps its error and doneAt (it may still answer); the others are done.
+      const count = m.done
+        ? await this.prisma.$executeRawUnsafe(
+            `UPDATE "RolloutHost" SET "state" = $3, "error" = $4::text, "doneAt" = $5::timestamp(3)
+              WHERE "rolloutId" = $1 AND "state" = $2 AND "hostId" IN (SELECT jsonb_array_elements_text($6::jsonb))`,
+            m.rolloutId,
+            m.from,
+            m.to,
+            m.error,
+            doneAt,
+            JSON.stringify(m.hostIds),
+          )
+        : await this.prisma.$executeRawUnsafe(
+            `UPDATE "RolloutHost" SET "state" = $3 WHERE "rolloutId" = $1 AND "state" = $2 AND "hostId" IN (SELECT jsonb_array_elements_text($4::jsonb))`,
+            m.rolloutId,
+            m.from,
+            m.to,
+            JSON.stringify(m.hostIds),
+          );
       if (count) touched.add(m.rolloutId);
     }
     return touched;
