@@ -65,6 +65,8 @@ describe('agent admission', () => {
     expect(admission.refusal(4)?.hint).toEqual({ retryAfterMs: 1000 });
     expect(lines).toEqual(['connect storm: admitting 2 agents a second (QFLEET_AGENT_ADMIT_PER_SECOND); the others are given appointments, booked 0.5 s ahead']);
     // each comes back at its appointment and is let in; one a little late does not take the next one's turn
+    admission.settled();
+    admission.settled();
     now = 520;
     expect(admission.refusal(3)).toBeNull();
     now = 1000;
@@ -78,6 +80,7 @@ describe('agent admission', () => {
     for (let i = 0; i < 10_000; i++) {
       const r = admission.refusal(1);
       if (r) appointments.push(r.hint!.retryAfterMs);
+      else admission.settled();
     }
     expect(appointments.length).toBe(9000);
     // they come back in the order of their appointments, jitter included: none refused again
@@ -85,8 +88,29 @@ describe('agent admission', () => {
     for (const at of [...appointments].sort((a, b) => a - b)) {
       now = at;
       if (admission.refusal(1)) refusedAgain++;
+      else admission.settled();
     }
     expect(refusedAgain).toBe(0);
     expect(Math.max(...appointments)).toBeLessThan(9000 + 50);
+  });
+
+  it("stops admitting while a second's worth of admitted handshakes still wait for the database", () => {
+    let now = 0;
+    const lines: string[] = [];
+    const admission = new Admission(Infinity, 20, (l) => lines.push(l), () => now, () => 0);
+    expect(admission.maxInFlight).toBe(20);
+    for (let i = 0; i < 20; i++) {
+      now += 50;
+      expect(admission.refusal(1)).toBeNull();
+    }
+    // the rate would admit one more, the database has not answered the twenty: an appointment
+    now += 50;
+    expect(admission.refusal(1)).toEqual({ message: `the controller is busy authenticating agents; ${RETRY_LATER} (in 50 ms)`, hint: { retryAfterMs: 50 } });
+    expect(lines).toEqual(['connect storm: 20 agent handshakes waiting for the database; the others are given appointments, booked 0.1 s ahead']);
+    // one answered: room for one
+    admission.settled();
+    now += 100;
+    expect(admission.refusal(1)).toBeNull();
+    expect(admission.refusal(1)).not.toBeNull();
   });
 });

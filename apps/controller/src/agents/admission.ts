@@ -99,10 +99,19 @@ export class RateLimitedLog {
 }
 
 export class Admission {
+  /** admitted handshakes whose authentication (a database lookup) is not over */
+  private inFlight = 0;
+  /**
+   * At most a second's worth of admitted handshakes waiting for the database (at least 16):
+   * a controller slower than its rate (a loaded machine, a slow disk under the embedded
+   * database) stops admitting instead of queueing logins until socket.io's timeouts drop them.
+   */
+  readonly maxInFlight: number;
   private readonly bucket: TokenBucket;
   private readonly book: AppointmentBook;
   private readonly full: RateLimitedLog;
   private readonly busy: RateLimitedLog;
+  private readonly behind: RateLimitedLog;
 
   constructor(
     readonly maxAgents: number,
@@ -115,8 +124,10 @@ export class Admission {
     // network) then does not take the next one's token.
     this.bucket = new TokenBucket(admitPerSecond, Math.max(2, Math.ceil(admitPerSecond)), now);
     this.book = new AppointmentBook(admitPerSecond, undefined, now, random);
+    this.maxInFlight = Math.max(16, Math.ceil(admitPerSecond));
     this.full = new RateLimitedLog(10_000, warn);
     this.busy = new RateLimitedLog(10_000, warn);
+    this.behind = new RateLimitedLog(10_000, warn);
   }
 
   /**
@@ -129,11 +140,22 @@ export class Admission {
       this.full.say(`refusing new agents: ${open - 1} agent connections open, the cap is ${this.maxAgents} (QFLEET_MAX_AGENTS, or from the open-files limit)`);
       return { message: `the controller holds as many agents as it may (${this.maxAgents}); ${RETRY_LATER}` };
     }
+    if (this.inFlight >= this.maxInFlight) {
+      const retryAfterMs = this.book.book();
+      this.behind.say(`connect storm: ${this.inFlight} agent handshakes waiting for the database; the others are given appointments, booked ${(this.book.aheadMs / 1000).toFixed(1)} s ahead`);
+      return { message: `the controller is busy authenticating agents; ${RETRY_LATER} (in ${retryAfterMs} ms)`, hint: { retryAfterMs } };
+    }
     if (!this.bucket.take()) {
       const retryAfterMs = this.book.book();
       this.busy.say(`connect storm: admitting ${this.admitPerSecond} agents a second (QFLEET_AGENT_ADMIT_PER_SECOND); the others are given appointments, booked ${(this.book.aheadMs / 1000).toFixed(1)} s ahead`);
       return { message: `the controller admits ${this.admitPerSecond} agents a second; ${RETRY_LATER} (in ${retryAfterMs} ms)`, hint: { retryAfterMs } };
     }
+    this.inFlight++;
     return null;
+  }
+
+  /** An admitted handshake's authentication is over (whatever its outcome). */
+  settled(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
   }
 }

@@ -95,8 +95,9 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       },
     });
     // Before authentication, which costs a database lookup: the cap on open agent connections
-    // (each an open file; the engine counts this one too), then the admission rate; a refusal for
-    // the rate carries the agent's appointment.
+    // (each an open file; the engine counts this one too), then the handshakes still waiting for
+    // the database and the admission rate; a refusal for those carries the agent's appointment.
+    // Every admitted handshake is settled once its authentication is over.
     namespace.use((_socket, next) => {
       const refused = this.admission.refusal(namespace.server.engine.clientsCount);
       if (!refused) return next();
@@ -105,9 +106,13 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     });
     namespace.use((socket, next) => {
       const parsed = parsePayload(AgentAuthSchema, socket.handshake.auth);
-      if (!parsed.ok) return next(new Error(`bad handshake: ${describeProblems(parsed.problems)}`));
+      if (!parsed.ok) {
+        this.admission.settled();
+        return next(new Error(`bad handshake: ${describeProblems(parsed.problems)}`));
+      }
       this.auth
         .authenticate(parsed.value.token)
+        .finally(() => this.admission.settled())
         .then((result) => {
           if (!result.ok) return next(new Error(result.reason));
           socket.data = result.identity;
