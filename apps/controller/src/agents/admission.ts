@@ -102,9 +102,10 @@ export class Admission {
   /** admitted handshakes whose authentication (a database lookup) is not over */
   private inFlight = 0;
   /**
-   * At most a second's worth of admitted handshakes waiting for the database (at least 16):
-   * a controller slower than its rate (a loaded machine, a slow disk under the embedded
-   * database) stops admitting instead of queueing logins until socket.io's timeouts drop them.
+   * At most a quarter second's worth of admitted handshakes waiting for the database (at
+   * least 16; a lookup takes milliseconds when the controller keeps up): a controller slower
+   * than its rate (a loaded machine, a slow disk under the embedded database) stops admitting
+   * instead of queueing logins until socket.io's timeouts drop them.
    */
   readonly maxInFlight: number;
   private readonly bucket: TokenBucket;
@@ -120,11 +121,12 @@ export class Admission {
     now: () => number = () => performance.now(),
     random: () => number = Math.random,
   ) {
-    // At least two saved up: an agent a little late for its appointment (its timer, the
-    // network) then does not take the next one's token.
-    this.bucket = new TokenBucket(admitPerSecond, Math.max(2, Math.ceil(admitPerSecond)), now);
+    // A tenth of a second's worth saved up: the first instant of a storm takes no more work
+    // than any other (the rest have appointments); at least two, so an agent a little late for
+    // its appointment (its timer, the network) does not take the next one's token.
+    this.bucket = new TokenBucket(admitPerSecond, Math.max(2, Math.ceil(admitPerSecond / 10)), now);
     this.book = new AppointmentBook(admitPerSecond, undefined, now, random);
-    this.maxInFlight = Math.max(16, Math.ceil(admitPerSecond));
+    this.maxInFlight = Math.max(16, Math.ceil(admitPerSecond / 4));
     this.full = new RateLimitedLog(10_000, warn);
     this.busy = new RateLimitedLog(10_000, warn);
     this.behind = new RateLimitedLog(10_000, warn);
