@@ -1,13 +1,15 @@
 /**
  * storm (issue 11): N enrolled agents connecting at once, against the floor, and again after a
  * controller restart. `--hosts N` (default 1,000; `--full`: 10,000); `--pg` or QFLEET_BENCH_PG_URL
- * for PostgreSQL instead of the embedded database. Needs `npm run build` first.
+ * for PostgreSQL instead of the embedded database; `--admit R` runs the controller with
+ * QFLEET_AGENT_ADMIT_PER_SECOND=R. Needs `npm run build` first.
  *  - floor: N simulated agents connect at once to the bare socket.io server; time until all
  *    are connected and their hellos received;
  *  - controller: N hosts created and enrolled (at a steady rate), the agents closed, then all N
  *    connecting at once on their secrets: time until GET /api/hosts shows every host connected
  *    with a hello stored after the start, and how many sockets dropped meanwhile (the
- *    controller admits QFLEET_AGENT_ADMIT_PER_SECOND a second, the others retry with backoff);
+ *    controller admits QFLEET_AGENT_ADMIT_PER_SECOND a second, the others are refused with an
+ *    appointment, the next free slot, and come back then);
  *    then a controller restart (SIGTERM, same database and port): time until every host is back.
  * Goal: 10,000 agents all connected with hellos stored in < 30 s, none dropped.
  */
@@ -17,7 +19,9 @@ import { createSimHosts } from './sim/hosts';
 import { cpuMeter, rssMiB } from './sim/proc';
 import { benchArgs, figure, floorAgents, header, onController, onFloor, runBench } from './sim/run';
 
-const { n: N, db: DB } = benchArgs('storm', { hosts: 1000, full: 10_000 });
+const { n: N, db: DB, option } = benchArgs('storm', { hosts: 1000, full: 10_000 });
+/** `--admit R`: the controller's QFLEET_AGENT_ADMIT_PER_SECOND (its default when not given), to find what it can take. */
+const ADMIT = option('admit');
 const TIMEOUT_MS = Number(process.env['BENCH_STORM_TIMEOUT_MS'] ?? 600_000);
 const GOAL_MS = 30_000;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -56,7 +60,7 @@ async function connectedSince(ctl: TestController, since: number): Promise<numbe
 }
 
 async function main() {
-  header(`storm: ${N} agents, ${DB}`);
+  header(`storm: ${N} agents, ${DB}, controller admitting ${ADMIT ?? 'its default'} a second`);
   // The clock starts once the workers are up and told to connect (forking them is not the storm).
   const floorMs = await onFloor({ connectConcurrency: 0, agents: floorAgents(N) }, async (floor, fleet) => {
     const t = performance.now();
@@ -67,7 +71,7 @@ async function main() {
     return ms;
   });
 
-  await onController(DB, { QFLEET_RATE_LIMIT_TOKEN: '10000000', QFLEET_APPLY_TIMEOUT_MS: '120000' }, async (ctl, sims) => {
+  await onController(DB, { QFLEET_RATE_LIMIT_TOKEN: '10000000', QFLEET_APPLY_TIMEOUT_MS: '120000', ...(ADMIT ? { QFLEET_AGENT_ADMIT_PER_SECOND: ADMIT } : {}) }, async (ctl, sims) => {
     const specs = await createSimHosts(ctl, N);
     const enrolling = await sims.start({ agents: specs });
     await enrolling.until('every agent enrolled', (c) => c.enrolled === N && c.connected === N, TIMEOUT_MS);
@@ -81,14 +85,15 @@ async function main() {
     let t = performance.now();
     const progress = () => {
       const k = fleet.counts;
-      return `${lastSeen} hosts in with a hello; simulator: ${k.connected} connected, ${k.connectErrors} connect errors (${k.refusals} refusals), ${k.handshakesLost} handshakes lost, ${k.disconnects} drops`;
+      return `${lastSeen} hosts in with a hello; simulator: ${k.connected} connected, ${k.connectErrors} connect errors (${k.refusals} refusals, ${k.appointments} with an appointment), ${k.handshakesLost} handshakes lost, ${k.disconnects} drops`;
     };
     await waitFor('every host connected with a hello stored', async () => (await connectedSince(ctl, since)) === N, progress);
     let ms = performance.now() - t;
+    const stormCpu = cpu.stop();
     const c = fleet.counts;
     const verdict = N < 10_000 ? `not judged at ${N}` : ms < GOAL_MS && c.disconnects === 0 ? 'met' : 'NOT MET';
     figure(
-      `[${DB}] ${N} agents connecting at once: all connected, hellos stored in ${s(ms)}; ${(ms / floorMs).toFixed(1)}× the floor (${s(floorMs)}); ${c.disconnects} drops, ${c.connectErrors} connect errors (${c.refusals} of them refusals to retry later), ${c.handshakesLost} handshakes lost; goal (10,000 in < 30 s, none dropped): ${verdict}; controller CPU ${cpu.stop().percentOfCore.toFixed(0)}% of a core, RSS ${rssMiB(ctl.proc.child.pid!)?.toFixed(0)} MiB`,
+      `[${DB}] ${N} agents connecting at once: all connected, hellos stored in ${s(ms)}; ${(ms / floorMs).toFixed(1)}× the floor (${s(floorMs)}); ${c.disconnects} drops, ${c.connectErrors} connect errors (${c.refusals} of them refusals to retry later, ${c.appointments} with an appointment), ${c.handshakesLost} handshakes lost; goal (10,000 in < 30 s, none dropped): ${verdict}; controller CPU ${stormCpu.percentOfCore.toFixed(0)}% of a core (${stormCpu.cpuSec.toFixed(1)} s, ${((stormCpu.cpuSec * 1000) / N).toFixed(2)} ms an agent), RSS ${rssMiB(ctl.proc.child.pid!)?.toFixed(0)} MiB`,
     );
 
     const why = (await fleet.collect()).problems;
@@ -105,7 +110,7 @@ async function main() {
     cpu = cpuMeter([ctl.proc.child.pid!]);
     await waitFor('every host back after the restart', async () => (await connectedSince(ctl, restartAt)) === N, progress);
     ms = performance.now() - t;
-    figure(`[${DB}] controller restart with ${N} agents: all back with hellos stored in ${s(ms)} (restart included: down ${s(downMs)}, then ${s(ms - downMs)} to bring everyone back); ${fleet.counts.connectErrors - c.connectErrors} connect errors, ${fleet.counts.handshakesLost - c.handshakesLost} handshakes lost meanwhile; controller CPU ${cpu.stop().percentOfCore.toFixed(0)}% of a core`);
+    figure(`[${DB}] controller restart with ${N} agents: all back with hellos stored in ${s(ms)} (restart included: down ${s(downMs)}, then ${s(ms - downMs)} to bring everyone back); ${fleet.counts.connectErrors - c.connectErrors} connect errors (${fleet.counts.refusals - c.refusals} refusals, ${fleet.counts.appointments - c.appointments} with an appointment), ${fleet.counts.handshakesLost - c.handshakesLost} handshakes lost meanwhile; controller CPU ${cpu.stop().percentOfCore.toFixed(0)}% of a core`);
   });
 }
 

@@ -14,6 +14,8 @@ export interface SimCounts {
   connectErrors: number;
   /** of the connect errors, handshakes the controller answered and refused for now (busy, at its cap) */
   refusals: number;
+  /** of the refusals, those with an appointment (the controller said when to come back) */
+  appointments: number;
   fatalRefusals: number;
   applies: number;
   applyFailures: number;
@@ -28,6 +30,7 @@ export const zeroCounts = (): SimCounts => ({
   handshakesLost: 0,
   connectErrors: 0,
   refusals: 0,
+  appointments: 0,
   fatalRefusals: 0,
   applies: 0,
   applyFailures: 0,

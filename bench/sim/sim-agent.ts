@@ -24,7 +24,7 @@ import {
   describeProblems,
   isFatalRefusal,
   parsePayload,
-  reconnectDelay,
+  refusedRetryDelay,
   type ApplyAck,
   type EnrolledAck,
   type Hello,
@@ -53,6 +53,8 @@ export interface SimAgentEvents {
   handshakeLost(reason: string): void;
   /** `refused`: the controller answered and refused (not a transport failure) */
   connectError(fatal: boolean, message: string, refused: boolean): void;
+  /** a refusal came with an appointment: back in `ms` */
+  appointed(ms: number): void;
   enrolled(name: string, hostId: string, secret: string): void;
   applied(revision: number, receivedAt: number, ackedAt: number, ok: boolean): void;
   selfCheckFailed(what: string, problems: string): void;
@@ -163,10 +165,13 @@ export class SimAgent {
       const fatal = isFatalRefusal(err.message);
       this.on.connectError(fatal, err.message, !s.active);
       if (fatal) return s.close();
-      // Refused for now (busy, at its cap): the real agent's backoff, exponential with full jitter.
+      // Refused for now (busy, at its cap): as the real agent, back at the controller's
+      // appointment, or without one after exponential backoff with full jitter.
       if (!s.active && !this.closed) {
         clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => this.closed || s.connect(), reconnectDelay(++this.refusals));
+        const retry = refusedRetryDelay((err as { data?: unknown }).data, ++this.refusals);
+        if (retry.appointed) this.on.appointed(retry.ms);
+        this.retryTimer = setTimeout(() => this.closed || s.connect(), retry.ms);
       }
     });
     s.on('disconnect', (reason) => {

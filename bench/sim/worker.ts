@@ -57,9 +57,11 @@ function start(m: Extract<ToWorker, { type: 'start' }>): void {
           counts.connectErrors++;
           if (refused && !fatal) {
             counts.refusals++;
-            if (!refusalSeen.has(message) && problems.length < 20) {
-              refusalSeen.add(message);
-              problems.push(`${spec.name}: refused for now: ${message}`);
+            // One line per kind of refusal: appointments differ only in their time.
+            const kind = message.replace(/\(in \d+ ms\)$/, '(in N ms)');
+            if (!refusalSeen.has(kind) && problems.length < 20) {
+              refusalSeen.add(kind);
+              problems.push(`${spec.name}: refused for now: ${kind}`);
             }
           }
           if (fatal) {
@@ -68,6 +70,9 @@ function start(m: Extract<ToWorker, { type: 'start' }>): void {
           }
           settle();
           countsChanged();
+        },
+        appointed: () => {
+          counts.appointments++;
         },
         enrolled: (name, hostId, secret) => {
           counts.enrolled++;

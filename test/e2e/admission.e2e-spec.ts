@@ -62,17 +62,43 @@ describe.each(testDatabases())('admission of agents on the %s database', (db) =>
     await waitFor("the third agent's hello stored", async () => (await c.host(third.id)).agentVersion);
   });
 
-  it('admits a connect storm at a steady rate: agents told to retry later back off and all get in', async () => {
-    // Half an agent a second, one at once: of four agents starting together three are refused first.
-    ctl = await TestController.start(db, { QFLEET_AGENT_ADMIT_PER_SECOND: '0.5' });
+  it('admits a connect storm at a steady rate: refused agents are given an appointment, come back no earlier and all get in', async () => {
+    // One agent every 4 s, two saved up: of four agents starting together about two are refused,
+    // with appointments 4 and 8 s ahead; without one an agent's first retry is within 1 s.
+    ctl = await TestController.start(db, { QFLEET_AGENT_ADMIT_PER_SECOND: '0.25' });
     const c = ctl;
     const hosts = await Promise.all(['s1', 's2', 's3', 's4'].map((n) => c.createHost(`${n}.example.net`)));
     for (const [i, h] of hosts.entries()) agents.push(startAgent({ controllerUrl: c.url, token: h.enrollToken, qmailHome: tree().home, name: `storm-${i}` }).proc);
-    await c.proc.waitForLine(/connect storm: admitting 0.5 agents a second \(QFLEET_AGENT_ADMIT_PER_SECOND\)/);
-    await waitFor('an agent told to retry later', () => agents.some((p) => p.output.some((l) => /admits 0.5 agents a second; retry later/.test(l))));
+    await c.proc.waitForLine(/connect storm: admitting 0.25 agents a second \(QFLEET_AGENT_ADMIT_PER_SECOND\); the others are given appointments/);
+    await waitFor('an agent told to retry later', () => agents.some((p) => p.output.some((l) => /admits 0.25 agents a second; retry later \(in \d+ ms\)/.test(l))));
     expect((await c.api('GET', '/api/hosts')).status).toBe(200);
     await waitFor('every agent connected', async () => (await Promise.all(hosts.map((h) => c.host(h.id)))).every((h) => h.connected), 120_000);
     // Every one enrolled: none gave up on the refusal.
     for (const p of agents) expect(p.running).toBe(true);
+
+    // Each refusal carried an appointment at least one slot (4 s) ahead, and the agent tried
+    // again no earlier than it: its next refusal or its connection came after it.
+    const logOf = (p: Proc) => p.output.flatMap((l) => {
+      try {
+        const line = JSON.parse(l) as { time: string; msg: string; retryInMs?: number; appointed?: boolean };
+        return [{ ...line, at: Date.parse(line.time) }];
+      } catch {
+        return [];
+      }
+    });
+    let appointed = 0;
+    for (const p of agents) {
+      const log = logOf(p);
+      const connectedAt = log.find((l) => l.msg === 'connected')!.at;
+      const refusals = log.filter((l) => /the controller refused the connection for now/.test(l.msg) && l.at < connectedAt);
+      for (const [k, r] of refusals.entries()) {
+        expect(r).toMatchObject({ appointed: true, msg: 'the controller refused the connection for now; retrying at its appointment' });
+        expect(r.retryInMs).toBeGreaterThanOrEqual(4000);
+        const nextTry = k + 1 < refusals.length ? refusals[k + 1].at : connectedAt;
+        expect(nextTry - r.at).toBeGreaterThanOrEqual(r.retryInMs!);
+        appointed++;
+      }
+    }
+    expect(appointed).toBeGreaterThan(0);
   });
 });

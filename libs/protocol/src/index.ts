@@ -13,6 +13,7 @@ export * from './host-pattern';
 export * from './agent-install';
 export * from './mailbox-stats';
 export * from './backoff';
+export * from './admission';
 export * from './drift';
 export * from './host-states';
 export * from './queue-sparklines';

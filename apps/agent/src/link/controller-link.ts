@@ -15,7 +15,7 @@ import {
   describeProblems,
   oversizePayload,
   parsePayload,
-  reconnectDelay,
+  refusedRetryDelay,
   type ApplyAck,
   type EnrolledAck,
   type FilesReadAnswer,
@@ -40,8 +40,8 @@ const STORE_RETRY_MS = 5_000;
  * The agent's one connection to the controller: authenticate (enrol once, then the stored
  * secret), say hello, apply revisions one at a time, report on a timer. socket.io-client
  * reconnects by itself after a lost connection; a handshake the controller refused (busy, at
- * its cap) is retried here, after an exponential backoff with full jitter, so a refused fleet
- * does not come back in lockstep.
+ * its cap) is retried here: at the appointment the controller gave, or without one after an
+ * exponential backoff with full jitter, so a refused fleet does not come back in lockstep.
  */
 export async function runControllerLink(
   settings: AgentSettings,
@@ -156,11 +156,12 @@ export async function runControllerLink(
       return;
     }
     // The controller answered and refused (busy, at its cap, cannot authenticate now): try
-    // again later, at a random point of a window that doubles with each refusal.
-    const delayMs = reconnectDelay(++refusals);
-    log.warn({ err: err.message, retryInMs: delayMs }, 'the controller refused the connection for now; retrying');
+    // again at the appointment it gave (capped), or without one at a random point of a window
+    // that doubles with each refusal.
+    const retry = refusedRetryDelay((err as { data?: unknown }).data, ++refusals);
+    log.warn({ err: err.message, retryInMs: retry.ms, appointed: retry.appointed }, retry.appointed ? "the controller refused the connection for now; retrying at its appointment" : 'the controller refused the connection for now; retrying');
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(() => closed || socket.connect(), delayMs);
+    retryTimer = setTimeout(() => closed || socket.connect(), retry.ms);
   });
 
   socket.on('disconnect', (reason) => {

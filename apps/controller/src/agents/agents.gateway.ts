@@ -95,16 +95,24 @@ export class AgentsGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       },
     });
     // Before authentication, which costs a database lookup: the cap on open agent connections
-    // (each an open file; the engine counts this one too), then the admission rate.
+    // (each an open file; the engine counts this one too), then the handshakes still waiting for
+    // the database and the admission rate; a refusal for those carries the agent's appointment.
+    // Every admitted handshake is settled once its authentication is over.
     namespace.use((_socket, next) => {
-      const why = this.admission.refusal(namespace.server.engine.clientsCount);
-      next(why ? new Error(why) : undefined);
+      const refused = this.admission.refusal(namespace.server.engine.clientsCount);
+      if (!refused) return next();
+      // socket.io hands `data` to the client's connect_error: the agent's appointment.
+      next(Object.assign(new Error(refused.message), refused.hint ? { data: refused.hint } : {}));
     });
     namespace.use((socket, next) => {
       const parsed = parsePayload(AgentAuthSchema, socket.handshake.auth);
-      if (!parsed.ok) return next(new Error(`bad handshake: ${describeProblems(parsed.problems)}`));
+      if (!parsed.ok) {
+        this.admission.settled();
+        return next(new Error(`bad handshake: ${describeProblems(parsed.problems)}`));
+      }
       this.auth
         .authenticate(parsed.value.token)
+        .finally(() => this.admission.settled())
         .then((result) => {
           if (!result.ok) return next(new Error(result.reason));
           socket.data = result.identity;

@@ -29,8 +29,9 @@ const SettingsSchema = z.object({
   QFLEET_AGENT_EVENTS_PER_MINUTE: z.coerce.number().int().positive().default(600),
   // Agents connected at once at most; unset: derived from the open-files limit (agents/admission.ts).
   QFLEET_MAX_AGENTS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
-  // Agent handshakes admitted per second (a token bucket); over it an agent is told to retry later.
-  QFLEET_AGENT_ADMIT_PER_SECOND: z.coerce.number().positive().default(500),
+  // Agent handshakes admitted per second (a token bucket); over it an agent is told to retry later
+  // and when: the next free slot (agents/admission.ts).
+  QFLEET_AGENT_ADMIT_PER_SECOND: z.coerce.number().positive().default(1000),
   // REST requests per minute: per API token, and per client address for requests without a
   // valid token (public routes, missing or unknown tokens). Over it: 429 with Retry-After.
   QFLEET_RATE_LIMIT_TOKEN: z.coerce.number().int().positive().default(6000),
