@@ -55,13 +55,13 @@ export class AgentFanout implements OnModuleDestroy {
     namespace.on(PRESENCE.snapshot, (uid: unknown, ids: unknown) => str(uid) && Array.isArray(ids) && this.presence?.onSnapshot(uid, ids.filter(str)));
     namespace.on(PRESENCE.beat, (uid: unknown, count: unknown, digest: unknown) => str(uid) && typeof count === 'number' && typeof digest === 'number' && this.presence?.onBeat(uid, count, digest));
     namespace.on(PRESENCE.resync, (target: unknown) => str(target) && this.presence?.onResync(target));
-    this.presence = new ReplicaPresence(randomUUID(), {
+    const presence = new ReplicaPresence(randomUUID(), {
       delta: (uid, hostId, on) => namespace.serverSideEmit(PRESENCE.delta, uid, hostId, on),
       snapshot: (uid, ids) => namespace.serverSideEmit(PRESENCE.snapshot, uid, ids),
       beat: (uid, count, digest) => namespace.serverSideEmit(PRESENCE.beat, uid, count, digest),
       resync: (target) => namespace.serverSideEmit(PRESENCE.resync, target),
     });
-    const presence = this.presence;
+    this.presence = presence;
     presence.start();
     this.sessions.changes.on('host', (hostId: string) => presence.localChanged(hostId, this.sessions.isConnected(hostId)));
     this.beat = setInterval(() => presence.tick(), PRESENCE_BEAT_MS);
@@ -88,7 +88,6 @@ export class AgentFanout implements OnModuleDestroy {
     const here = new Set(hostIds.filter((id) => this.sessions.isConnected(id)));
     if (!this.shared || !this.namespace || here.size === hostIds.length || !hostIds.length) return here;
     const presence = this.presence;
-    presence.start();
     if (presence?.settled) {
       for (const id of hostIds) if (!here.has(id) && presence.elsewhere(id)) here.add(id);
       return here;
