@@ -157,4 +157,24 @@ const PG = process.env['QFLEET_TEST_PG_URL'];
       expect(dry.body.document.locals).toEqual((onA.hosts[0].qmail.read('control/locals') ?? '').trim().split('\n'));
     });
   });
+
+  it("after the replicas' presence heartbeat, pages and the summary on either show the other's agents, and one that goes as offline", async () => {
+    // Last: the host it adds stays (offline) in the fleet. Past PRESENCE_BEAT_MS (5 s) + 1 s after the replicas started: connected comes from what
+    // the other replica told (ReplicaPresence), no longer from asking it.
+    await new Promise((r) => setTimeout(r, 6_500));
+    const page = async (ctl: TestController) => ((await ctl.api('GET', '/api/hosts?page=1&pageSize=100')).body as { name: string; connected: boolean }[]).map((h) => [h.name, h.connected]);
+    for (const ctl of [a, b]) {
+      expect(await page(ctl)).toEqual([
+        ['a1.example.net', true],
+        ['b1.example.net', true],
+      ]);
+      expect((await ctl.api('GET', '/api/fleet/summary')).body).toMatchObject({ hosts: 2, connected: 2, offline: 0 });
+    }
+    // An agent that connects to A after that, and goes: B hears both.
+    const c1 = await onA.add('c1.example.net', []);
+    await waitFor('c1 connected, as replica b sees it', async () => (await page(b)).some(([n, c]) => n === 'c1.example.net' && c));
+    await c1.stop();
+    await waitFor('c1 offline, as replica b sees it', async () => (await page(b)).some(([n, c]) => n === 'c1.example.net' && !c));
+    expect((await b.api('GET', '/api/fleet/summary')).body).toMatchObject({ hosts: 3, connected: 2, offline: 1 });
+  });
 });

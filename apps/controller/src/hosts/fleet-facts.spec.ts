@@ -75,4 +75,21 @@ describe('FleetFacts', () => {
     }
     expect(entry.desiredRevision).toBe(3);
   });
+
+  it('keeps the hosts in name order, made again when a host comes or a name changes', async () => {
+    const facts = new FleetFacts(db.service);
+    const names = async () => (await facts.byName()).map((h) => h.name);
+    const sorted = (xs: string[]) => xs.slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const before = await names();
+    expect(before).toEqual(sorted(before));
+    const added = await prisma.host.create({ data: { name: '0-first.example.net' } });
+    facts.forget();
+    expect((await names())[0]).toBe('0-first.example.net');
+    await prisma.host.update({ where: { id: added.id }, data: { name: 'zzz-last.example.net' } });
+    facts.forget();
+    const after = await names();
+    expect(after.at(-1)).toBe('zzz-last.example.net');
+    expect(after).toEqual(sorted(after));
+    expect(after).toHaveLength(facts.size);
+  });
 });

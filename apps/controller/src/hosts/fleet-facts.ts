@@ -53,6 +53,8 @@ const FACT_COLUMNS = { id: true, name: true, groups: true, desiredRevision: true
 @Injectable()
 export class FleetFacts {
   private rows?: StoredFacts[];
+  /** the rows by name, made again when a host comes or a name changes: a page by name is then a filter, not a sort of every host */
+  private nameOrder?: StoredFacts[];
   private byId = new Map<string, StoredFacts>();
   private readAt = 0;
   private reading?: Promise<StoredFacts[]>;
@@ -73,6 +75,13 @@ export class FleetFacts {
       return this.rows;
     }
     return this.read();
+  }
+
+  /** The same rows as `all`, in name order (what the host list sorts by, and breaks ties by). */
+  async byName(): Promise<StoredFacts[]> {
+    const rows = await this.all();
+    if (this.nameOrder?.length !== rows.length) this.nameOrder = rows.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.nameOrder;
   }
 
   /** After a write to hosts through the API: the next request waits for a read that began after it. */
@@ -137,6 +146,7 @@ export class FleetFacts {
     }
     this.byId = next;
     this.rows = list;
+    this.nameOrder = undefined;
     this.readAt = started;
     this.fullAt = started;
     return list;
@@ -152,6 +162,7 @@ export class FleetFacts {
       if (!known) {
         this.byId.set(h.id, h);
         list.push(h);
+        this.nameOrder = undefined;
       }
     }
     this.rows = list;
@@ -162,6 +173,7 @@ export class FleetFacts {
   private applyRead(row: FactsRow, started: number): StoredFacts {
     let h = this.byId.get(row.id);
     if (!h) h = { id: row.id, name: '', lower: '', groups: [], desiredRevision: 0, appliedRevision: 0, failedRevision: null, lastSeen: null, qmail: null, drift: 0, held: false, connected: false, queue: null, touched: 0 };
+    if (h.name !== row.name) this.nameOrder = undefined;
     if (h.touched >= started) {
       // Only what the report writer does not write: the newer report stays.
       assignIdentity(h, row);

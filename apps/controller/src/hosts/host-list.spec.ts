@@ -50,6 +50,17 @@ describe('host list: filter, sort, page', () => {
     expect(names(filterAndSort(fleet, { ...q, sort: 'drift', order: 'desc' }))).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('gives the same order from hosts already in name order, without sorting by name (FleetFacts.byName)', () => {
+    const byName = filterAndSort(fleet, q);
+    for (const sort of ['name', 'queue', 'oldest', 'connected', 'lastSeen', 'qmail', 'drift'] as const) {
+      for (const order of ['asc', 'desc'] as const) {
+        expect([sort, order, names(filterAndSort(byName, { ...q, sort, order }, true))]).toEqual([sort, order, names(filterAndSort(fleet, { ...q, sort, order }))]);
+      }
+    }
+    expect(names(filterAndSort(byName, { ...q, state: ['pending', 'connected'], order: 'desc' }, true))).toEqual(['d', 'c', 'a']);
+    expect(names(byName)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('does not reorder the hosts it was given', () => {
     filterAndSort(fleet, { ...q, sort: 'queue' });
     expect(names(fleet)).toEqual(['c', 'a', 'b', 'd']);

@@ -14,6 +14,9 @@ export interface ListedHost extends HostFacts {
   queue: { messages: number; oldestAgeSec: number | null } | null;
 }
 
+/** The sorts that read what each request sets (connection, queue figures) rather than the stored facts. */
+export const LIVE_SORTS: readonly HostSort[] = ['connected', 'queue', 'oldest'];
+
 /** Missing values (never seen, no queue figures, qmail unknown) sort first ascending. */
 const keyOf: Record<HostSort, (h: ListedHost) => string | number> = {
   name: (h) => h.name,
@@ -31,11 +34,21 @@ const keyOf: Record<HostSort, (h: ListedHost) => string | number> = {
 
 const compare = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The hosts matching the query's state filter (name and group are filtered by the database), sorted; ties by name. */
-export function filterAndSort(hosts: ListedHost[], query: Pick<HostListQuery, 'state' | 'queueAbove' | 'sort' | 'order'>): ListedHost[] {
+/**
+ * The hosts matching the query's state filter (name and group are filtered by the caller),
+ * sorted; ties by name. `nameOrdered`: the hosts come in name order already (FleetFacts.byName),
+ * so a sort by name is none, and another sort keeps the name order of ties (a stable sort).
+ */
+export function filterAndSort(hosts: ListedHost[], query: Pick<HostListQuery, 'state' | 'queueAbove' | 'sort' | 'order'>, nameOrdered = false): ListedHost[] {
   const matching = query.state?.length ? hosts.filter((h) => matchesStates(h, query.state, query.queueAbove)) : hosts.slice();
-  const key = keyOf[query.sort];
   const dir = query.order === 'desc' ? -1 : 1;
+  if (nameOrdered && query.sort === 'name') return dir < 0 ? matching.reverse() : matching;
+  const key = keyOf[query.sort];
+  if (nameOrdered) {
+    const keyed = matching.map((h) => ({ h, k: key(h) }));
+    keyed.sort((a, b) => dir * compare(a.k, b.k));
+    return keyed.map((x) => x.h);
+  }
   // Keys computed once: a sort of 10,000 hosts calls the comparator ~130,000 times.
   const keyed = matching.map((h) => ({ h, k: key(h) }));
   keyed.sort((a, b) => dir * compare(a.k, b.k) || compare(a.h.name, b.h.name));

@@ -14,7 +14,7 @@ import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
 import type { Host } from '../generated/prisma/client';
 import { ensureGroups, isUniqueViolation } from './ensure-groups';
-import { factsOfView, filterAndSort, pageOf, summarize, type ListedHost } from './host-list';
+import { factsOfView, filterAndSort, LIVE_SORTS, pageOf, summarize, type ListedHost } from './host-list';
 import { FleetFacts } from './fleet-facts';
 
 
@@ -86,7 +86,10 @@ export class HostsService {
    * page's hosts are read in full. `total`: the hosts matching the filters.
    */
   async page(query: HostListQuery): Promise<{ hosts: HostView[]; total: number }> {
-    const matching = filterAndSort(await this.listed(query), query);
+    // Connection and queue figures are set on every matching host only when the states or the
+    // sort read them; the page's own hosts get theirs in their views.
+    const live = !!query.state?.length || LIVE_SORTS.includes(query.sort);
+    const matching = filterAndSort(await this.listed(query, { live, byName: true }), query, true);
     const views = await this.views(pageOf(matching, query.page, query.pageSize).map((h) => h.id));
     // The facts sorted on may be a second older than the views (a report's lastSeen): the page
     // is put in the order of the values it shows.
@@ -96,7 +99,7 @@ export class HostsService {
   }
 
   async summary(): Promise<FleetSummary> {
-    return summarize(await this.listed({}));
+    return summarize(await this.listed({}, { live: true, byName: false }));
   }
 
   /** The views of these hosts, in this order; ids of hosts that are gone are left out. */
@@ -116,10 +119,11 @@ export class HostsService {
    * The cached rows are brought up to date in place (connection, queue figures) rather than
    * copied: 10,000 fresh objects a request were most of a page's CPU, and its garbage.
    */
-  private async listed(filter: Pick<HostListQuery, 'q' | 'group'>): Promise<ListedHost[]> {
+  private async listed(filter: Pick<HostListQuery, 'q' | 'group'>, want: { live: boolean; byName: boolean }): Promise<ListedHost[]> {
     const needle = filter.q?.toLowerCase();
-    const all = await this.facts.all();
+    const all = want.byName ? await this.facts.byName() : await this.facts.all();
     const rows = needle || filter.group ? all.filter((h) => (!needle || h.lower.includes(needle)) && (!filter.group || h.groups.includes(filter.group))) : all;
+    if (!want.live) return rows;
     const online = await this.fanout.connected(rows.map((h) => h.id));
     // No await from here until the caller has sorted: no other request sees these fields half set.
     for (const h of rows) {

@@ -104,52 +104,74 @@ export class QueueStatsService extends SampleStore<Sample> {
    * with its latest sample, so a sum over hosts is a real queue size, not a sum over time.
    */
   async series(sinceMs: number, stepSec: number, only: { hostId?: string; top?: number } = {}): Promise<QueueSeries> {
-    const rows = await this.prisma.queueSample.findMany({
-      where: { at: { gte: new Date(sinceMs) }, ...(only.hostId ? { hostId: only.hostId } : {}) },
-      orderBy: { at: 'asc' },
-    });
     const step = Math.max(60, stepSec) * 1000;
-    const perHost = new Map<string, Map<number, QueuePoint>>();
-    const put = (hostId: string, atMs: number, s: Sample) => {
-      if (atMs < sinceMs || (only.hostId !== undefined && hostId !== only.hostId)) return;
-      const bucket = Math.floor(atMs / step) * step;
-      if (!perHost.has(hostId)) perHost.set(hostId, new Map());
-      perHost.get(hostId)!.set(bucket, { at: new Date(bucket).toISOString(), ...sampleOf(s) });
+    // Buckets are numbered (time / step): a point's time is written once per bucket, at the end,
+    // not per sample (10,000 hosts × an hour of samples made the ISO strings most of the cost).
+    const perHost = new Map<string, Map<number, Sample>>();
+    const put = (hostId: string, bucket: number, s: Sample) => {
+      let points = perHost.get(hostId);
+      if (!points) perHost.set(hostId, (points = new Map()));
+      points.set(bucket, s);
     };
-    // In time order, so within a bucket the latest wins: stored rows, then the samples not yet
+    const putAt = (hostId: string, atMs: number, s: Sample) => {
+      if (atMs < sinceMs || (only.hostId !== undefined && hostId !== only.hostId)) return;
+      put(hostId, Math.floor(atMs / step), s);
+    };
+    // In time order, so within a bucket the latest wins: stored rows (the latest of each host
+    // and bucket, picked by the database, and only the columns shown), then the samples not yet
     // written, then the latest figures in memory (newer than any sample of their minute).
-    for (const r of rows) put(r.hostId, r.at.getTime(), r);
-    for (const p of this.pendingSamples()) put(p.hostId, p.at, p.sample);
-    for (const [hostId, s] of this.latest) put(hostId, Date.parse(s.at), s);
+    for (const r of await this.storedBuckets(sinceMs, step, only.hostId)) put(r.hostId, Number(r.b), r);
+    for (const p of this.pendingSamples()) putAt(p.hostId, p.at, p.sample);
+    for (const [hostId, s] of this.latest) putAt(hostId, Date.parse(s.at), s);
+    const atOf = new Map<number, string>();
+    const point = (bucket: number, s: Sample): QueuePoint => {
+      let at = atOf.get(bucket);
+      if (at === undefined) atOf.set(bucket, (at = new Date(bucket * step).toISOString()));
+      return { at, ...sampleOf(s) };
+    };
     const fleetBuckets = new Map<number, QueuePoint>();
     for (const points of perHost.values()) {
       for (const [bucket, p] of points) {
-        const f = fleetBuckets.get(bucket) ?? { at: p.at, messages: 0, unprocessed: 0, local: 0, remote: 0, bytes: 0, oldestAgeSec: null };
+        let f = fleetBuckets.get(bucket);
+        if (!f) fleetBuckets.set(bucket, (f = { ...point(bucket, p), messages: 0, unprocessed: 0, local: 0, remote: 0, bytes: 0, oldestAgeSec: null }));
         f.messages += p.messages;
         f.unprocessed += p.unprocessed;
         f.local += p.local;
         f.remote += p.remote;
         f.bytes += p.bytes;
         if (p.oldestAgeSec !== null) f.oldestAgeSec = Math.max(f.oldestAgeSec ?? 0, p.oldestAgeSec);
-        fleetBuckets.set(bucket, f);
       }
     }
     // The fleet total counts every host; the per-host lines only the busiest, so a chart of the
     // top hosts does not carry the whole fleet's history.
     let hosts = [...perHost.entries()];
     if (only.top !== undefined) {
-      const peak = (points: Map<number, QueuePoint>) => Math.max(...[...points.values()].map((p) => p.messages));
+      const peak = (points: Map<number, Sample>) => Math.max(...[...points.values()].map((p) => p.messages));
       hosts = hosts
         .map(([id, points]) => ({ id, points, peak: peak(points) }))
         .sort((a, b) => b.peak - a.peak || a.id.localeCompare(b.id))
         .slice(0, only.top)
-        .map((h): [string, Map<number, QueuePoint>] => [h.id, h.points]);
+        .map((h): [string, Map<number, Sample>] => [h.id, h.points]);
     }
     return {
       step: step / 1000,
       fleet: [...fleetBuckets.entries()].sort(([a], [b]) => a - b).map(([, p]) => p),
-      hosts: Object.fromEntries(hosts.map(([id, m]) => [id, [...m.entries()].sort(([a], [b]) => a - b).map(([, p]) => p)])),
+      hosts: Object.fromEntries(hosts.map(([id, m]) => [id, [...m.entries()].sort(([a], [b]) => a - b).map(([b, p]) => point(b, p))])),
     };
+  }
+
+  /** The stored samples since then: the latest of each host and bucket (b: time / step). */
+  private storedBuckets(sinceMs: number, stepMs: number, hostId?: string): Promise<(Sample & { hostId: string; b: number })[]> {
+    // "at" is UTC without a zone, so its epoch is the sample's; DISTINCT ON keeps the newest of a bucket.
+    return this.prisma.$queryRawUnsafe(
+      `SELECT DISTINCT ON ("hostId", b) "hostId", b, "messages", "unprocessed", "local", "remote", "bytes", "oldestAgeSec"
+       FROM (SELECT *, floor(extract(epoch FROM "at") * 1000 / $2::float8)::int AS b
+             FROM "QueueSample" WHERE "at" >= $1::timestamp(3) AND ($3::text IS NULL OR "hostId" = $3::text)) s
+       ORDER BY "hostId", b, "at" DESC`,
+      new Date(sinceMs).toISOString(),
+      stepMs,
+      hostId ?? null,
+    );
   }
 
   /**
