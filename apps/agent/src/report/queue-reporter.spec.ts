@@ -50,6 +50,20 @@ describe('tallyQueue', () => {
     expect(domains.map((d) => d.domain).sort()).toEqual(['', 'd\u00e9.ex', 'other.example', 'slow.example']);
   });
 
+  it('reads files bigger than a lane buffer, half-written records and an info without its NUL as the full scan does', async () => {
+    const q = new QueueFixture(path.join(dir, 'queue'), { split: 3 });
+    const many = Array.from({ length: 400 }, (_, i) => ({ kind: 'remote' as const, address: `user${i}@Many${i % 7}.example`, done: i % 5 === 0 }));
+    q.add({ sender: 'a@x', recipients: many, queuedAt: minutesAgo(7), nextRetry: { remote: minutesAgo(1) } });
+    const partial = q.add({ sender: 'a@x', recipients: [{ kind: 'remote', address: 'b@whole.example' }], queuedAt: minutesAgo(8) });
+    fs.appendFileSync(q.remotePath(partial), 'Tc@half-written.example');
+    const noNul = q.add({ sender: 'a@x', recipients: [{ kind: 'local', address: 'c@here' }], queuedAt: minutesAgo(9) });
+    fs.writeFileSync(q.infoPath(noNul), 'Fa@x');
+    const { summary, domains } = await expectSameFigures(q.dir, 3);
+    expect(summary).toMatchObject({ messages: 3, local: 0, remote: 2 });
+    expect(domains.map((d) => d.domain)).not.toContain('half-written.example');
+    expect(domains.find((d) => d.domain === 'many0.example')?.recipients).toBeGreaterThan(40);
+  });
+
   it('leaves out what the full scan leaves out: a message whose mess or info is gone', async () => {
     const q = new QueueFixture(path.join(dir, 'queue'), { split: 5 });
     const kept = q.add({ sender: 'a@x', recipients: [{ kind: 'remote', address: 'b@kept.example' }], queuedAt: minutesAgo(3) });

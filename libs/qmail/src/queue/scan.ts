@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseId, parseInfo, parseRecipients, splitPath } from './records';
-import { QueueTally, type DomainHealth, type QueueSummary } from './summary';
 import { QueueUnreadable, type QueueCounts, type QueuedMessage, type QueueScan, type QueueScanOptions } from './types';
 
 /**
@@ -15,22 +14,15 @@ import { QueueUnreadable, type QueueCounts, type QueuedMessage, type QueueScan, 
  * so the event loop stays free for the agent's socket while a scan runs.
  */
 
-const DEFAULT_SPLIT = 23;
+export const DEFAULT_SPLIT = 23;
 const DEFAULT_CONCURRENCY = 128;
-/**
- * Messages in flight for `tallyQueue`. libuv runs 4 file operations at a time, so 8 messages
- * (up to 4 reads each) keep its pool busy; more only wait in its queue with their promises,
- * buffers and stats alive, which the scan's own scavenges then promote into V8's old space:
- * at 128 a 1,000-message tally left the process ~4 MiB bigger than at 8, and was no faster.
- */
-const TALLY_CONCURRENCY = 8;
 
 interface Content {
   data: Buffer;
   mtime: Date;
 }
 
-const isGone = (err: NodeJS.ErrnoException | null) => err?.code === 'ENOENT';
+export const isGone = (err: NodeJS.ErrnoException | null) => err?.code === 'ENOENT';
 
 /** open, fstat, read, close: the content and the mtime of one file; undefined if it vanished. */
 function readWithMtime(file: string): Promise<Content | undefined> {
@@ -87,7 +79,7 @@ async function countInSubdirs(dir: string, entries: fs.Dirent[]): Promise<number
   return counts.reduce((a, b) => a + b, 0);
 }
 
-async function countQueue(queueDir: string): Promise<QueueCounts> {
+export async function countQueue(queueDir: string): Promise<QueueCounts> {
   const messDir = path.join(queueDir, 'mess');
   const todoDir = path.join(queueDir, 'todo');
   const [mess, todo] = await Promise.all([listDir(messDir), listDir(todoDir)]);
@@ -102,7 +94,7 @@ async function countQueue(queueDir: string): Promise<QueueCounts> {
 }
 
 /** The ids in `dir/0` … `dir/(split-1)`, in qmail's readsubdir order. */
-async function listSplit(dir: string, split: number): Promise<number[][]> {
+export async function listSplit(dir: string, split: number): Promise<number[][]> {
   return Promise.all(
     Array.from({ length: split }, async (_, n) => {
       const ids: number[] = [];
@@ -115,7 +107,7 @@ async function listSplit(dir: string, split: number): Promise<number[][]> {
   );
 }
 
-async function listIdSet(dir: string, split?: number): Promise<Set<number>> {
+export async function listIdSet(dir: string, split?: number): Promise<Set<number>> {
   const set = new Set<number>();
   if (split === undefined) {
     for (const e of await listDir(dir)) {
@@ -154,27 +146,21 @@ async function readMessage(
   return { id, queuedAt: info.mtime, size, sender, recipients, bouncing: has.bounce.has(id), nextRetryAt };
 }
 
-/** Runs `fn` over `items` with at most `limit` calls pending. */
-async function eachBounded<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+/** Runs `fn` over `items` with at most `limit` calls pending; results keep the items' order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
       const i = next++;
-      await fn(items[i], i);
+      out[i] = await fn(items[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
 }
 
-/**
- * Reads every message qmail-qread would list and hands each to `visit` as soon as it is read
- * (in no particular order, with its place in qmail-qread's order), with qmail-qstat's counts.
- */
-async function walkQueue(
-  queueDir: string,
-  opts: QueueScanOptions,
-  visit: { listed?(count: number): void; message(m: QueuedMessage, index: number): void },
-): Promise<QueueCounts> {
+export async function scanQueue(queueDir: string, opts: QueueScanOptions = {}): Promise<QueueScan> {
   const split = opts.split ?? DEFAULT_SPLIT;
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const countsP = countQueue(queueDir);
@@ -187,21 +173,7 @@ async function walkQueue(
     listIdSet(`${queueDir}/remote`, split),
     listIdSet(`${queueDir}/bounce`),
   ]);
-  visit.listed?.(ids.length);
-  await eachBounded(ids, concurrency, async (id, i) => {
-    const m = await readMessage(queueDir, id, split, { local, remote, bounce });
-    if (m) visit.message(m, i);
-  });
-  return countsP;
-}
-
-/** Every message, in qmail-qread's order: for browsing the queue (the agent's queue view). */
-export async function scanQueue(queueDir: string, opts: QueueScanOptions = {}): Promise<QueueScan> {
-  let read: (QueuedMessage | undefined)[] = [];
-  const counts = await walkQueue(queueDir, opts, {
-    listed: (n) => (read = new Array<QueuedMessage | undefined>(n).fill(undefined)),
-    message: (m, i) => (read[i] = m),
-  });
+  const read = await mapBounded(ids, concurrency, (id) => readMessage(queueDir, id, split, { local, remote, bounce }));
   const messages = read.filter((m): m is QueuedMessage => m !== undefined);
   let bytes = 0;
   let oldest: Date | undefined;
@@ -209,24 +181,7 @@ export async function scanQueue(queueDir: string, opts: QueueScanOptions = {}): 
     bytes += m.size;
     if (!oldest || m.queuedAt < oldest) oldest = m.queuedAt;
   }
-  const scan: QueueScan = { messages, counts, bytes };
+  const scan: QueueScan = { messages, counts: await countsP, bytes };
   if (oldest) scan.oldestQueuedAt = oldest;
   return scan;
-}
-
-/**
- * The figures of `queueSummary` and `queueHealthByDomain` over `scanQueue`, the same to the
- * byte, with each message folded into them as it is read and dropped: for the agent's
- * statistics every 10 s, which need counts, not messages. What a scan holds is its id lists
- * and the messages in flight (`concurrency`), not the whole queue, so the garbage dies young
- * instead of being promoted to V8's old space by the scavenges the scan itself triggers.
- */
-export async function tallyQueue(
-  queueDir: string,
-  now: Date,
-  opts: QueueScanOptions = {},
-): Promise<{ summary: QueueSummary; domains: DomainHealth[] }> {
-  const tally = new QueueTally(now);
-  const counts = await walkQueue(queueDir, { concurrency: TALLY_CONCURRENCY, ...opts }, { message: (m) => tally.add(m) });
-  return { summary: tally.summary(counts), domains: tally.domains() };
 }

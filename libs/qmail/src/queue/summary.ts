@@ -46,35 +46,40 @@ export class QueueTally {
   constructor(private readonly now: Date) {}
 
   add(m: QueuedMessage): void {
-    this.bytes += m.size;
-    if (!this.oldest || m.queuedAt < this.oldest) this.oldest = m.queuedAt;
-    let local = false;
-    let remote = false;
-    this.seen.clear();
+    const domains: string[] = [];
+    let localPending = false;
     for (const r of m.recipients) {
       if (r.done) continue;
-      if (r.kind === 'local') {
-        local = true;
-        continue;
-      }
-      remote = true;
-      const domain = domainOf(r.address);
+      if (r.kind === 'local') localPending = true;
+      else domains.push(domainOf(r.address));
+    }
+    this.addFigures(m.size, m.queuedAt, localPending, domains, m.nextRetryAt.remote);
+  }
+
+  /**
+   * One message as the counts need it: `remoteDomains` has the domain (see `domainOf`) of each
+   * pending remote recipient in file order; `remoteOnDisk` is the mtime of its `remote` file.
+   */
+  addFigures(size: number, queuedAt: Date, localPending: boolean, remoteDomains: readonly string[], remoteOnDisk: Date | undefined): void {
+    this.bytes += size;
+    if (!this.oldest || queuedAt < this.oldest) this.oldest = queuedAt;
+    if (localPending) this.local++;
+    if (remoteDomains.length) this.remote++;
+    this.seen.clear();
+    for (const domain of remoteDomains) {
       let h = this.byDomain.get(domain);
       if (!h) {
-        h = { domain, messages: 0, recipients: 0, oldestQueuedAt: m.queuedAt };
+        h = { domain, messages: 0, recipients: 0, oldestQueuedAt: queuedAt };
         this.byDomain.set(domain, h);
       }
       h.recipients++;
       if (this.seen.has(domain)) continue;
       this.seen.add(domain);
       h.messages++;
-      if (m.queuedAt < h.oldestQueuedAt) h.oldestQueuedAt = m.queuedAt;
-      const onDisk = m.nextRetryAt.remote;
-      const retry = onDisk && nextRetry(m.queuedAt, onDisk, 'remote', this.now);
+      if (queuedAt < h.oldestQueuedAt) h.oldestQueuedAt = queuedAt;
+      const retry = remoteOnDisk && nextRetry(queuedAt, remoteOnDisk, 'remote', this.now);
       if (retry && (!h.nextRetryAt || retry < h.nextRetryAt)) h.nextRetryAt = retry;
     }
-    if (local) this.local++;
-    if (remote) this.remote++;
   }
 
   /** As `queueSummary` over a scan of the messages added, with qmail-qstat's `counts`. */
@@ -104,7 +109,7 @@ export function queueSummary(scan: QueueScan, now: Date): QueueSummary {
 }
 
 /** Domains are ASCII-lowercased: qmail matches domains case-insensitively byte by byte (QMAIL.md §0). */
-function domainOf(address: string): string {
+export function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
   return lowerAscii(at === -1 ? '' : address.slice(at + 1));
 }
