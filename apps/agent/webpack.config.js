@@ -67,9 +67,10 @@ const minify = new TerserPlugin({
 /**
  * @qfleet/protocol's index re-exports every module of it, the controller's REST and rollout
  * schemas too; without this webpack bundles and evaluates all of them at start (zod builds each
- * schema's internals then: ~1,000 schemas in the idle agent's heap). Its modules only declare
- * schemas, types and pure functions, so a module none of whose exports the agent uses is left
- * out of the bundle.
+ * schema's internals then: ~1,000 schemas in the idle agent's heap). The libraries' modules
+ * only declare schemas, types and pure functions (no statement runs at load for its effect),
+ * so a module none of whose exports the agent uses is left out of the bundle. This needs ES
+ * modules from TypeScript (tsconfig.bundle.json): webpack cannot see through CommonJS exports.
  */
 config.module = config.module ?? {};
 config.module.rules = [...(config.module.rules ?? []), { test: /[\\/]libs[\\/]protocol[\\/]src[\\/].*\.ts$/, sideEffects: false }];
