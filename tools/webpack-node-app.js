@@ -7,8 +7,9 @@ const { basename, join } = require('path');
  * ws (socket.io-client) probes for two optional native speed-ups, left out: without them it
  * uses plain JavaScript. `assets` travel with the build. `workers`: entry name → source path
  * (from the workspace root), each built to NAME.js beside main.js for `new Worker()`.
+ * `tsConfig`: the TypeScript settings of the build (default ./tsconfig.app.json).
  */
-module.exports = function nodeApp(appDir, { singleFile = false, assets, workers } = {}) {
+module.exports = function nodeApp(appDir, { singleFile = false, assets, workers, tsConfig = './tsconfig.app.json' } = {}) {
   return {
     output: {
       path: join(appDir, '../../dist/apps', basename(appDir)),
@@ -23,7 +24,7 @@ module.exports = function nodeApp(appDir, { singleFile = false, assets, workers 
         target: 'node',
         compiler: 'tsc',
         main: './src/main.ts',
-        tsConfig: './tsconfig.app.json',
+        tsConfig,
         ...(singleFile && { externalDependencies: 'none' }),
         ...(assets && { assets }),
         ...(workers && { additionalEntryPoints: Object.entries(workers).map(([entryName, entryPath]) => ({ entryName, entryPath })) }),

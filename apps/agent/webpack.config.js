@@ -1,5 +1,5 @@
 // The agent ships as one file (DESIGN.md "Layout"): every dependency is bundled in.
-const config = require('../../tools/webpack-node-app')(__dirname, { singleFile: true });
+const config = require('../../tools/webpack-node-app')(__dirname, { singleFile: true, tsConfig: './tsconfig.bundle.json' });
 
 /**
  * V8 keeps a script's source for the life of the process, as one byte a character only when
@@ -63,6 +63,18 @@ const minify = new TerserPlugin({
     format: { ascii_only: true, comments: false },
   },
 });
+
+/**
+ * @qfleet/protocol's index re-exports every module of it, the controller's REST and rollout
+ * schemas too; without this webpack bundles and evaluates all of them at start (zod builds each
+ * schema's internals then: ~1,000 schemas in the idle agent's heap). The libraries' modules
+ * only declare schemas, types and pure functions (no statement runs at load for its effect),
+ * so a module none of whose exports the agent uses is left out of the bundle. This needs ES
+ * modules from TypeScript (tsconfig.bundle.json): webpack cannot see through CommonJS exports.
+ */
+config.module = config.module ?? {};
+config.module.rules = [...(config.module.rules ?? []), { test: /[\\/]libs[\\/]protocol[\\/]src[\\/].*\.ts$/, sideEffects: false }];
+config.optimization = { ...config.optimization, usedExports: true, providedExports: true, innerGraph: true };
 
 config.plugins.push(new EnglishZodOnly(), minify, new AsciiOnlyBundle());
 module.exports = config;

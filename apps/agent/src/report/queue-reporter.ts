@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { queueHealthByDomain, queueSummary, scanQueue } from '@qfleet/qmail';
+import { tallyQueue } from '@qfleet/qmail';
 import type { QueueStats } from '@qfleet/protocol';
 
 /** Top destination domains sent with each report: enough to see "gmail.com deferring" at a glance. */
@@ -8,17 +8,17 @@ const TOP_DOMAINS = 20;
 
 /**
  * Reads the queue as qmail-qstat and qmail-qread would (QMAIL.md §4), without forking them.
- * Returns null when this host has no queue directory (qmail not installed).
+ * Counts only: the messages are folded into the figures as they are read and not kept (the
+ * queue view's requests list them). Returns null when this host has no queue directory.
  */
 export async function collectQueueStats(qmailHome: string, now = new Date()): Promise<QueueStats | null> {
   const queueDir = path.join(qmailHome, 'queue');
   if (!fs.existsSync(queueDir)) return null;
-  const scan = await scanQueue(queueDir);
-  const summary = queueSummary(scan, now);
+  const { summary, domains } = await tallyQueue(queueDir, now);
   return {
     at: now.toISOString(),
     ...summary,
-    domains: queueHealthByDomain(scan, now)
+    domains: domains
       .slice(0, TOP_DOMAINS)
       .map((d) => ({
         domain: d.domain,

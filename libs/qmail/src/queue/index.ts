@@ -2,5 +2,6 @@ export * from './types';
 export { parseInfo, parseRecipients } from './records';
 export { formatQread, formatQstat } from './format';
 export { scanQueue } from './scan';
+export { tallyQueue } from './tally';
 export * from './summary';
 export { CHANSKIP, nextRetries, nextRetry, scheduledRetry } from './retry';

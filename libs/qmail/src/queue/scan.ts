@@ -14,7 +14,7 @@ import { QueueUnreadable, type QueueCounts, type QueuedMessage, type QueueScan, 
  * so the event loop stays free for the agent's socket while a scan runs.
  */
 
-const DEFAULT_SPLIT = 23;
+export const DEFAULT_SPLIT = 23;
 const DEFAULT_CONCURRENCY = 128;
 
 interface Content {
@@ -22,7 +22,7 @@ interface Content {
   mtime: Date;
 }
 
-const isGone = (err: NodeJS.ErrnoException | null) => err?.code === 'ENOENT';
+export const isGone = (err: NodeJS.ErrnoException | null) => err?.code === 'ENOENT';
 
 /** open, fstat, read, close: the content and the mtime of one file; undefined if it vanished. */
 function readWithMtime(file: string): Promise<Content | undefined> {
@@ -79,7 +79,7 @@ async function countInSubdirs(dir: string, entries: fs.Dirent[]): Promise<number
   return counts.reduce((a, b) => a + b, 0);
 }
 
-async function countQueue(queueDir: string): Promise<QueueCounts> {
+export async function countQueue(queueDir: string): Promise<QueueCounts> {
   const messDir = path.join(queueDir, 'mess');
   const todoDir = path.join(queueDir, 'todo');
   const [mess, todo] = await Promise.all([listDir(messDir), listDir(todoDir)]);
@@ -94,7 +94,7 @@ async function countQueue(queueDir: string): Promise<QueueCounts> {
 }
 
 /** The ids in `dir/0` … `dir/(split-1)`, in qmail's readsubdir order. */
-async function listSplit(dir: string, split: number): Promise<number[][]> {
+export async function listSplit(dir: string, split: number): Promise<number[][]> {
   return Promise.all(
     Array.from({ length: split }, async (_, n) => {
       const ids: number[] = [];
@@ -107,7 +107,7 @@ async function listSplit(dir: string, split: number): Promise<number[][]> {
   );
 }
 
-async function listIdSet(dir: string, split?: number): Promise<Set<number>> {
+export async function listIdSet(dir: string, split?: number): Promise<Set<number>> {
   const set = new Set<number>();
   if (split === undefined) {
     for (const e of await listDir(dir)) {
