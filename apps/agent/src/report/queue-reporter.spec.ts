@@ -21,8 +21,6 @@ async function expectSameFigures(queueDir: string, split: number) {
   const scan = await scanQueue(queueDir, { split });
   const full = { summary: queueSummary(scan, NOW), domains: queueHealthByDomain(scan, NOW) };
   expect(await tallyQueue(queueDir, NOW, { split })).toEqual(full);
-  // The order messages are read in (one at a time, or many in flight) changes nothing.
-  expect(await tallyQueue(queueDir, NOW, { split, concurrency: 1 })).toEqual(full);
   return full;
 }
 
@@ -50,7 +48,7 @@ describe('tallyQueue', () => {
     expect(domains.map((d) => d.domain).sort()).toEqual(['', 'd\u00e9.ex', 'other.example', 'slow.example']);
   });
 
-  it('reads files bigger than a lane buffer, half-written records and an info without its NUL as the full scan does', async () => {
+  it('reads files bigger than its reused buffer, half-written records and an info without its NUL as the full scan does', async () => {
     const q = new QueueFixture(path.join(dir, 'queue'), { split: 3 });
     const many = Array.from({ length: 400 }, (_, i) => ({ kind: 'remote' as const, address: `user${i}@Many${i % 7}.example`, done: i % 5 === 0 }));
     q.add({ sender: 'a@x', recipients: many, queuedAt: minutesAgo(7), nextRetry: { remote: minutesAgo(1) } });

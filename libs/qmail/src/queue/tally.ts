@@ -10,7 +10,7 @@ import type { QueueScanOptions } from './types';
  * `queueHealthByDomain` over `scanQueue`, the same to the byte (apps/agent's
  * queue-reporter.spec.ts compares them on real queues), read without building the messages.
  * The statistics need counts, not senders, addresses or dates per message, so each file is
- * read into a buffer its lane reuses and only the domains of pending remote recipients become
+ * read into one buffer the scan reuses and only the domains of pending remote recipients become
  * strings. A full scan of 1,000 messages allocates a few MB that V8's scavenges partly promote
  * and its old space keeps until a memory-reducing GC; this keeps the idle agent near its size
  * between scans (bench/RESULTS.md "Session 7: agent memory").
@@ -21,49 +21,51 @@ import type { QueueScanOptions } from './types';
  */
 
 /**
- * Messages in flight. libuv runs 4 file operations at a time, so 8 messages keep its pool busy;
- * more only wait in its queue with their buffers and callbacks alive (at 128 a 1,000-message
- * scan left the agent ~4 MiB bigger than at 8, and was no faster).
+ * Messages read between two turns of the event loop. The reads are synchronous: each callback
+ * of an asynchronous read allocates a request, a closure and a promise, 13 of them per message,
+ * and that garbage, not the figures, is what a tick left in V8's old space. A slice of 64
+ * messages is ~800 system calls, a few milliseconds on a local disk, after which the agent's
+ * socket gets its turn (pings, a config.apply) before the next slice.
  */
-const CONCURRENCY = 8;
+const SLICE = 64;
 const F = 0x46;
 const T = 0x54;
 const AT = 0x40;
 
-/** One lane's reusable buffer and the last file read into it. */
-class Lane {
+/** The scan's one reusable buffer and the last file read into it. */
+class Reader {
   buf = Buffer.allocUnsafeSlow(4096);
   length = 0;
   mtime = new Date(0);
-  readonly domains: string[] = [];
 
   /** open, fstat, read, close into `buf`; false if the file vanished. */
-  read(file: string): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      fs.open(file, 'r', (err, fd) => {
-        if (err) return isGone(err) ? resolve(false) : reject(err);
-        const finish = (failure: Error | null) => fs.close(fd, () => (failure ? reject(failure) : resolve(true)));
-        fs.fstat(fd, (err, st) => {
-          if (err) return finish(err);
-          this.mtime = st.mtime;
-          this.length = 0;
-          if (st.size === 0) return finish(null);
-          if (st.size > this.buf.length) this.buf = Buffer.allocUnsafeSlow(st.size);
-          fs.read(fd, this.buf, 0, st.size, 0, (err, n) => {
-            this.length = n;
-            finish(err);
-          });
-        });
-      });
-    });
+  read(file: string): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (e) {
+      if (isGone(e as NodeJS.ErrnoException)) return false;
+      throw e;
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      this.mtime = st.mtime;
+      this.length = 0;
+      if (st.size === 0) return true;
+      if (st.size > this.buf.length) this.buf = Buffer.allocUnsafeSlow(st.size);
+      this.length = fs.readSync(fd, this.buf, 0, st.size, 0);
+      return true;
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 }
 
-function statSize(file: string): Promise<number | undefined> {
-  return new Promise((resolve, reject) =>
-    fs.stat(file, (err, st) => (err ? (isGone(err) ? resolve(undefined) : reject(err)) : resolve(st.size))),
-  );
+function statSize(file: string): number | undefined {
+  return fs.statSync(file, { throwIfNoEntry: false })?.size;
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** parseInfo's test without the sender: an `F` record with its NUL. */
 function infoComplete(buf: Buffer, length: number): boolean {
@@ -99,15 +101,6 @@ function domainAt(buf: Buffer, start: number, end: number): string {
   return '';
 }
 
-/** Runs `fn` over `items` with at most `limit` calls pending. */
-async function eachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
-
 export async function tallyQueue(
   queueDir: string,
   now: Date,
@@ -120,25 +113,23 @@ export async function tallyQueue(
   const ids = (await listSplit(`${queueDir}/info`, split)).flat();
   const [local, remote] = await Promise.all([listIdSet(`${queueDir}/local`, split), listIdSet(`${queueDir}/remote`, split)]);
   const tally = new QueueTally(now);
-  const lanes: Lane[] = [];
-  await eachBounded(ids, opts.concurrency ?? CONCURRENCY, async (id) => {
-    const lane = lanes.pop() ?? new Lane();
-    try {
-      if (!(await lane.read(splitPath(`${queueDir}/info`, id, split))) || !infoComplete(lane.buf, lane.length)) return;
-      const queuedAt = lane.mtime;
-      const size = await statSize(splitPath(`${queueDir}/mess`, id, split));
-      if (size === undefined) return;
-      const localPending = local.has(id) && (await lane.read(splitPath(`${queueDir}/local`, id, split))) && eachPending(lane.buf, lane.length);
-      lane.domains.length = 0;
-      let remoteOnDisk: Date | undefined;
-      if (remote.has(id) && (await lane.read(splitPath(`${queueDir}/remote`, id, split)))) {
-        remoteOnDisk = lane.mtime;
-        eachPending(lane.buf, lane.length, (start, end) => lane.domains.push(domainAt(lane.buf, start, end)));
-      }
-      tally.addFigures(size, queuedAt, localPending, lane.domains, remoteOnDisk);
-    } finally {
-      lanes.push(lane);
+  const reader = new Reader();
+  const domains: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (i && i % SLICE === 0) await nextTurn();
+    const id = ids[i];
+    if (!reader.read(splitPath(`${queueDir}/info`, id, split)) || !infoComplete(reader.buf, reader.length)) continue;
+    const queuedAt = reader.mtime;
+    const size = statSize(splitPath(`${queueDir}/mess`, id, split));
+    if (size === undefined) continue;
+    const localPending = local.has(id) && reader.read(splitPath(`${queueDir}/local`, id, split)) && eachPending(reader.buf, reader.length);
+    domains.length = 0;
+    let remoteOnDisk: Date | undefined;
+    if (remote.has(id) && reader.read(splitPath(`${queueDir}/remote`, id, split))) {
+      remoteOnDisk = reader.mtime;
+      eachPending(reader.buf, reader.length, (start, end) => domains.push(domainAt(reader.buf, start, end)));
     }
-  });
+    tally.addFigures(size, queuedAt, localPending, domains, remoteOnDisk);
+  }
   return { summary: tally.summary(await countsP), domains: tally.domains() };
 }

@@ -50,7 +50,7 @@ export interface QueueScan {
 export interface QueueScanOptions {
   /** qmail's conf-split (QMAIL.md §4); 23 unless qmail was built otherwise. */
   split?: number;
-  /** How many messages are read at once; file reads go through libuv's thread pool. */
+  /** How many messages scanQueue reads at once (its reads go through libuv's thread pool); tallyQueue reads one at a time, synchronously, in slices. */
   concurrency?: number;
 }
 
