@@ -11,7 +11,7 @@ import {
   type QueueMessageSummary,
   type QueueReadResult,
 } from '@qfleet/protocol';
-import { nextRetries, pageOf, parseInfo, parseMessage, parseRecipients, scanQueue, type QueuedMessage } from '@qfleet/qmail';
+import { DEFAULT_SPLIT, nextRetries, pageOf, parseInfo, parseMessage, parseRecipients, scanQueue, type QueuedMessage } from '@qfleet/qmail';
 import { RequestFailure, type RequestContext } from './context';
 import { chunkOf, fileChunk, headerBlock, parseView } from './message-view';
 
@@ -19,8 +19,6 @@ import { chunkOf, fileChunk, headerBlock, parseView } from './message-view';
  * The queue requests (QMAIL.md §4): read straight from the queue directories, as qmail-qread
  * does, while qmail-send runs. Reading is always safe; deleting is in queue-delete.ts.
  */
-
-export const DEFAULT_SPLIT = 23;
 
 export const queueDir = (ctx: RequestContext) => join(ctx.qmailHome, 'queue');
 export const splitOf = (ctx: RequestContext) => ctx.split ?? DEFAULT_SPLIT;

@@ -14,6 +14,7 @@ import { QueueUnreadable, type QueueCounts, type QueuedMessage, type QueueScan, 
  * so the event loop stays free for the agent's socket while a scan runs.
  */
 
+/** qmail's conf-split, unless qmail was built with another. */
 export const DEFAULT_SPLIT = 23;
 const DEFAULT_CONCURRENCY = 128;
 

@@ -109,7 +109,7 @@ export function queueSummary(scan: QueueScan, now: Date): QueueSummary {
 }
 
 /** Domains are ASCII-lowercased: qmail matches domains case-insensitively byte by byte (QMAIL.md §0). */
-export function domainOf(address: string): string {
+function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
   return lowerAscii(at === -1 ? '' : address.slice(at + 1));
 }
