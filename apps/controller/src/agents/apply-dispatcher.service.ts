@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentEvent, ApplyAckSchema, describeProblems, parsePayload, type ApplyAck, type ConfigApply } from '@qfleet/protocol';
 import type { Socket } from 'socket.io';
 import { PrismaService } from '../database/prisma.service';
-import { hostsLockedInOrder } from '../database/host-lock-order';
+import { hostsLockedInOrder, RECORDSET_IDS } from '../database/host-lock-order';
 import { SETTINGS } from '../settings/settings.module';
 import type { Settings } from '../settings/settings';
 import { driftedPaths, fileHashes, heldPaths, heldReason, type StoredRendering } from '../host-config/rendered';
@@ -82,14 +82,8 @@ export class ApplyDispatcher {
    * per host; a host already busy gets its newest revision after its ack).
    */
   syncMany(hostIds: string[]): void {
-    const here: string[] = [];
-    for (const hostId of hostIds) {
-      if (!this.sessions.isConnected(hostId)) this.fanout.requestSync(hostId, false);
-      else if (this.inFlight.has(hostId)) this.again.set(hostId, this.again.get(hostId) ?? false);
-      else here.push(hostId);
-    }
+    const here = hostIds.filter((hostId) => this.claim(hostId));
     if (!here.length) return;
-    for (const hostId of here) this.inFlight.add(hostId);
     void this.loadNewest(here)
       .catch((e: Error) => {
         this.logger.error(`${here.length} host(s): ${e.message}`);
@@ -107,14 +101,26 @@ export class ApplyDispatcher {
    */
   sendStored(items: StoredToSend[]): void {
     for (const it of items) {
-      const hostId = it.host.id;
-      if (!this.sessions.isConnected(hostId)) this.fanout.requestSync(hostId, false);
-      else if (this.inFlight.has(hostId)) this.again.set(hostId, this.again.get(hostId) ?? false);
-      else {
-        this.inFlight.add(hostId);
-        void this.sendLoaded(hostId, { host: it.host, config: { revision: it.revision, rendered: it.rendered as unknown as HostConfig['rendered'] }, applied: it.applied });
-      }
+      if (this.claim(it.host.id)) void this.sendLoaded(it.host.id, { host: it.host, config: { revision: it.revision, rendered: it.rendered as unknown as HostConfig['rendered'] }, applied: it.applied });
     }
+  }
+
+  /**
+   * Whether this replica sends to the host now; if so the host is marked in flight. An agent
+   * held elsewhere is asked of the replica holding it (unless that replica is the one asking);
+   * a host busy gets its newest revision after its ack (forced if any ask was).
+   */
+  private claim(hostId: string, force = false, fromPeer = false): boolean {
+    if (!this.sessions.isConnected(hostId)) {
+      if (!fromPeer) this.fanout.requestSync(hostId, force);
+      return false;
+    }
+    if (this.inFlight.has(hostId)) {
+      this.again.set(hostId, (this.again.get(hostId) ?? false) || force);
+      return false;
+    }
+    this.inFlight.add(hostId);
+    return true;
   }
 
   /**
@@ -190,16 +196,7 @@ export class ApplyDispatcher {
    * says it has it: to overwrite drift (revert, or the `enforce` policy).
    */
   async sync(hostId: string, opts: { force?: boolean; fromPeer?: boolean } = {}): Promise<void> {
-    // Not here: the replica holding the agent sends it (unless that replica is the one asking).
-    if (!this.sessions.isConnected(hostId)) {
-      if (!opts.fromPeer) this.fanout.requestSync(hostId, !!opts.force);
-      return;
-    }
-    if (this.inFlight.has(hostId)) {
-      this.again.set(hostId, (this.again.get(hostId) ?? false) || !!opts.force);
-      return;
-    }
-    this.inFlight.add(hostId);
+    if (!this.claim(hostId, !!opts.force, !!opts.fromPeer)) return;
     try {
       await this.sendNewest(hostId, !!opts.force);
     } catch (e) {
@@ -309,7 +306,7 @@ export class ApplyDispatcher {
         this.prisma.$executeRawUnsafe(
           `UPDATE "Host" AS h SET "heldRevision" = x.revision, "updatedAt" = (now() AT TIME ZONE 'UTC')
              FROM jsonb_to_recordset($1::jsonb) AS x(id text, revision int)
-            WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}`,
+            WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder(RECORDSET_IDS)}`,
           JSON.stringify(marks),
         ),
       );
