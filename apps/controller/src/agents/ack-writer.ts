@@ -3,7 +3,7 @@ import type { ApplyAck } from '@qfleet/protocol';
 import type { RenderedSet } from '@qfleet/qmail';
 import { fileHashes } from '../host-config/rendered';
 import { PrismaService } from '../database/prisma.service';
-import { hostsLockedInOrder } from '../database/host-lock-order';
+import { hostsLockedInOrder, RECORDSET_IDS } from '../database/host-lock-order';
 
 /** Acks gathered for this long (or this many) go to the database in one statement. */
 const FLUSH_MS = 50;
@@ -149,7 +149,7 @@ export class AckWriter {
            "updatedAt" = (now() AT TIME ZONE 'UTC')
          FROM jsonb_to_recordset($1::jsonb) AS x(id text, ok boolean, revision int, "lastApply" jsonb, k int)
          LEFT JOIN jsonb_array_elements($2::jsonb) WITH ORDINALITY AS w(value, i) ON w.i = x.k + 1
-         WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}`,
+         WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder(RECORDSET_IDS)}`,
         JSON.stringify(rows),
         JSON.stringify(wrote.list),
       );

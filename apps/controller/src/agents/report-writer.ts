@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { Hello } from '@qfleet/protocol';
 import { PrismaService } from '../database/prisma.service';
-import { hostsLockedInOrder } from '../database/host-lock-order';
+import { hostsLockedInOrder, RECORDSET_IDS } from '../database/host-lock-order';
 import type { Host } from '../generated/prisma/client';
 import { AckWriter } from './ack-writer';
 import { DriftCounter } from '../host-config/drift-counter';
@@ -155,7 +155,7 @@ export class ReportWriter implements OnModuleDestroy {
              "drifted" = CASE WHEN x.fresh THEN x."drifted" ELSE h."drifted" END,
              "updatedAt" = (now() AT TIME ZONE 'UTC')
            FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3), "agentVersion" text, "appliedRevision" int, "qmail" jsonb, "reportedFiles" jsonb, "drifted" int, fresh boolean)
-           WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}
+           WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder(RECORDSET_IDS)}
            RETURNING h.*`,
           JSON.stringify(chunk),
         );
@@ -165,7 +165,7 @@ export class ReportWriter implements OnModuleDestroy {
         const chunk = seenOnly.slice(i, i + STATEMENT_ROWS).map(([id, p]) => ({ id, lastSeen: p.lastSeen.toISOString() }));
         await this.prisma.$executeRawUnsafe(
           `UPDATE "Host" AS h SET "lastSeen" = x."lastSeen", "updatedAt" = (now() AT TIME ZONE 'UTC') FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3))
-           WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder('SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)')}`,
+           WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder(RECORDSET_IDS)}`,
           JSON.stringify(chunk),
         );
       }

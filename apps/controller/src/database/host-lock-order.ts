@@ -16,3 +16,6 @@
 export function hostsLockedInOrder(ids: string): string {
   return `(SELECT "id" FROM "Host" WHERE "id" IN (${ids}) ORDER BY "id" FOR NO KEY UPDATE)`;
 }
+
+/** The ids of a bulk write whose $1 is a JSON array of rows, each with an `id` (read with jsonb_to_recordset). */
+export const RECORDSET_IDS = 'SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)';
