@@ -142,18 +142,17 @@ export class Admission {
       this.full.say(`refusing new agents: ${open - 1} agent connections open, the cap is ${this.maxAgents} (QFLEET_MAX_AGENTS, or from the open-files limit)`);
       return { message: `the controller holds as many agents as it may (${this.maxAgents}); ${RETRY_LATER}` };
     }
-    if (this.inFlight >= this.maxInFlight) {
-      const retryAfterMs = this.book.book();
-      this.behind.say(`connect storm: ${this.inFlight} agent handshakes waiting for the database; the others are given appointments, booked ${(this.book.aheadMs / 1000).toFixed(1)} s ahead`);
-      return { message: `the controller is busy authenticating agents; ${RETRY_LATER} (in ${retryAfterMs} ms)`, hint: { retryAfterMs } };
-    }
-    if (!this.bucket.take()) {
-      const retryAfterMs = this.book.book();
-      this.busy.say(`connect storm: admitting ${this.admitPerSecond} agents a second (QFLEET_AGENT_ADMIT_PER_SECOND); the others are given appointments, booked ${(this.book.aheadMs / 1000).toFixed(1)} s ahead`);
-      return { message: `the controller admits ${this.admitPerSecond} agents a second; ${RETRY_LATER} (in ${retryAfterMs} ms)`, hint: { retryAfterMs } };
-    }
+    if (this.inFlight >= this.maxInFlight) return this.appointed(this.behind, `connect storm: ${this.inFlight} agent handshakes waiting for the database`, 'the controller is busy authenticating agents');
+    if (!this.bucket.take()) return this.appointed(this.busy, `connect storm: admitting ${this.admitPerSecond} agents a second (QFLEET_AGENT_ADMIT_PER_SECOND)`, `the controller admits ${this.admitPerSecond} agents a second`);
     this.inFlight++;
     return null;
+  }
+
+  /** A refusal for now with the agent's appointment: `why` for the agent, `line` for the log (at most once per 10 s). */
+  private appointed(log: RateLimitedLog, line: string, why: string): Refusal {
+    const retryAfterMs = this.book.book();
+    log.say(`${line}; the others are given appointments, booked ${(this.book.aheadMs / 1000).toFixed(1)} s ahead`);
+    return { message: `${why}; ${RETRY_LATER} (in ${retryAfterMs} ms)`, hint: { retryAfterMs } };
   }
 
   /** An admitted handshake's authentication is over (whatever its outcome). */
