@@ -120,7 +120,7 @@ export class QueueStatsService extends SampleStore<Sample> {
     // In time order, so within a bucket the latest wins: stored rows (the latest of each host
     // and bucket, picked by the database, and only the columns shown), then the samples not yet
     // written, then the latest figures in memory (newer than any sample of their minute).
-    for (const r of await this.storedBuckets(sinceMs, step, only.hostId)) put(r.hostId, Number(r.b), r);
+    for (const r of await this.newestPerBucket(sinceMs, 0, step, only.hostId ? [only.hostId] : undefined)) put(r.hostId, Number(r.b), r);
     for (const p of this.pendingSamples()) putAt(p.hostId, p.at, p.sample);
     for (const [hostId, s] of this.latest) putAt(hostId, Date.parse(s.at), s);
     const atOf = new Map<number, string>();
@@ -160,17 +160,22 @@ export class QueueStatsService extends SampleStore<Sample> {
     };
   }
 
-  /** The stored samples since then: the latest of each host and bucket (b: time / step). */
-  private storedBuckets(sinceMs: number, stepMs: number, hostId?: string): Promise<(Sample & { hostId: string; b: number })[]> {
+  /**
+   * The newest stored sample of each host and bucket since `sinceMs`, bucketed on the database:
+   * b = floor((at - originMs) / stepMs). `hostIds`: these hosts only (every host when absent).
+   */
+  private newestPerBucket(sinceMs: number, originMs: number, stepMs: number, hostIds?: string[]): Promise<(Sample & { hostId: string; b: number })[]> {
     // "at" is UTC without a zone, so its epoch is the sample's; DISTINCT ON keeps the newest of a bucket.
     return this.prisma.$queryRawUnsafe(
       `SELECT DISTINCT ON ("hostId", b) "hostId", b, "messages", "unprocessed", "local", "remote", "bytes", "oldestAgeSec"
-       FROM (SELECT *, floor(extract(epoch FROM "at") * 1000 / $2::float8)::int AS b
-             FROM "QueueSample" WHERE "at" >= $1::timestamp(3) AND ($3::text IS NULL OR "hostId" = $3::text)) s
+       FROM (SELECT *, floor((extract(epoch FROM "at") * 1000 - $2::float8) / $3::float8)::int AS b
+             FROM "QueueSample"
+             WHERE "at" >= $1::timestamp(3) AND ($4::jsonb IS NULL OR "hostId" IN (SELECT jsonb_array_elements_text($4::jsonb)))) s
        ORDER BY "hostId", b, "at" DESC`,
       new Date(sinceMs).toISOString(),
+      originMs,
       stepMs,
-      hostId ?? null,
+      hostIds ? JSON.stringify(hostIds) : null,
     );
   }
 
@@ -189,18 +194,7 @@ export class QueueStatsService extends SampleStore<Sample> {
       if (!line) hosts.set(hostId, (line = new Array<number | null>(grid.points).fill(null)));
       line[index] = messages;
     };
-    // "at" is UTC without a zone, so its epoch is the sample's; DISTINCT ON keeps the newest of a bucket.
-    const rows = await this.prisma.$queryRawUnsafe<{ hostId: string; b: number; messages: number }[]>(
-      `SELECT DISTINCT ON ("hostId", b) "hostId", b, "messages"
-       FROM (SELECT "hostId", "at", "messages", floor((extract(epoch FROM "at") - $3::float8) / $4::float8)::int AS b
-             FROM "QueueSample"
-             WHERE "hostId" IN (SELECT jsonb_array_elements_text($1::jsonb)) AND "at" >= $2::timestamp(3)) s
-       ORDER BY "hostId", b, "at" DESC`,
-      JSON.stringify(ids),
-      new Date(grid.fromMs).toISOString(),
-      grid.fromMs / 1000,
-      stepSec,
-    );
+    const rows = await this.newestPerBucket(grid.fromMs, grid.fromMs, stepSec * 1000, ids);
     for (const r of rows) put(r.hostId, Number(r.b) < grid.points ? Number(r.b) : -1, r.messages);
     for (const p of this.pendingSamples()) put(p.hostId, sparklineIndex(p.at, grid), p.sample.messages);
     for (const id of ids) {
