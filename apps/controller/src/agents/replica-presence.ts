@@ -15,9 +15,29 @@ export interface PresenceLink {
   resync(target: string): void;
 }
 
+/** Host ids with an order-free digest (a sum of their hashes) kept up to date as they change. */
+class DigestedSet {
+  readonly hosts = new Set<string>();
+  digest = 0;
+
+  static of(hostIds: Iterable<string>): DigestedSet {
+    const set = new DigestedSet();
+    for (const id of hostIds) set.set(id, true);
+    return set;
+  }
+
+  /** Adds (on) or removes the host; false when it was so already. */
+  set(hostId: string, on: boolean): boolean {
+    if (on === this.hosts.has(hostId)) return false;
+    if (on) this.hosts.add(hostId);
+    else this.hosts.delete(hostId);
+    this.digest = (this.digest + (on ? 1 : -1) * hashOf(hostId)) >>> 0;
+    return true;
+  }
+}
+
 interface Peer {
-  hosts: Set<string>;
-  digest: number;
+  held: DigestedSet;
   heardAt: number;
 }
 
@@ -31,8 +51,7 @@ interface Peer {
  * reconnect). A replica not heard from for PRESENCE_EXPIRY_MS is taken as gone.
  */
 export class ReplicaPresence {
-  private readonly local = new Set<string>();
-  private localDigest = 0;
+  private readonly local = new DigestedSet();
   private readonly peers = new Map<string, Peer>();
   private startedAt = Infinity;
 
@@ -58,7 +77,7 @@ export class ReplicaPresence {
 
   /** Connected to another replica (this one's own agents are the caller's to check). */
   elsewhere(hostId: string): boolean {
-    for (const p of this.peers.values()) if (p.hosts.has(hostId)) return true;
+    for (const p of this.peers.values()) if (p.held.hosts.has(hostId)) return true;
     return false;
   }
 
@@ -68,51 +87,40 @@ export class ReplicaPresence {
 
   /** This replica's agent for the host connected (on) or went (off). */
   localChanged(hostId: string, on: boolean): void {
-    if (on === this.local.has(hostId)) return;
-    if (on) this.local.add(hostId);
-    else this.local.delete(hostId);
-    this.localDigest = (this.localDigest + (on ? 1 : -1) * hashOf(hostId)) >>> 0;
-    this.link.delta(this.uid, hostId, on);
+    if (this.local.set(hostId, on)) this.link.delta(this.uid, hostId, on);
   }
 
   /** The heartbeat (every PRESENCE_BEAT_MS), and the expiry of replicas not heard from. */
   tick(): void {
-    this.link.beat(this.uid, this.local.size, this.localDigest);
+    this.link.beat(this.uid, this.local.hosts.size, this.local.digest);
     const now = this.now();
     for (const [uid, p] of this.peers) if (now - p.heardAt > PRESENCE_EXPIRY_MS) this.peers.delete(uid);
   }
 
   onDelta(uid: string, hostId: string, on: boolean): void {
     if (uid === this.uid) return;
-    const p = this.peer(uid);
-    if (on === p.hosts.has(hostId)) return;
-    if (on) p.hosts.add(hostId);
-    else p.hosts.delete(hostId);
-    p.digest = (p.digest + (on ? 1 : -1) * hashOf(hostId)) >>> 0;
+    this.peer(uid).held.set(hostId, on);
   }
 
   onSnapshot(uid: string, hostIds: string[]): void {
     if (uid === this.uid) return;
-    const p = this.peer(uid);
-    p.hosts = new Set(hostIds);
-    p.digest = 0;
-    for (const id of p.hosts) p.digest = (p.digest + hashOf(id)) >>> 0;
+    this.peer(uid).held = DigestedSet.of(hostIds);
   }
 
   onBeat(uid: string, count: number, digest: number): void {
     if (uid === this.uid) return;
     const known = this.peers.has(uid);
     const p = this.peer(uid);
-    if (!known || p.hosts.size !== count || p.digest !== digest) this.link.resync(uid);
+    if (!known || p.held.hosts.size !== count || p.held.digest !== digest) this.link.resync(uid);
   }
 
   onResync(target: string): void {
-    if (target === '*' || target === this.uid) this.link.snapshot(this.uid, [...this.local]);
+    if (target === '*' || target === this.uid) this.link.snapshot(this.uid, [...this.local.hosts]);
   }
 
   private peer(uid: string): Peer {
     let p = this.peers.get(uid);
-    if (!p) this.peers.set(uid, (p = { hosts: new Set(), digest: 0, heardAt: 0 }));
+    if (!p) this.peers.set(uid, (p = { held: new DigestedSet(), heardAt: 0 }));
     p.heardAt = this.now();
     return p;
   }
