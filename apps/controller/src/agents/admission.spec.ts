@@ -92,7 +92,8 @@ describe('agent admission', () => {
       else admission.settled();
     }
     expect(refusedAgain).toBe(0);
-    expect(Math.max(...appointments)).toBeLessThan(9900 + 50);
+    // the last slot (9,900 ms) plus at most the 50 ms of jitter, rounded up to a whole ms
+    expect(Math.max(...appointments)).toBeLessThanOrEqual(9900 + 50);
   });
 
   it("stops admitting while a quarter second's worth of admitted handshakes still wait for the database", () => {
