@@ -104,6 +104,8 @@ describe('daemontoolsBackend control and waitFor', () => {
     service = await qmailSendStandIn(tree.root);
     backend = daemontoolsBackend(service.dir);
     await backend.waitFor('up', 10_000);
+    // svstat says up once supervise has forked; the run script logs its start a moment later.
+    await waitFor(async () => (await service.events()).includes('start'), 'the stand-in to log its start');
   });
   afterEach(() => service.stop());
 
@@ -120,6 +122,7 @@ describe('daemontoolsBackend control and waitFor', () => {
     await backend.waitFor('down', 10_000);
     await backend.control('start');
     await backend.waitFor('up', 10_000);
+    await waitFor(async () => (await service.events()).length === 4, 'the second start to be logged');
     expect(await service.events()).toEqual(['start', 'term', 'exit', 'start']);
   }, 15_000);
 
