@@ -58,7 +58,7 @@ export async function openDirNoFollow(path: string): Promise<FileHandle> {
 }
 
 /** The path of NAME inside the directory DIR was opened on, whatever its name is now (Linux /proc). */
-export function pathAt(dir: FileHandle, name: string): string {
+export function pathAt(dir: { readonly fd: number }, name: string): string {
   if (name.includes('/') || name === '' || name === '.' || name === '..') throw new UnsafeFile(name, 'is not a plain file name');
   return `/proc/self/fd/${dir.fd}/${name}`;
 }

@@ -1,7 +1,8 @@
 import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { unlink } from 'node:fs/promises';
-import { renameJsonDurable, stageJsonDurable, writeJsonAtomic } from './durable-fs';
+import { createTempSync, renameJsonDurable, writeJsonAtomic, type SyncBatch } from './durable-fs';
+import { StepError } from './step-error';
 import { sha256 } from './qmail';
 
 /** What the agent last applied: sent in `hello` as appliedRevision (DESIGN.md "Agent protocol"). */
@@ -51,11 +52,19 @@ export function writeApplied(stateDir: string, state: AppliedState): Promise<voi
 }
 
 /**
- * applied.json's next content (naming the apply's journal id), written and fsync'd while the
- * apply prepares, so the end of the apply costs one rename and one directory fsync.
+ * applied.json's next content (naming the apply's journal id), written to a temp now and synced
+ * with the journal (BATCH, prepare), so the end of the apply costs one rename and one directory
+ * fsync. Nothing reads it before install() renames it into place.
  */
-export async function stageApplied(stateDir: string, state: AppliedState & { journal: string }): Promise<StagedApplied> {
-  const staged = await stageJsonDurable(appliedFile(stateDir), state);
+export function stageApplied(stateDir: string, state: AppliedState & { journal: string }, batch: SyncBatch): StagedApplied {
+  let temp;
+  try {
+    temp = createTempSync(stateDir, JSON.stringify(state, null, 2) + '\n', 0o600);
+  } catch (err) {
+    throw StepError.wrap('record', err);
+  }
+  batch.add(temp.fd, 'fsync', (err) => StepError.wrap('record', err));
+  const staged = temp.name;
   return {
     install: () => renameJsonDurable(appliedFile(stateDir), staged),
     discard: () => unlink(join(stateDir, staged)).catch(() => undefined),

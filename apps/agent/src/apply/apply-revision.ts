@@ -1,6 +1,7 @@
 import type { ApplyAck, ConfigApply, PostStep } from '@qfleet/protocol';
 import type { ApplyContext } from './apply-context';
 import { stageApplied, writeApplied, type StagedApplied } from './applied-state';
+import { SyncBatch } from './durable-fs';
 import { diffAgainstDisk } from './changes';
 import { commit } from './commit';
 import { maybeCrash } from './fault';
@@ -25,16 +26,32 @@ const queues = new Map<string, Promise<unknown>>();
  */
 export function applyRevision(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> {
   const previous = queues.get(ctx.stateDir) ?? Promise.resolve();
-  const next = previous.then(() => applyNow(ctx, msg));
-  queues.set(ctx.stateDir, next.catch(() => undefined));
+  const later: (() => Promise<void>)[] = [];
+  const next = previous.then(() => applyNow(ctx, msg, later));
+  // What an apply leaves to tidy (its completed journal) waits until the ack has gone out
+  // (setImmediate: after the caller's emit), and the next apply of this directory waits for it.
+  queues.set(
+    ctx.stateDir,
+    next
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
+      .then(async () => {
+        for (const job of later) await job();
+      })
+      .catch(() => undefined),
+  );
   return next;
+}
+
+/** Resolves once every apply of STATE_DIR started so far has finished, housekeeping included. */
+export async function appliesSettled(stateDir: string): Promise<void> {
+  await queues.get(stateDir);
 }
 
 function sourceOf(step: PostStep): string | undefined {
   return Object.values(GENERATED_BY).find((g) => g.step === step)?.source;
 }
 
-async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> {
+async function applyNow(ctx: ApplyContext, msg: ConfigApply, later: (() => Promise<void>)[]): Promise<ApplyAck> {
   const started = Date.now();
   const rev = msg.revision;
   const ack = (fields: Omit<ApplyAck, 'revision' | 'ms'>): ApplyAck => ({ revision: rev, ...fields, ms: Date.now() - started });
@@ -74,15 +91,16 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
     }
     // applied.json's next content is written and synced alongside the journal: it names the
     // plan's id, and nothing reads it before install() renames it into place at the very end.
+    // One batch of syncs for both (SyncBatch): prepare writes its files, then syncs them with this.
     const id = journalId();
-    const [prepared, staged] = await Promise.allSettled([prepare(ctx.qmailHome, ctx.stateDir, rev, changes, steps, id, ctx.fault), stageApplied(ctx.stateDir, { revision: rev, files: hashes(msg), journal: id })]);
-    if (prepared.status === 'rejected' || staged.status === 'rejected') {
-      if (staged.status === 'fulfilled') await staged.value.discard();
-      if (prepared.status === 'fulfilled') await undoPlan(ctx, prepared.value, 'could not stage the applied state');
-      throw prepared.status === 'rejected' ? prepared.reason : StepError.wrap('record', (staged as PromiseRejectedResult).reason);
+    const batch = new SyncBatch();
+    applied = stageApplied(ctx.stateDir, { revision: rev, files: hashes(msg), journal: id }, batch);
+    try {
+      plan = await prepare(ctx.qmailHome, ctx.stateDir, rev, changes, steps, id, batch, ctx.fault);
+    } catch (err) {
+      await applied.discard();
+      throw err;
     }
-    plan = prepared.value;
-    applied = staged.value;
   } catch (err) {
     return fail(StepError.wrap('prepare', err));
   }
@@ -112,7 +130,9 @@ async function applyNow(ctx: ApplyContext, msg: ConfigApply): Promise<ApplyAck> 
 
   maybeCrash(ctx.fault, { kind: 'after-record' });
   // No sync: applied.json names this plan's id durably, so recoverJournal knows the plan is done.
-  await dropCompletedJournal(ctx.stateDir).catch((err) => ctx.log(`revision ${rev}: could not remove the journal: ${(err as Error).message}`));
+  // After the ack: the apply is complete without it (a crash before it leaves a journal that
+  // start-up recognises as done).
+  later.push(() => dropCompletedJournal(ctx.stateDir).catch((err) => ctx.log(`revision ${rev}: could not remove the journal: ${(err as Error).message}`)));
   ctx.log(`revision ${rev} applied: ${changed.join(', ')}${steps.length ? `; post-steps ${steps.join(', ')}` : ''}${skipped.length ? ` (skipped ${skipped.join(', ')})` : ''}`);
   await logShadowedAliases(ctx, msg);
   return ack({ ok: true, changed, skipped });

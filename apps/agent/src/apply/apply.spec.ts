@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ConfigApply, FileEntry } from '@qfleet/protocol';
 import { createPostStepRunner, daemontoolsBackend } from '../post-steps';
-import { applyRevision, hashManagedFiles, readApplied, recoverJournal, type ApplyContext } from '.';
+import { appliesSettled, applyRevision, hashManagedFiles, readApplied, recoverJournal, type ApplyContext } from '.';
 import { writeApplied } from './applied-state';
 import { sha256 } from './qmail';
 import {
@@ -97,6 +97,7 @@ describe('applyRevision', () => {
       revision: 4,
       files: { 'users/assign': sha256(NEW_ASSIGN), 'control/me': sha256('mail.example.com\n') },
     });
+    await appliesSettled(tree.stateDir);
     await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
   });
 
@@ -117,6 +118,7 @@ describe('applyRevision', () => {
     expect(ack.error).toEqual({ file: 'users/assign', step: 'qmail-newu', message: 'qmail-newu exited with code 111: qmail-newu: fatal: bad format in users/assign' });
     expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
     expect(readApplied(tree.stateDir).revision).toBe(1);
+    await appliesSettled(tree.stateDir);
     await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
   });
 
@@ -143,6 +145,24 @@ describe('applyRevision', () => {
     expect(ack.ok).toBe(false);
     expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
   });
+
+  it('applies a revision of 1,000 files, more than one batch of syncs holds open, and rolls all of them back on failure', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => file(`alias/.qmail-bulk${i}`, `&bulk${i}@example.net\n`));
+    const ack = await applyRevision(context(), revision(2, many));
+    expect(ack).toMatchObject({ ok: true });
+    expect(ack.changed).toHaveLength(1000);
+    for (const i of [0, 255, 256, 511, 999]) expect(await tree.read(`alias/.qmail-bulk${i}`)).toBe(`&bulk${i}@example.net\n`);
+
+    // Every one replaced, then users/assign's qmail-newu fails: all 1,000 come back from their backups.
+    await installProgram(tree.home, 'qmail-newu', newuThatFails);
+    const before = await snapshotTree(tree.home);
+    const changedAll = many.map((f) => ({ ...f, content: f.content.replace('example.net', 'example.org') }));
+    const failed = await applyRevision(context(), revision(3, [...changedAll, file('users/assign', NEW_ASSIGN)]));
+    expect(failed).toMatchObject({ ok: false, error: { step: 'qmail-newu' } });
+    expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
+    await appliesSettled(tree.stateDir);
+    await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
+  }, 30_000);
 
   it('removes only files that exist and reports them as changed', async () => {
     const ack = await applyRevision(context(), revision(2, [], ['alias/.qmail-sales', 'alias/.qmail-gone']));
@@ -294,6 +314,7 @@ describe('recoverJournal', () => {
 
     expect(await recoverJournal(context())).toBe('rolled-back');
     expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
+    await appliesSettled(tree.stateDir);
     await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
     expect(lines.join('\n')).toContain('rolled back');
   }, 30_000);
@@ -328,6 +349,7 @@ describe('recoverJournal', () => {
 
     expect(await recoverJournal(context())).toBe('rolled-back');
     expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
+    await appliesSettled(tree.stateDir);
     await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
     expect((await readdir(tree.stateDir)).filter((n) => n.startsWith('.qfleet-tmp.'))).toEqual([]);
   }, 30_000);
@@ -341,6 +363,7 @@ describe('recoverJournal', () => {
     expect(await recoverJournal(context())).toBe('none');
     expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(before));
     expect(lines.join('\n')).toContain('removed leftover temp files');
+    await appliesSettled(tree.stateDir);
     await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
   }, 30_000);
 
@@ -357,6 +380,7 @@ describe('recoverJournal', () => {
     expect(withoutMtimes(await snapshotTree(tree.home))).toEqual(withoutMtimes(after));
     expect(await tree.read('control/me')).toBe('new.example.com\n');
     expect(readApplied(tree.stateDir).revision).toBe(3);
+    await appliesSettled(tree.stateDir);
     await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
   }, 30_000);
 
@@ -383,6 +407,7 @@ describe('recoverJournal', () => {
     await writeFile(join(tree.home, 'control/.qfleet-tmp.me.9'), 'half');
     expect(await recoverJournal(context())).toBe('none');
     await expect(lstat(join(tree.home, 'control/.qfleet-tmp.me.9'))).rejects.toThrow();
+    await appliesSettled(tree.stateDir);
     await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
   });
 });

@@ -1,7 +1,7 @@
-import { lstat, readFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigApply } from '@qfleet/protocol';
-import { FS_CONCURRENCY, mapConcurrent } from './concurrent';
+import { turnEvery } from './turns';
 
 export type Change =
   | { action: 'write'; path: string; content: Buffer; mode: number }
@@ -12,17 +12,51 @@ export type Change =
  * so unchanged files are left alone, mtime and all; removes of files already gone are no-ops.
  */
 export async function diffAgainstDisk(qmailHome: string, msg: Pick<ConfigApply, 'files' | 'removes'>): Promise<Change[]> {
-  // Reads only: FS_CONCURRENCY at a time, the order of the revision kept.
-  const writes = await mapConcurrent(msg.files, FS_CONCURRENCY, async (file): Promise<Change | null> => {
-    const content = Buffer.from(file.content, 'utf8');
-    const abs = join(qmailHome, file.path);
-    const stat = await lstat(abs).catch(() => null);
-    // A symlink is replaced by a regular file: the document describes the file, not a link.
-    const same = stat?.isFile() && (stat.mode & 0o777) === file.mode && stat.size === content.length && (await readFile(abs)).equals(content);
-    return same ? null : { action: 'write', path: file.path, content, mode: file.mode };
-  });
-  const removes = await mapConcurrent(msg.removes, FS_CONCURRENCY, async (path): Promise<Change | null> =>
-    (await lstat(join(qmailHome, path)).catch(() => null)) ? { action: 'remove', path } : null,
-  );
+  const writes: (Change | null)[] = [];
+  for (const [i, file] of msg.files.entries()) {
+    await turnEvery(i);
+    writes.push(diffOne(qmailHome, file));
+  }
+  const removes: (Change | null)[] = [];
+  for (const [i, path] of msg.removes.entries()) {
+    await turnEvery(i);
+    removes.push(lstatOrNull(join(qmailHome, path)) ? { action: 'remove', path } : null);
+  }
   return [...writes, ...removes].filter((c): c is Change => c !== null);
+}
+
+function diffOne(qmailHome: string, file: ConfigApply['files'][number]): Change | null {
+  const content = Buffer.from(file.content, 'utf8');
+  const abs = join(qmailHome, file.path);
+  const stat = lstatOrNull(abs);
+  // A symlink is replaced by a regular file: the document describes the file, not a link.
+  const same = stat?.isFile() && (stat.mode & 0o777) === file.mode && stat.size === content.length && sameBytes(abs, content);
+  return same ? null : { action: 'write', path: file.path, content, mode: file.mode };
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether ABS holds exactly CONTENT. Opened without following a link and without blocking: a
+ * FIFO or a link swapped in since the lstat is not read, and counts as different (prepare then
+ * refuses or replaces it).
+ */
+function sameBytes(abs: string, content: Buffer): boolean {
+  let fd: number;
+  try {
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return false;
+  }
+  try {
+    return fstatSync(fd).isFile() && readFileSync(fd).equals(content);
+  } finally {
+    closeSync(fd);
+  }
 }

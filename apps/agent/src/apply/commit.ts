@@ -1,11 +1,12 @@
-import { rename, unlink } from 'node:fs/promises';
+import { renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pathAt } from '@qfleet/qmail';
-import { fsyncDir, ManagedDirs } from './durable-fs';
+import { ManagedDirs, SyncBatch } from './durable-fs';
 import { maybeCrash } from './fault';
-import { recordSignals, type JournalPlan } from './journal';
+import { appendSignals, type JournalPlan } from './journal';
 import { realQmailHome } from './safe-path';
 import { StepError } from './step-error';
+import { turnEvery } from './turns';
 
 /**
  * Renames every temp into place and unlinks the removed files. rename replaces a file (or a
@@ -25,36 +26,43 @@ export async function commit(qmailHome: string, stateDir: string, plan: JournalP
   let renames = 0;
   const dirs = new ManagedDirs(qmailHome, await realQmailHome(qmailHome));
   try {
-    for (const entry of plan.entries) {
+    for (const [i, entry] of plan.entries.entries()) {
+      await turnEvery(i);
       if (entry.action === 'generated') continue;
-      const dir = dirs.get(dirname(entry.path));
       const name = basename(entry.path);
       if (entry.action === 'write') {
-        await dir
-          .then((d) => rename(pathAt(d, basename(entry.temp!)), pathAt(d, name)))
-          .catch((err) => {
-            throw StepError.wrap('rename', err, entry.path);
-          });
+        try {
+          const d = dirs.get(dirname(entry.path));
+          renameSync(pathAt(d, basename(entry.temp!)), pathAt(d, name));
+        } catch (err) {
+          throw StepError.wrap('rename', err, entry.path);
+        }
         maybeCrash(fault, { kind: 'after-rename', count: ++renames });
       } else {
-        await dir
-          .then((d) => unlink(pathAt(d, name)))
-          .catch((err) => {
-            throw StepError.wrap('remove', err, entry.path);
-          });
+        try {
+          unlinkSync(pathAt(dirs.get(dirname(entry.path)), name));
+        } catch (err) {
+          throw StepError.wrap('remove', err, entry.path);
+        }
       }
     }
-    const syncs = await Promise.allSettled([
-      dirs.syncAll((err, relDir) => StepError.wrap('fsync', err, join(qmailHome, relDir))),
-      // A directory the apply created must be durable in its parent too, or a power cut after the
-      // ack could take it, and the files renamed into it, away from a host recorded as applied.
-      ...[...new Set(plan.createdDirs.map((d) => dirname(d)))].map((parent) => fsyncDir(join(qmailHome, parent)).catch((err) => Promise.reject(StepError.wrap('fsync', err, join(qmailHome, parent))))),
-      signals.length ? recordSignals(stateDir, signals).catch((err) => Promise.reject(StepError.wrap('record', err))) : undefined,
-    ]);
+    // Everything written before the first sync is issued (SyncBatch says why).
+    const batch = new SyncBatch();
+    if (signals.length) {
+      try {
+        batch.add(appendSignals(stateDir, signals), 'fdatasync', (err) => StepError.wrap('record', err));
+      } catch (err) {
+        throw StepError.wrap('record', err);
+      }
+    }
+    // A directory the apply created must be durable in its parent too, or a power cut after the
+    // ack could take it, and the files renamed into it, away from a host recorded as applied.
+    for (const parent of new Set(plan.createdDirs.map((d) => dirname(d)))) batch.addDir(join(qmailHome, parent), (err) => StepError.wrap('fsync', err, join(qmailHome, parent)));
+    const syncs = await Promise.allSettled([dirs.syncAll((err, relDir) => StepError.wrap('fsync', err, join(qmailHome, relDir))), batch.flush()]);
     const failed = syncs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
-    await dirs.close();
+    dirs.close();
   }
   maybeCrash(fault, { kind: 'before-post-steps' });
 }

@@ -3,7 +3,7 @@ import { chmod, chown, link, lstat, mkdir, readdir, readFile, rm, symlink, write
 import { join } from 'node:path';
 import type { ConfigApply, FileEntry } from '@qfleet/protocol';
 import { createPostStepRunner } from '../post-steps';
-import { applyRevision, hashManagedFiles, recoverJournal, type ApplyContext } from '.';
+import { appliesSettled, applyRevision, hashManagedFiles, recoverJournal, type ApplyContext } from '.';
 import { sha256 } from './qmail';
 import { installProgram, makeQmailTree, newuThatFails, snapshotTree, type QmailTree } from './test-support/qmail-tree';
 
@@ -142,6 +142,7 @@ describe('a full file system during an apply', () => {
     expect(ack).toMatchObject({ ok: false, changed: [], error: { step: 'prepare', file: 'control/rcpthosts' } });
     expect(ack.error!.message).toContain('ENOSPC');
     expect(await snapshotTree(tree.home)).toEqual(before);
+    await appliesSettled(tree.stateDir);
     await expect(lstat(join(tree.stateDir, 'journal'))).rejects.toThrow();
   });
 });

@@ -1,7 +1,8 @@
-import { lstat, mkdir, open, readFile, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { lstat, readFile, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pathAt, randomSuffix, READ_NOFOLLOW, UnsafeFile } from '@qfleet/qmail';
-import { fsyncDir, openManagedDir, TEMP_PREFIX, writeTempDurable } from './durable-fs';
+import { fsyncDir, openManagedDir, TEMP_PREFIX, writeAllSync, writeTempDurable } from './durable-fs';
 import { sha256 } from './qmail';
 import { realQmailHome } from './safe-path';
 
@@ -65,13 +66,13 @@ export async function readPlan(stateDir: string): Promise<JournalPlan | null> {
 }
 
 export async function journalExists(stateDir: string): Promise<boolean> {
-  return (await lstat(journalDir(stateDir)).catch(() => null)) !== null;
+  return lstatSync(journalDir(stateDir), { throwIfNoEntry: false }) !== undefined;
 }
 
 /** An empty journal directory, ready for readBefore/writeBackup/writePlan; any older journal goes. */
 export async function startJournal(stateDir: string): Promise<void> {
-  await rm(journalDir(stateDir), { recursive: true, force: true });
-  await mkdir(journalDir(stateDir), { recursive: true, mode: 0o700 });
+  rmSync(journalDir(stateDir), { recursive: true, force: true });
+  mkdirSync(journalDir(stateDir), { recursive: true, mode: 0o700 });
 }
 
 /** What a path holds now, and for a regular file the bytes its backup must keep. */
@@ -88,83 +89,82 @@ export interface Held {
  */
 export async function readBefore(qmailHome: string, rel: string, index: number): Promise<Held> {
   const abs = join(qmailHome, rel);
-  const stat = await lstat(abs).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw err;
-  });
+  const stat = lstatSync(abs, { throwIfNoEntry: false });
   if (!stat) return { before: { kind: 'absent' } };
-  if (stat.isSymbolicLink()) return { before: { kind: 'symlink', target: await readlink(abs) } };
-  const src = await open(abs, READ_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'ELOOP' ? new UnsafeFile(abs, 'became a symbolic link while it was backed up') : err;
-  });
+  if (stat.isSymbolicLink()) return { before: { kind: 'symlink', target: readlinkSync(abs) } };
+  // O_NONBLOCK: a FIFO swapped in since the lstat opens at once and is refused below.
+  let src: number;
   try {
-    const held = await src.stat();
+    src = openSync(abs, READ_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code === 'ELOOP' ? new UnsafeFile(abs, 'became a symbolic link while it was backed up') : err;
+  }
+  try {
+    const held = fstatSync(src);
     if (!held.isFile()) throw new UnsafeFile(abs, 'is not a regular file');
-    const bytes = await src.readFile();
+    const bytes = readFileSync(src);
     return { before: { kind: 'file', mode: held.mode & 0o7777, uid: held.uid, gid: held.gid, backup: String(index), sha256: sha256(bytes) }, bytes };
   } finally {
-    await src.close();
+    closeSync(src);
   }
 }
 
 /**
- * Writes one backup (0600, exclusive) and fdatasyncs it: its mode, owner and times do not matter
- * (the plan records the original's), only its bytes and size, which fdatasync makes durable. Its
- * name becomes durable with sealJournal's fsync of the journal directory, before any rename.
+ * Creates one backup (0600, exclusive) and writes its bytes; the caller fdatasyncs the returned
+ * descriptor with the rest of the journal (prepare). Its mode, owner and times do not matter (the
+ * plan records the original's), only its bytes and size, which fdatasync makes durable. Its name
+ * becomes durable with the journal directory's fsync in that same batch, before any rename.
  */
-export async function writeBackup(stateDir: string, before: Extract<Before, { kind: 'file' }>, bytes: Buffer): Promise<void> {
-  const handle = await open(backupPath(stateDir, before), 'wx', 0o600);
+export function createBackup(stateDir: string, before: Extract<Before, { kind: 'file' }>, bytes: Buffer): number {
+  const fd = openSync(backupPath(stateDir, before), 'wx', 0o600);
   try {
-    await handle.writeFile(bytes);
-    await handle.datasync();
-  } finally {
-    await handle.close();
+    writeAllSync(fd, bytes);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
+  return fd;
 }
 
 /**
  * Writes plan.json straight into the fresh journal directory (no temp and rename: a torn plan
- * reads as none, see readPlan) and fdatasyncs it, together with the backups it names: each
- * entry carries its backup's sha256, so a backup that a crash left short is recognised at
- * rollback (restore). The temps' names are left out: recovery sweeps every temp of the managed
- * directories. An empty `signalled` file is created with it, so recordSignals needs one
- * fdatasync and no directory sync. Both names become durable with sealJournal.
+ * reads as none, see readPlan) and returns its descriptor, for the caller to fdatasync together
+ * with the backups it names: each entry carries its backup's sha256, so a backup that a crash
+ * left short is recognised at rollback (restore). The temps' names are left out: recovery sweeps
+ * every temp of the managed directories. An empty `signalled` file is created with it, so
+ * recording a signal needs one fdatasync and no directory sync. Both names become durable with
+ * the journal directory's fsync in the same batch; after that batch the first rename may happen:
+ * a crash from then on finds a complete plan and complete backups. (The state directory is synced
+ * in that batch too: startJournal created the journal directory anew.)
  */
-export async function writePlan(stateDir: string, plan: JournalPlan): Promise<void> {
+export function createPlan(stateDir: string, plan: JournalPlan): number {
   const recorded: JournalPlan = { ...plan, entries: plan.entries.map((entry) => ({ path: entry.path, action: entry.action, before: entry.before })) };
-  const handle = await open(planFile(stateDir), 'wx', 0o600);
+  closeSync(openSync(signalledFile(stateDir), 'wx', 0o600));
+  const fd = openSync(planFile(stateDir), 'wx', 0o600);
   try {
-    await handle.writeFile(JSON.stringify(recorded, null, 2) + '\n');
-    await handle.datasync();
-  } finally {
-    await handle.close();
+    writeAllSync(fd, JSON.stringify(recorded, null, 2) + '\n');
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
-  await (await open(signalledFile(stateDir), 'wx', 0o600)).close();
+  return fd;
 }
 
 /**
- * One fsync of the journal directory makes the names of plan.json, signalled and every backup
- * durable (their bytes were fdatasync'ed by writePlan and writeBackup); the state directory's
- * fsync makes the journal directory itself durable, as startJournal created it anew. After this
- * the first rename may happen: a crash from here on finds a complete plan and complete backups.
+ * Records HUP/restart as possibly sent, so a rollback after a crash repeats them: appended to the
+ * `signalled` file createPlan made (durable name, so an fdatasync of the returned descriptor
+ * covers the new size). A crash before that sync at worst loses this record, and the signal is
+ * only sent after it.
  */
-export async function sealJournal(stateDir: string): Promise<void> {
-  await Promise.all([fsyncDir(journalDir(stateDir)), fsyncDir(stateDir)]);
-}
-
-/**
- * Records HUP/restart as possibly sent, so a rollback after a crash repeats them. Appended to
- * the `signalled` file writePlan made (durable name, so fdatasync covers the new size); a crash
- * mid-write at worst loses this record, and the signal is only sent after it returns.
- */
-export async function recordSignals(stateDir: string, steps: readonly string[]): Promise<void> {
-  const handle = await open(signalledFile(stateDir), 'a');
+export function appendSignals(stateDir: string, steps: readonly string[]): number {
+  const fd = openSync(signalledFile(stateDir), 'a');
   try {
-    await handle.writeFile(steps.map((s) => `${s}\n`).join(''));
-    await handle.datasync();
-  } finally {
-    await handle.close();
+    writeAllSync(fd, steps.map((s) => `${s}\n`).join(''));
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
+  return fd;
 }
 
 async function sameAsBackup(abs: string, before: Extract<Before, { kind: 'file' }>, backup: Buffer): Promise<boolean> {
@@ -200,12 +200,12 @@ async function restore(qmailHome: string, stateDir: string, entry: JournalEntry)
   // died: sealJournal had not returned, so no file was renamed yet and the path is as it was.
   if (bytes === null || (before.sha256 !== undefined && sha256(bytes) !== before.sha256)) return false;
   if (await sameAsBackup(abs, before, bytes)) return false;
-  const anchor = await openManagedDir(qmailHome, await realQmailHome(qmailHome), dirname(entry.path));
+  const anchor = openManagedDir(qmailHome, await realQmailHome(qmailHome), dirname(entry.path));
   try {
     const name = await writeTempDurable(anchor, bytes, before.mode, before);
     await rename(pathAt(anchor, name), pathAt(anchor, basename(entry.path)));
   } finally {
-    await anchor.close();
+    closeSync(anchor.fd);
   }
   return true;
 }
@@ -244,5 +244,5 @@ export async function discardJournal(stateDir: string): Promise<void> {
  * gone, is recognised as complete by recoverJournal and discarded, never rolled back.
  */
 export async function dropCompletedJournal(stateDir: string): Promise<void> {
-  await rm(journalDir(stateDir), { recursive: true, force: true });
+  rmSync(journalDir(stateDir), { recursive: true, force: true });
 }

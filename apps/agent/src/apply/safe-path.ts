@@ -1,7 +1,8 @@
-import { lstat, realpath } from 'node:fs/promises';
+import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { MAX_FILE_NAME_LENGTH } from '@qfleet/protocol';
 import { isManagedPath } from './qmail';
+import { turnEvery } from './turns';
 
 /** A path the controller sent that the agent refuses to touch (STYLE.md: errors that name the thing). */
 export class UnsafePath extends Error {
@@ -17,7 +18,7 @@ function inside(root: string, p: string): boolean {
 /** The real path of the qmail home; it must exist, the agent never creates it. */
 export async function realQmailHome(qmailHome: string): Promise<string> {
   try {
-    return await realpath(qmailHome);
+    return realpathSync(qmailHome);
   } catch {
     throw new UnsafePath(qmailHome, 'is not an existing qmail home');
   }
@@ -27,13 +28,13 @@ export async function realQmailHome(qmailHome: string): Promise<string> {
 async function realParent(dir: string): Promise<string> {
   for (;;) {
     try {
-      await lstat(dir);
+      lstatSync(dir);
       break;
     } catch {
       dir = dirname(dir);
     }
   }
-  return realpath(dir);
+  return realpathSync(dir);
 }
 
 /**
@@ -63,7 +64,12 @@ export async function checkPath(qmailHome: string, realHome: string, rel: string
   }
   if (!inside(realHome, await realDir)) throw new UnsafePath(rel, `resolves outside the qmail home (through ${await realDir})`);
 
-  const stat = await lstat(target).catch(() => null);
+  let stat;
+  try {
+    stat = lstatSync(target);
+  } catch {
+    stat = null;
+  }
   if (stat?.isDirectory()) throw new UnsafePath(rel, 'is a directory');
 }
 
@@ -73,7 +79,8 @@ export async function checkPaths(qmailHome: string, paths: string[]): Promise<vo
   const seen = new Set<string>();
   // One resolution per directory: a revision names many files in alias/ and few directories.
   const realDirs = new Map<string, Promise<string>>();
-  for (const rel of paths) {
+  for (const [i, rel] of paths.entries()) {
+    await turnEvery(i);
     if (seen.has(rel)) throw new UnsafePath(rel, 'is named twice in one revision');
     seen.add(rel);
     await checkPath(qmailHome, realHome, rel, realDirs);
