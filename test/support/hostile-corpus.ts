@@ -21,7 +21,11 @@ export interface Expectation {
   bodyNotContains?: string;
   /** response headers that must be present (value matched) or absent (null) */
   headers?: Record<string, string | null>;
-  /** the answer comes within this many ms (a caller must not stall the controller) */
+  /**
+   * the answer comes within this many ms (a caller must not stall the controller). A guard
+   * against stalls of tens of seconds, set far above what a loaded CI machine takes; the
+   * complexity itself is asserted without a clock in the unit specs (host-pattern.spec.ts).
+   */
   maxMs?: number;
 }
 
