@@ -103,9 +103,11 @@ describe('daemontoolsBackend control and waitFor', () => {
   beforeEach(async () => {
     service = await qmailSendStandIn(tree.root);
     backend = daemontoolsBackend(service.dir);
-    await backend.waitFor('up', 10_000);
-    // svstat says up once supervise has forked; the run script logs its start a moment later.
+    // Its logged start first: until the spawned supervise has made its control files, svstat
+    // says "supervise not running" (which waitFor reports at once); and svstat says up once
+    // supervise has forked, a moment before the run script logs its start.
     await waitFor(async () => (await service.events()).includes('start'), 'the stand-in to log its start');
+    await backend.waitFor('up', 10_000);
   });
   afterEach(() => service.stop());
 
