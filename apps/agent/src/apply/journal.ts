@@ -49,7 +49,7 @@ export { TEMP_PREFIX };
 
 /**
  * The recorded plan, or null when there is none. A plan that does not parse was torn by a crash
- * while it was written: it is synced (with the journal directory, sealJournal) before the first
+ * while it was written: it is synced (with the journal directory, in prepare's batch) before the first
  * rename, so a torn plan means no file was replaced, the same as no plan.
  */
 export async function readPlan(stateDir: string): Promise<JournalPlan | null> {
@@ -69,7 +69,7 @@ export async function journalExists(stateDir: string): Promise<boolean> {
   return lstatSync(journalDir(stateDir), { throwIfNoEntry: false }) !== undefined;
 }
 
-/** An empty journal directory, ready for readBefore/writeBackup/writePlan; any older journal goes. */
+/** An empty journal directory, ready for readBefore/createBackup/createPlan; any older journal goes. */
 export async function startJournal(stateDir: string): Promise<void> {
   rmSync(journalDir(stateDir), { recursive: true, force: true });
   mkdirSync(journalDir(stateDir), { recursive: true, mode: 0o700 });
@@ -85,7 +85,7 @@ export interface Held {
  * Reads what REL holds now (after startJournal). Mode and owner come from the descriptor that
  * was read, so a file swapped for a hard link to a root-only file is restored root-only, never
  * as the alias file's mode and owner. Nothing is written here: the backup is written by
- * writeBackup, alongside the plan (which records the backup's sha256).
+ * createBackup, alongside the plan (which records the backup's sha256).
  */
 export async function readBefore(qmailHome: string, rel: string, index: number): Promise<Held> {
   const abs = join(qmailHome, rel);
@@ -197,7 +197,7 @@ async function restore(qmailHome: string, stateDir: string, entry: JournalEntry)
     throw err;
   });
   // A backup missing or short of its recorded sha256 was still being written when the agent
-  // died: sealJournal had not returned, so no file was renamed yet and the path is as it was.
+  // died: prepare's syncs had not all returned, so no file was renamed yet and the path is as it was.
   if (bytes === null || (before.sha256 !== undefined && sha256(bytes) !== before.sha256)) return false;
   if (await sameAsBackup(abs, before, bytes)) return false;
   const anchor = openManagedDir(qmailHome, await realQmailHome(qmailHome), dirname(entry.path));
