@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -51,9 +51,32 @@ export async function openDirNoFollow(path: string): Promise<FileHandle> {
   try {
     return await open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   } catch (err) {
-    // With O_DIRECTORY, Linux answers a symlink with ENOTDIR: tell the two apart for the message.
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR' && (await lstatOrNull(path))?.isSymbolicLink()) throw new UnsafeFile(path, 'is a symbolic link');
-    throw refusal(path, err, 'directory');
+    throw dirRefusal(path, err, notDir(err) && ((await lstatOrNull(path))?.isSymbolicLink() ?? false));
+  }
+}
+
+/** openDirNoFollow with a synchronous open (the agent's apply); the caller closes the descriptor. */
+export function openDirNoFollowSync(path: string): { fd: number } {
+  try {
+    return { fd: openSync(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) };
+  } catch (err) {
+    throw dirRefusal(path, err, notDir(err) && isSymlinkSync(path));
+  }
+}
+
+// With O_DIRECTORY, Linux answers a symlink with ENOTDIR: the path is looked at again only then,
+// to tell the two apart for the message.
+const notDir = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOTDIR';
+
+function dirRefusal(path: string, err: unknown, isSymlink: boolean): unknown {
+  return isSymlink ? new UnsafeFile(path, 'is a symbolic link') : refusal(path, err, 'directory');
+}
+
+function isSymlinkSync(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 
@@ -81,7 +104,15 @@ export async function assertRegularOwnedBy(handle: FileHandle, path: string, che
 
 /** fstat of an open directory: a directory with the expected owner. */
 export async function assertDirOwnedBy(handle: FileHandle, path: string, uid?: number): Promise<Stats> {
-  const st = await handle.stat();
+  return checkDir(await handle.stat(), path, uid);
+}
+
+/** assertDirOwnedBy on a descriptor, synchronously. */
+export function assertDirOwnedBySync(fd: number, path: string, uid?: number): Stats {
+  return checkDir(fstatSync(fd), path, uid);
+}
+
+function checkDir(st: Stats, path: string, uid?: number): Stats {
   if (!st.isDirectory()) throw new UnsafeFile(path, 'is not a directory');
   if (uid !== undefined && st.uid !== uid) throw new UnsafeFile(path, `belongs to uid ${st.uid}, not ${uid}`);
   return st;
@@ -123,8 +154,7 @@ export interface ExclusiveTemp {
  * and the owner only ever through it. DIR is a directory path or an opened directory (`pathAt`).
  */
 export async function createExclusiveTemp(dir: string | FileHandle, prefix: string, mode: number, owner?: { uid: number; gid: number }): Promise<ExclusiveTemp> {
-  const name = `${prefix}${randomSuffix()}`;
-  const path = typeof dir === 'string' ? join(dir, name) : pathAt(dir, name);
+  const { name, path } = tempName(dir, prefix);
   let handle: FileHandle;
   try {
     handle = await open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
@@ -139,4 +169,28 @@ export async function createExclusiveTemp(dir: string | FileHandle, prefix: stri
     throw err;
   }
   return { handle, path, name };
+}
+
+/** createExclusiveTemp with synchronous calls (the agent's apply); returns the open descriptor. */
+export function createExclusiveTempSync(dir: string | { readonly fd: number }, prefix: string, mode: number, owner?: { uid: number; gid: number }): { fd: number; path: string; name: string } {
+  const { name, path } = tempName(dir, prefix);
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+  } catch (err) {
+    throw refusal(path, err, 'file');
+  }
+  try {
+    fchmodSync(fd, mode);
+    if (owner && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return { fd, path, name };
+}
+
+function tempName(dir: string | { readonly fd: number }, prefix: string): { name: string; path: string } {
+  const name = `${prefix}${randomSuffix()}`;
+  return { name, path: typeof dir === 'string' ? join(dir, name) : pathAt(dir, name) };
 }

@@ -1,7 +1,7 @@
 import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { unlink } from 'node:fs/promises';
-import { createTempSync, renameJsonDurable, writeJsonAtomic, type SyncBatch } from './durable-fs';
+import { createTempSync, jsonText, renameJsonDurable, writeJsonAtomic, type SyncBatch } from './durable-fs';
 import { StepError } from './step-error';
 import { sha256 } from './qmail';
 
@@ -59,7 +59,7 @@ export function writeApplied(stateDir: string, state: AppliedState): Promise<voi
 export function stageApplied(stateDir: string, state: AppliedState & { journal: string }, batch: SyncBatch): StagedApplied {
   let temp;
   try {
-    temp = createTempSync(stateDir, JSON.stringify(state, null, 2) + '\n', 0o600);
+    temp = createTempSync(stateDir, jsonText(state), 0o600);
   } catch (err) {
     throw StepError.wrap('record', err);
   }

@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigApply } from '@qfleet/protocol';
+import { lstatOrNullSync, READ_NOWAIT } from './durable-fs';
 import { turnEvery } from './turns';
 
 export type Change =
@@ -20,7 +21,7 @@ export async function diffAgainstDisk(qmailHome: string, msg: Pick<ConfigApply, 
   const removes: (Change | null)[] = [];
   for (const [i, path] of msg.removes.entries()) {
     await turnEvery(i);
-    removes.push(lstatOrNull(join(qmailHome, path)) ? { action: 'remove', path } : null);
+    removes.push(lstatOrNullSync(join(qmailHome, path)) ? { action: 'remove', path } : null);
   }
   return [...writes, ...removes].filter((c): c is Change => c !== null);
 }
@@ -28,18 +29,10 @@ export async function diffAgainstDisk(qmailHome: string, msg: Pick<ConfigApply, 
 function diffOne(qmailHome: string, file: ConfigApply['files'][number]): Change | null {
   const content = Buffer.from(file.content, 'utf8');
   const abs = join(qmailHome, file.path);
-  const stat = lstatOrNull(abs);
+  const stat = lstatOrNullSync(abs);
   // A symlink is replaced by a regular file: the document describes the file, not a link.
   const same = stat?.isFile() && (stat.mode & 0o777) === file.mode && stat.size === content.length && sameBytes(abs, content);
   return same ? null : { action: 'write', path: file.path, content, mode: file.mode };
-}
-
-function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -50,7 +43,7 @@ function lstatOrNull(path: string): Stats | null {
 function sameBytes(abs: string, content: Buffer): boolean {
   let fd: number;
   try {
-    fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(abs, READ_NOWAIT);
   } catch {
     return false;
   }

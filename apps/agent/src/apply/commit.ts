@@ -46,21 +46,21 @@ export async function commit(qmailHome: string, stateDir: string, plan: JournalP
         }
       }
     }
-    // Everything written before the first sync is issued (SyncBatch says why).
+    // One round of syncs, issued once everything is written (SyncBatch says why): each target
+    // directory, and a directory the apply created in its parent too, or a power cut after the
+    // ack could take it, and the files renamed into it, away from a host recorded as applied.
     const batch = new SyncBatch();
+    dirs.syncWith(batch, (err, relDir) => StepError.wrap('fsync', err, join(qmailHome, relDir)));
+    for (const parent of new Set(plan.createdDirs.map((d) => dirname(d)))) batch.addDir(join(qmailHome, parent), (err) => StepError.wrap('fsync', err, join(qmailHome, parent)));
     if (signals.length) {
       try {
         batch.add(appendSignals(stateDir, signals), 'fdatasync', (err) => StepError.wrap('record', err));
       } catch (err) {
+        batch.discard();
         throw StepError.wrap('record', err);
       }
     }
-    // A directory the apply created must be durable in its parent too, or a power cut after the
-    // ack could take it, and the files renamed into it, away from a host recorded as applied.
-    for (const parent of new Set(plan.createdDirs.map((d) => dirname(d)))) batch.addDir(join(qmailHome, parent), (err) => StepError.wrap('fsync', err, join(qmailHome, parent)));
-    const syncs = await Promise.allSettled([dirs.syncAll((err, relDir) => StepError.wrap('fsync', err, join(qmailHome, relDir))), batch.flush()]);
-    const failed = syncs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await batch.flush();
   } finally {
     dirs.close();
   }

@@ -1,6 +1,6 @@
-import { closeSync, constants, fchmodSync, fchownSync, fdatasync, fstatSync, fsync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fsync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { pathAt, randomSuffix, UnsafeFile } from '@qfleet/qmail';
+import { assertDirOwnedBySync, createExclusiveTempSync, openDirNoFollowSync, READ_NOFOLLOW, UnsafeFile } from '@qfleet/qmail';
 
 /*
  * The apply's file operations are synchronous system calls, except the fsyncs. An lstat, open or
@@ -13,7 +13,10 @@ import { pathAt, randomSuffix, UnsafeFile } from '@qfleet/qmail';
  * managed name is opened without waiting for a writer and then refused by its fstat.
  */
 
-const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } = constants;
+const { O_RDONLY, O_DIRECTORY } = constants;
+
+/** A read of a managed name: no link followed, and a FIFO swapped in opens at once (its fstat then refuses it). */
+export const READ_NOWAIT = READ_NOFOLLOW | constants.O_NONBLOCK;
 
 /** An open directory: an anchor for `pathAt`, checked once, fsynced through the same descriptor. */
 export interface DirAnchor {
@@ -42,16 +45,19 @@ export class SyncBatch {
   /** Descriptors held open at most before the caller should flush (the agent's open-file limit may be 1,024). */
   static readonly MAX_PENDING = 256;
 
-  private pending: { fd?: number; data: boolean; failed?: unknown; onError: (err: unknown) => unknown }[] = [];
+  private pending: { fd?: number; data: boolean; close: boolean; failed?: unknown; onError: (err: unknown) => unknown }[] = [];
 
   /** Whether the caller should flush before adding more (MAX_PENDING). */
   get full(): boolean {
     return this.pending.length >= SyncBatch.MAX_PENDING;
   }
 
-  /** An open descriptor to fsync (or fdatasync: bytes and size only); the batch closes it. */
-  add(fd: number, how: 'fsync' | 'fdatasync', onError: (err: unknown) => unknown = (err) => err): void {
-    this.pending.push({ fd, data: how === 'fdatasync', onError });
+  /**
+   * An open descriptor to fsync (or fdatasync: bytes and size only). The batch closes it, unless
+   * CLOSE is false: a directory anchor its owner (ManagedDirs) closes.
+   */
+  add(fd: number, how: 'fsync' | 'fdatasync', onError: (err: unknown) => unknown = (err) => err, close = true): void {
+    this.pending.push({ fd, data: how === 'fdatasync', close, onError });
   }
 
   /** A directory to fsync, so the names created or renamed in it hold; a failed open fails the flush. */
@@ -59,7 +65,7 @@ export class SyncBatch {
     try {
       this.add(openSync(dir, O_RDONLY | O_DIRECTORY), 'fsync', onError);
     } catch (err) {
-      this.pending.push({ data: false, failed: err, onError });
+      this.pending.push({ data: false, close: false, failed: err, onError });
     }
   }
 
@@ -70,14 +76,14 @@ export class SyncBatch {
     const results = await Promise.allSettled(
       all.map((p) => (p.fd === undefined ? Promise.reject(p.failed) : (p.data ? fdatasyncFd : fsyncFd)(p.fd)).catch((err) => Promise.reject(p.onError(err)))),
     );
-    for (const p of all) if (p.fd !== undefined) closeSync(p.fd);
+    for (const p of all) if (p.fd !== undefined && p.close) closeSync(p.fd);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
   /** Closes what was added without syncing it: the step failed before its flush. */
   discard(): void {
-    for (const p of this.pending) if (p.fd !== undefined) closeSync(p.fd);
+    for (const p of this.pending) if (p.fd !== undefined && p.close) closeSync(p.fd);
     this.pending = [];
   }
 }
@@ -98,6 +104,21 @@ export function writeAllSync(fd: number, data: string | Buffer): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
+/**
+ * lstat, or null when it fails for any reason: the apply's checks treat a name they cannot stat
+ * as absent (and the step that then writes or reads it reports the real error).
+ */
+export function lstatOrNullSync(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** The text of every JSON file the agent keeps (applied.json, the journal's plan). */
+export const jsonText = (value: unknown): string => JSON.stringify(value, null, 2) + '\n';
+
 export interface Owner {
   uid: number;
   gid: number;
@@ -111,37 +132,30 @@ export interface Owner {
 export const TEMP_PREFIX = '.qfleet-tmp.';
 
 /**
- * Creates a new file `TEMP_PREFIX<random>` in DIR with O_CREAT|O_EXCL|O_NOFOLLOW, so nothing
- * planted at that name is followed or reused, and writes the whole content. Mode and owner are
- * set through the descriptor (open() applies the umask; a replaced file keeps its owner, Contract;
- * the owner is set only when we run as root). Returns the open descriptor and the name: the
- * caller syncs and closes it.
+ * A new temp file `TEMP_PREFIX<random>` in DIR (createExclusiveTempSync: O_CREAT|O_EXCL|O_NOFOLLOW,
+ * mode and owner set through the descriptor; a replaced file keeps its owner, Contract; the owner
+ * is set only when we run as root) with the whole content written. Returns the open descriptor
+ * and the name: the caller syncs and closes it.
  */
 export function createTempSync(dir: string | DirAnchor, data: string | Buffer, mode: number, owner?: Owner): { fd: number; path: string; name: string } {
-  const name = `${TEMP_PREFIX}${randomSuffix()}`;
-  const path = typeof dir === 'string' ? join(dir, name) : pathAt(dir, name);
-  let fd: number;
+  const temp = createExclusiveTempSync(dir, TEMP_PREFIX, mode, owner);
   try {
-    fd = openSync(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw code === 'ELOOP' || code === 'EMLINK' ? new UnsafeFile(path, 'is a symbolic link') : err;
-  }
-  try {
-    fchmodSync(fd, mode);
-    if (owner && process.getuid?.() === 0) fchownSync(fd, owner.uid, owner.gid);
-    writeAllSync(fd, data);
+    writeAllSync(temp.fd, data);
   } catch (err) {
     // A full disk fails here: the half-written temp goes, nothing else was touched.
-    closeSync(fd);
-    try {
-      unlinkSync(path);
-    } catch {
-      /* already gone */
-    }
+    dropTemp(temp);
     throw err;
   }
-  return { fd, path, name };
+  return temp;
+}
+
+function dropTemp(temp: { fd: number; path: string }): void {
+  closeSync(temp.fd);
+  try {
+    unlinkSync(temp.path);
+  } catch {
+    /* already gone */
+  }
 }
 
 /**
@@ -153,12 +167,7 @@ export async function writeTempDurable(dir: string | DirAnchor, data: string | B
   try {
     await fsyncFd(temp.fd);
   } catch (err) {
-    closeSync(temp.fd);
-    try {
-      unlinkSync(temp.path);
-    } catch {
-      /* already gone */
-    }
+    dropTemp(temp);
     throw err;
   }
   closeSync(temp.fd);
@@ -178,35 +187,16 @@ export function openManagedDir(qmailHome: string, realHome: string, relDir: stri
   const real = realpathSync(abs);
   const rel = relative(realHome, real);
   if (rel.startsWith('..') || rel.startsWith('/')) throw new UnsafeFile(abs, `resolves outside the qmail home (to ${real})`);
-  let fd: number;
+  // realpath resolved every link, so a link here was swapped in since: refused, not followed.
+  const anchor = openDirNoFollowSync(real);
   try {
-    fd = openSync(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  } catch (err) {
-    // realpath resolved every link, so a link here was swapped in since. With O_DIRECTORY, Linux
-    // answers a symlink with ENOTDIR: tell the two apart for the message.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'EMLINK' || (code === 'ENOTDIR' && isSymlink(real))) throw new UnsafeFile(real, 'is a symbolic link');
-    if (code === 'ENOTDIR') throw new UnsafeFile(real, 'is not a directory');
-    throw err;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isDirectory()) throw new UnsafeFile(abs, 'is not a directory');
     const ownerMustBeUs = relDir.startsWith('alias/') && process.getuid?.() === 0;
-    if (ownerMustBeUs && st.uid !== 0) throw new UnsafeFile(abs, `belongs to uid ${st.uid}, not 0`);
+    assertDirOwnedBySync(anchor.fd, abs, ownerMustBeUs ? 0 : undefined);
   } catch (err) {
-    closeSync(fd);
+    closeSync(anchor.fd);
     throw err;
   }
-  return { fd };
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
+  return anchor;
 }
 
 /**
@@ -237,12 +227,9 @@ export class ManagedDirs {
     return anchor;
   }
 
-  /** fsyncs every directory opened so far, together; rejects with the first failure, naming the directory. */
-  async syncAll(onError: (err: unknown, relDir: string) => unknown): Promise<void> {
-    const opened = [...this.anchors].filter((e): e is [string, DirAnchor] => 'fd' in e[1]);
-    const results = await Promise.allSettled(opened.map(([relDir, anchor]) => fsyncFd(anchor.fd).catch((err) => Promise.reject(onError(err, relDir)))));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+  /** Puts every directory opened so far into BATCH, to be fsynced with the rest (and closed by close()). */
+  syncWith(batch: SyncBatch, onError: (err: unknown, relDir: string) => unknown): void {
+    for (const [relDir, anchor] of this.anchors) if ('fd' in anchor) batch.add(anchor.fd, 'fsync', (err) => onError(err, relDir), false);
   }
 
   close(): void {
@@ -256,20 +243,10 @@ export class ManagedDirs {
  * new document.
  */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const name = await stageJsonDurable(path, value);
-  await renameJsonDurable(path, name);
+  await renameJsonDurable(path, await writeTempDurable(dirname(path), jsonText(value), 0o600));
 }
 
-/**
- * The first half of writeJsonAtomic: the temp written and fsync'd beside PATH, not yet renamed.
- * Lets an apply write applied.json's next content alongside its journal and only rename it at
- * the end (renameJsonDurable). Returns the temp's name.
- */
-export function stageJsonDurable(path: string, value: unknown): Promise<string> {
-  return writeTempDurable(dirname(path), JSON.stringify(value, null, 2) + '\n', 0o600);
-}
-
-/** The second half: the staged temp renamed over PATH, and the directory fsynced so the rename holds. */
+/** A temp beside PATH, written and synced, renamed over PATH, and the directory fsynced so the rename holds. */
 export async function renameJsonDurable(path: string, staged: string): Promise<void> {
   renameSync(join(dirname(path), staged), path);
   await fsyncDir(dirname(path));

@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { lstat, readFile, readlink, rename, rm, rmdir, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pathAt, randomSuffix, READ_NOFOLLOW, UnsafeFile } from '@qfleet/qmail';
-import { fsyncDir, openManagedDir, TEMP_PREFIX, writeAllSync, writeTempDurable } from './durable-fs';
+import { pathAt, randomSuffix, UnsafeFile } from '@qfleet/qmail';
+import { fsyncDir, jsonText, openManagedDir, READ_NOWAIT, TEMP_PREFIX, writeAllSync, writeTempDurable } from './durable-fs';
 import { sha256 } from './qmail';
 import { realQmailHome } from './safe-path';
 
@@ -92,10 +92,9 @@ export async function readBefore(qmailHome: string, rel: string, index: number):
   const stat = lstatSync(abs, { throwIfNoEntry: false });
   if (!stat) return { before: { kind: 'absent' } };
   if (stat.isSymbolicLink()) return { before: { kind: 'symlink', target: readlinkSync(abs) } };
-  // O_NONBLOCK: a FIFO swapped in since the lstat opens at once and is refused below.
   let src: number;
   try {
-    src = openSync(abs, READ_NOFOLLOW | constants.O_NONBLOCK);
+    src = openSync(abs, READ_NOWAIT);
   } catch (err) {
     throw (err as NodeJS.ErrnoException).code === 'ELOOP' ? new UnsafeFile(abs, 'became a symbolic link while it was backed up') : err;
   }
@@ -142,7 +141,7 @@ export function createPlan(stateDir: string, plan: JournalPlan): number {
   closeSync(openSync(signalledFile(stateDir), 'wx', 0o600));
   const fd = openSync(planFile(stateDir), 'wx', 0o600);
   try {
-    writeAllSync(fd, JSON.stringify(recorded, null, 2) + '\n');
+    writeAllSync(fd, jsonText(recorded));
   } catch (err) {
     closeSync(fd);
     throw err;

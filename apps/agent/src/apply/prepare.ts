@@ -1,23 +1,15 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PostStep } from '@qfleet/protocol';
 import type { Change } from './changes';
 import { maybeCrash } from './fault';
-import { createTempSync, ManagedDirs, type SyncBatch } from './durable-fs';
+import { createTempSync, lstatOrNullSync, ManagedDirs, type SyncBatch } from './durable-fs';
 import { createBackup, createPlan, discardJournal, journalDir, readBefore, startJournal, type Held, type JournalEntry, type JournalPlan } from './journal';
 import { GENERATED_BY } from './qmail';
 import { realQmailHome } from './safe-path';
 import { StepError } from './step-error';
 import { turnEvery } from './turns';
-
-function lstatOrNullSync(path: string) {
-  try {
-    return lstatSync(path);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Creates the missing directories of rel's parent, one level at a time, and returns them.

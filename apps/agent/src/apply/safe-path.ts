@@ -1,6 +1,7 @@
-import { lstatSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { MAX_FILE_NAME_LENGTH } from '@qfleet/protocol';
+import { lstatOrNullSync } from './durable-fs';
 import { isManagedPath } from './qmail';
 import { turnEvery } from './turns';
 
@@ -26,14 +27,7 @@ export async function realQmailHome(qmailHome: string): Promise<string> {
 
 /** The real path of the nearest existing ancestor of DIR (DIR itself if it exists); missing directories below it are created by us. */
 async function realParent(dir: string): Promise<string> {
-  for (;;) {
-    try {
-      lstatSync(dir);
-      break;
-    } catch {
-      dir = dirname(dir);
-    }
-  }
+  while (!lstatOrNullSync(dir)) dir = dirname(dir);
   return realpathSync(dir);
 }
 
@@ -64,13 +58,7 @@ export async function checkPath(qmailHome: string, realHome: string, rel: string
   }
   if (!inside(realHome, await realDir)) throw new UnsafePath(rel, `resolves outside the qmail home (through ${await realDir})`);
 
-  let stat;
-  try {
-    stat = lstatSync(target);
-  } catch {
-    stat = null;
-  }
-  if (stat?.isDirectory()) throw new UnsafePath(rel, 'is a directory');
+  if (lstatOrNullSync(target)?.isDirectory()) throw new UnsafePath(rel, 'is a directory');
 }
 
 /** Checks every path of a revision; the first problem wins, nothing has been touched yet. */
