@@ -22,3 +22,4 @@ export * from './layering';
 export * from './privileged';
 export * from './safe-fs';
 export * from './mailbox-stats';
+export * from './event-loop';

@@ -13,7 +13,7 @@ import { undoPlan } from './roll-back';
 import { checkPaths, UnsafePath } from './safe-path';
 import { checkContents } from './content-check';
 import { StepError } from './step-error';
-import { randomSuffix } from '@qfleet/qmail';
+import { nextTurn, randomSuffix } from '@qfleet/qmail';
 import { passwdShadowedAliases } from './shadowed-aliases';
 
 // One apply at a time per state directory: two overlapping applies would share one journal.
@@ -33,7 +33,7 @@ export function applyRevision(ctx: ApplyContext, msg: ConfigApply): Promise<Appl
   queues.set(
     ctx.stateDir,
     next
-      .then(() => new Promise((resolve) => setImmediate(resolve)))
+      .then(nextTurn)
       .then(async () => {
         for (const job of later) await job();
       })

@@ -1,7 +1,7 @@
 import { constants, type Dirent, type Stats } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MboxStatsCounter, maildirNameSize, maildirNameTime, parseMaildirsize, type MaildirQuota } from '@qfleet/qmail';
+import { MboxStatsCounter, maildirNameSize, maildirNameTime, nextTurn, parseMaildirsize, type MaildirQuota } from '@qfleet/qmail';
 import type { MailboxFigures, MailboxScanTarget } from '@qfleet/protocol';
 
 /**
@@ -82,7 +82,6 @@ export interface ScanResult {
   ms: number;
 }
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR';
 
 /** Some filesystems give no type in readdir (DT_UNKNOWN): such an entry is stat'ed. */
@@ -120,7 +119,7 @@ export class MailboxStatsScanner {
       } catch {
         skipped++;
       }
-      await yieldToLoop();
+      await nextTurn();
     }
     // Mailboxes and folders gone since the last scan leave the cache.
     for (const cache of [this.dirs, this.mboxes, this.quotas] as Map<string, { seen: number }>[]) {
@@ -149,7 +148,7 @@ export class MailboxStatsScanner {
         addTimes(total, f.newest);
         addTimes(total, f.oldest);
         if (sub === 'new') unread += f.messages;
-        await yieldToLoop();
+        await nextTurn();
       }
     }
     const quota = await this.maildirsize(join(loc.path, 'maildirsize'));
@@ -301,7 +300,7 @@ export class MailboxStatsScanner {
       counter.feed(Buffer.from(buf.subarray(0, bytesRead)));
       pos += bytesRead;
       this.counters.mboxBytesRead += bytesRead;
-      if (pos < st.size) await yieldToLoop();
+      if (pos < st.size) await nextTurn();
     }
     const tail = counter.end();
     const figures = {

@@ -4,6 +4,7 @@ import { countQueue, DEFAULT_SPLIT, isGone, listIdSet, listSplit } from './scan'
 import { lowerAscii } from '../control';
 import { QueueTally, type DomainHealth, type QueueSummary } from './summary';
 import type { QueueScanOptions } from './types';
+import { turnEvery } from '../event-loop';
 
 /**
  * The agent's queue statistics every 10 s: the figures of `queueSummary` and
@@ -65,8 +66,6 @@ function statSize(file: string): number | undefined {
   return fs.statSync(file, { throwIfNoEntry: false })?.size;
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /** parseInfo's test without the sender: an `F` record with its NUL. */
 function infoComplete(buf: Buffer, length: number): boolean {
   if (length < 2 || buf[0] !== F) return false;
@@ -116,7 +115,7 @@ export async function tallyQueue(
   const reader = new Reader();
   const domains: string[] = [];
   for (let i = 0; i < ids.length; i++) {
-    if (i && i % SLICE === 0) await nextTurn();
+    await turnEvery(i, SLICE);
     const id = ids[i];
     if (!reader.read(splitPath(`${queueDir}/info`, id, split)) || !infoComplete(reader.buf, reader.length)) continue;
     const queuedAt = reader.mtime;
