@@ -87,7 +87,9 @@ export async function onController<T>(
   // tests' level) a storm of 10,000 writes 20,000 lines, which is work a production controller
   // does not do.
   const base = { QFLEET_LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn', ...env };
-  const ctl = await TestController.start(db, prof ? { ...base, BENCH_CPU_PROF_DIR: prof, NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-prof.js')}` } : base);
+  // BENCH_CONTROLLER_NODE_OPTIONS: node options for the controller alone (not the simulator's workers).
+  const nodeOptions = [prof ? `--require ${path.join(__dirname, 'cpu-prof.js')}` : '', process.env['BENCH_CONTROLLER_NODE_OPTIONS'] ?? ''].filter(Boolean).join(' ');
+  const ctl = await TestController.start(db, { ...base, ...(prof ? { BENCH_CPU_PROF_DIR: prof } : {}), ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) });
   const fleets: SimFleet[] = [];
   try {
     return await fn(ctl, {

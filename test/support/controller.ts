@@ -22,6 +22,11 @@ export class TestController {
     private readonly nodeArgs: string[] = [],
   ) {}
 
+  /** PostgreSQL's URL when the controller runs on it (a benchmark reads outcomes there without asking the controller). */
+  get databaseUrl(): string | undefined {
+    return this.env['DATABASE_URL'];
+  }
+
   /** `nodeArgs`: options for node itself (a benchmark's `--cpu-prof`, which NODE_OPTIONS may not carry). */
   static async start(db: TestDatabase, extraEnv: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<TestController> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qfleet-ctl-'));
