@@ -11,6 +11,7 @@ import type { Host, HostConfig } from '../generated/prisma/client';
 import { AgentSessions } from './agent-sessions';
 import { AgentFanout } from './agent-fanout';
 import { AckWriter } from './ack-writer';
+import type { ReportedHost } from './report-writer';
 import { SharedEmitter } from './shared-emit';
 
 /** Held marks gathered this long go to the database in one statement. */
@@ -210,7 +211,7 @@ export class ApplyDispatcher {
    * After an agent's report: converge, and under the `enforce` policy overwrite drift at
    * once (DESIGN.md step 5: never silently, unless the host's policy says so).
    */
-  async afterReport(host: Host): Promise<void> {
+  async afterReport(host: ReportedHost): Promise<void> {
     const hostId = host.id;
     this.progress.emit('host', hostId);
     // Nothing to send (the common report): no further read, no apply slot taken.

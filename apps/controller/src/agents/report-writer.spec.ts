@@ -37,7 +37,8 @@ describe('ReportWriter with the AckWriter', () => {
     const row = await reported;
     await acked;
     clearInterval(watch);
-    expect(row).toMatchObject({ appliedRevision: 1, lastApply: { revision: 1, ok: true } });
+    expect(row).toMatchObject({ appliedRevision: 1 });
+    expect(await prisma.host.findUniqueOrThrow({ where: { id: host.id } })).toMatchObject({ appliedRevision: 1, lastApply: { revision: 1, ok: true } });
     // Nobody reading the row meanwhile saw the new revision without its lastApply.
     expect(seen.filter((h) => h.appliedRevision === 1 && h.lastApply === null)).toEqual([]);
   });
@@ -51,5 +52,15 @@ describe('ReportWriter with the AckWriter', () => {
     expect(reports.queued).toBe(1);
     await reports.flush();
     expect(reports.queued).toBe(0);
+  });
+
+  it('gives back the row as its readers use it: no secrets, the hashes only under the enforce policy', async () => {
+    const [plain, enforced] = await Promise.all(['plain.example.net', 'enforced.example.net'].map((name) => prisma.host.create({ data: { name, secretHash: `hash-of-${name}` } })));
+    await prisma.host.update({ where: { id: enforced.id }, data: { driftPolicy: 'enforce' } });
+    const [a, b] = await Promise.all([reports.report(plain.id, hello(0)), reports.report(enforced.id, hello(0))]);
+    expect(a).toMatchObject({ id: plain.id, name: 'plain.example.net', driftPolicy: 'report', reportedFiles: null, qmail: { installed: true } });
+    expect(b).toMatchObject({ driftPolicy: 'enforce', reportedFiles: { 'control/me': 'a'.repeat(64) } });
+    expect(a).not.toHaveProperty('secretHash');
+    expect(a).not.toHaveProperty('lastApply');
   });
 });

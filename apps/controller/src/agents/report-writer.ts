@@ -19,13 +19,30 @@ const FLUSH_AT = 1000;
 /** Rows in one statement at most. */
 const STATEMENT_ROWS = 2000;
 
+/**
+ * What a report's readers use of the row as written: the host list's facts (FactsRow) and the
+ * dispatcher's decision to send (afterReport). Not `h.*`: every report of 10,000 agents
+ * brought back the secrets, the last apply and the reported hashes, each JSON value serialised
+ * by the database and parsed again here. The hashes come back only where the enforce policy
+ * compares them with the applied rendering.
+ */
+const REPORTED_COLUMNS = `h."id", h."name", h."groups", h."desiredRevision", h."appliedRevision", h."failedRevision", h."heldRevision",
+  h."lastSeen", h."agentVersion", h."qmail", h."drifted", h."driftPolicy",
+  CASE WHEN h."driftPolicy" = 'enforce' THEN h."reportedFiles" END AS "reportedFiles"`;
+
+/** A host's row as a report wrote it (REPORTED_COLUMNS). */
+export type ReportedHost = Pick<
+  Host,
+  'id' | 'name' | 'groups' | 'desiredRevision' | 'appliedRevision' | 'failedRevision' | 'heldRevision' | 'lastSeen' | 'agentVersion' | 'qmail' | 'drifted' | 'driftPolicy' | 'reportedFiles'
+>;
+
 interface Pending {
   /** the newest hello or report of the host; none when only its last sight is to be written */
   hello?: Hello;
   /** the host's ack count (AckWriter.acksOf) when the hello came */
   acksBefore?: number;
   lastSeen: Date;
-  waiters: ((row: Host | null) => void)[];
+  waiters: ((row: ReportedHost | null) => void)[];
 }
 
 /**
@@ -65,7 +82,7 @@ export class ReportWriter implements OnModuleDestroy {
    * Stores a hello or report; resolves with the host's row as written, or null when it could
    * not be. `soon`: a hello, written within HELLO_FLUSH_MS rather than REPORT_FLUSH_MS.
    */
-  report(hostId: string, hello: Hello, soon = true): Promise<Host | null> {
+  report(hostId: string, hello: Hello, soon = true): Promise<ReportedHost | null> {
     return new Promise((resolve) => {
       const p = this.entry(hostId);
       p.hello = hello;
@@ -128,7 +145,7 @@ export class ReportWriter implements OnModuleDestroy {
   private async write(batch: Map<string, Pending>): Promise<void> {
     const reports = [...batch].filter(([, p]) => p.hello);
     const seenOnly = [...batch].filter(([, p]) => !p.hello);
-    let rows = new Map<string, Host>();
+    let rows = new Map<string, ReportedHost>();
     try {
       await this.acks.settled(reports.map(([id]) => id));
       const drifted = await this.drift.count(reports.map(([id, p]) => ({ id, appliedRevision: p.hello!.appliedRevision, files: p.hello!.files })));
@@ -147,7 +164,7 @@ export class ReportWriter implements OnModuleDestroy {
         }));
         // The rows as written are what the dispatcher and the host list decide on: returned by the
         // statement that writes them, not read again (a second statement per batch).
-        const written = await this.prisma.$queryRawUnsafe<Host[]>(
+        const written = await this.prisma.$queryRawUnsafe<ReportedHost[]>(
           `UPDATE "Host" AS h SET
              "lastSeen" = x."lastSeen", "agentVersion" = x."agentVersion",
              "appliedRevision" = CASE WHEN x.fresh THEN x."appliedRevision" ELSE h."appliedRevision" END,
@@ -156,7 +173,7 @@ export class ReportWriter implements OnModuleDestroy {
              "updatedAt" = (now() AT TIME ZONE 'UTC')
            FROM jsonb_to_recordset($1::jsonb) AS x(id text, "lastSeen" timestamp(3), "agentVersion" text, "appliedRevision" int, "qmail" jsonb, "reportedFiles" jsonb, "drifted" int, fresh boolean)
            WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder(RECORDSET_IDS)}
-           RETURNING h.*`,
+           RETURNING ${REPORTED_COLUMNS}`,
           JSON.stringify(chunk),
         );
         for (const h of written) rows.set(h.id, h);
