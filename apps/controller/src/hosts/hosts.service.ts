@@ -8,15 +8,31 @@ import { QueueStatsService } from '../stats/queue-stats.service';
 import { HostConfigService } from '../host-config/host-config.service';
 import { hashToken, newToken } from '../auth/secrets';
 import { driftedPaths } from '../host-config/rendered';
-import { renderingsOf } from '../host-config/applied-renderings';
 import { Conflict, NotFound } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
 import type { Actor } from '../auth/roles';
-import type { Host } from '../generated/prisma/client';
+import type { Host, Prisma } from '../generated/prisma/client';
 import { ensureGroups, isUniqueViolation } from './ensure-groups';
 import { factsOfView, filterAndSort, LIVE_SORTS, pageOf, summarize, type ListedHost } from './host-list';
 import { FleetFacts } from './fleet-facts';
 
+/** What a HostView is made of: not the secrets, and not the reported hashes (driftOf reads those where a view shows drift). */
+const VIEW_COLUMNS = {
+  id: true,
+  name: true,
+  groups: true,
+  lastSeen: true,
+  desiredRevision: true,
+  appliedRevision: true,
+  failedRevision: true,
+  lastApply: true,
+  driftPolicy: true,
+  agentVersion: true,
+  qmail: true,
+  heldRevision: true,
+  drifted: true,
+} satisfies Prisma.HostSelect;
+type ViewRow = Prisma.HostGetPayload<{ select: typeof VIEW_COLUMNS }>;
 
 @Injectable()
 export class HostsService {
@@ -75,9 +91,9 @@ export class HostsService {
   }
 
   async list(): Promise<HostView[]> {
-    const hosts = await this.prisma.host.findMany({ orderBy: { name: 'asc' } });
-    const [applied, online] = await Promise.all([this.appliedRenderings(hosts), this.fanout.connected(hosts.map((h) => h.id))]);
-    return hosts.map((h) => this.view(h, applied.get(h.id), online.has(h.id)));
+    const hosts = await this.prisma.host.findMany({ select: VIEW_COLUMNS, orderBy: { name: 'asc' } });
+    const [drift, online] = await Promise.all([this.driftOf(hosts), this.fanout.connected(hosts.map((h) => h.id))]);
+    return hosts.map((h) => this.view(h, drift.get(h.id), online.has(h.id)));
   }
 
   /**
@@ -105,12 +121,12 @@ export class HostsService {
   /** The views of these hosts, in this order; ids of hosts that are gone are left out. */
   async views(ids: string[]): Promise<HostView[]> {
     if (!ids.length) return [];
-    const rows = await this.prisma.host.findMany({ where: { id: { in: ids } } });
-    const [applied, online] = await Promise.all([this.appliedRenderings(rows), this.fanout.connected(rows.map((h) => h.id))]);
+    const rows = await this.prisma.host.findMany({ where: { id: { in: ids } }, select: VIEW_COLUMNS });
+    const [drift, online] = await Promise.all([this.driftOf(rows), this.fanout.connected(rows.map((h) => h.id))]);
     const byId = new Map(rows.map((h) => [h.id, h]));
     return ids.flatMap((id) => {
       const h = byId.get(id);
-      return h ? [this.view(h, applied.get(id), online.has(id))] : [];
+      return h ? [this.view(h, drift.get(id), online.has(id))] : [];
     });
   }
 
@@ -139,17 +155,29 @@ export class HostsService {
   }
 
   async get(id: string): Promise<HostView> {
-    const host = await this.prisma.host.findUnique({ where: { id } });
+    const host = await this.prisma.host.findUnique({ where: { id }, select: VIEW_COLUMNS });
     if (!host) throw new NotFound(`no host with id ${id}`);
-    const [applied, online] = await Promise.all([this.appliedRenderings([host]), this.fanout.connected([host.id])]);
-    return this.view(host, applied.get(host.id), online.has(host.id));
+    const [drift, online] = await Promise.all([this.driftOf([host]), this.fanout.connected([host.id])]);
+    return this.view(host, drift.get(host.id), online.has(host.id));
   }
 
-  private async appliedRenderings(hosts: Host[]): Promise<Map<string, RenderedSet>> {
-    const wanted = hosts.filter((h) => h.appliedRevision > 0 && h.reportedFiles);
-    if (!wanted.length) return new Map();
-    const rows = await renderingsOf(this.prisma, wanted.map((h) => ({ id: h.id, revision: h.appliedRevision })));
-    return new Map([...rows].map(([hostId, r]) => [hostId, r.rendered]));
+  /**
+   * The drifted paths of the hosts whose drift count is not zero, from their reported hashes and
+   * applied rendering read together. Every write of the reported hashes sets that count with
+   * them (a report from the same comparison, an ok ack to zero), so a host counted clean has
+   * no paths to show: a page or the whole list of a fleet without drift reads no rendering and
+   * no hashes, where it read every listed host's (the bytes of every file, to compare hashes).
+   */
+  private async driftOf(hosts: ViewRow[]): Promise<Map<string, string[]>> {
+    const ids = hosts.filter((h) => h.drifted > 0 && h.appliedRevision > 0).map((h) => h.id);
+    if (!ids.length) return new Map();
+    const rows = await this.prisma.$queryRawUnsafe<{ id: string; reportedFiles: unknown; rendered: unknown }[]>(
+      `SELECT h."id", h."reportedFiles", c."rendered"
+         FROM "Host" h JOIN "HostConfig" c ON c."hostId" = h."id" AND c."revision" = h."appliedRevision"
+        WHERE h."id" IN (SELECT jsonb_array_elements_text($1::jsonb)) AND jsonb_typeof(h."reportedFiles") = 'object'`,
+      JSON.stringify(ids),
+    );
+    return new Map(rows.map((r) => [r.id, driftedPaths(r.rendered as RenderedSet, r.reportedFiles as Record<string, string>)]));
   }
 
   /** A view with the host's latest queue figures (a `/ui` delta for a host that only sent queue figures). */
@@ -163,7 +191,7 @@ export class HostsService {
   }
 
   /** `connected`: to any replica (AgentFanout). */
-  private view(h: Host, applied: RenderedSet | undefined, connected: boolean): HostView {
+  private view(h: ViewRow, drift: string[] | undefined, connected: boolean): HostView {
     return {
       id: h.id,
       name: h.name,
@@ -175,7 +203,7 @@ export class HostsService {
       failedRevision: h.failedRevision,
       lastApply: (h.lastApply as ApplyResult | null) ?? null,
       driftPolicy: h.driftPolicy as DriftPolicy,
-      drift: applied ? driftedPaths(applied, (h.reportedFiles as Record<string, string>) ?? {}) : [],
+      drift: drift ?? [],
       agentVersion: h.agentVersion,
       qmail: (h.qmail as QmailState | null) ?? null,
       queue: this.queueView(h.id),
