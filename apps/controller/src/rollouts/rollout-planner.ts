@@ -4,7 +4,24 @@ import { describeProblems } from '@qfleet/protocol';
 import { applyChangeToLayer, fieldsTakenOver, unmanageAgain, type Change, type Layer, type RenderedSet } from '@qfleet/qmail';
 import { heldPaths } from '../host-config/rendered';
 import { HostConfigService, type RevisionBatch, type RevisionPreview } from '../host-config/host-config.service';
-import type { Host } from '../generated/prisma/client';
+import type { Prisma } from '../generated/prisma/client';
+
+/**
+ * What deciding and sending a rollout's revision read of a host: a chunk of 500 is read at a
+ * time, and the rest of the row (the secrets, the last apply, the qmail facts) was read and
+ * parsed for nothing.
+ */
+export const PLANNED_COLUMNS = {
+  id: true,
+  name: true,
+  groups: true,
+  desiredRevision: true,
+  appliedRevision: true,
+  failedRevision: true,
+  reportedFiles: true,
+  lastSeen: true,
+} satisfies Prisma.HostSelect;
+export type PlannedHost = Prisma.HostGetPayload<{ select: typeof PLANNED_COLUMNS }>;
 
 /** What one host of a rollout is asked to become. */
 export type HostGoal = { kind: 'change'; change: Change } | { kind: 'revert'; restoreRevision: number; expectRevision: number };
@@ -26,7 +43,7 @@ export class RolloutPlanner {
    * `plan`: also the file diff against the host's files (a dry run shows it; a real run needs
    * none). `batch`: what an operation over many hosts read once for all of them.
    */
-  async decide(host: Host, goal: HostGoal, opts: { plan?: boolean } = {}, batch?: RevisionBatch): Promise<HostDecision> {
+  async decide(host: PlannedHost, goal: HostGoal, opts: { plan?: boolean } = {}, batch?: RevisionBatch): Promise<HostDecision> {
     if (goal.kind === 'revert') {
       if (host.desiredRevision !== goal.expectRevision)
         return { outcome: 'skipped', error: `changed since: the host is at revision ${host.desiredRevision}, the rollout left it at ${goal.expectRevision}; revert it by hand` };
@@ -49,7 +66,7 @@ export class RolloutPlanner {
    * heldPaths), against the revision the host applied: from the batch read when that is the
    * latest one, else read here.
    */
-  async heldBy(host: Host, preview: RevisionPreview, batch?: RevisionBatch): Promise<string[]> {
+  async heldBy(host: PlannedHost, preview: RevisionPreview, batch?: RevisionBatch): Promise<string[]> {
     const reported = (host.reportedFiles as Record<string, string> | null) ?? {};
     if (host.appliedRevision === 0 || !Object.keys(reported).length) return [];
     const latest = batch?.latest.get(host.id);

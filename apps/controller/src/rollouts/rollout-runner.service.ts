@@ -15,7 +15,7 @@ import type { RevisionToStore } from '../host-config/host-config.service';
 import { heldReason, type StoredRendering } from '../host-config/rendered';
 import type { RenderMemo } from '../host-config/render-memo';
 import { markRows, type RowMark } from './rollout-rows';
-import { RolloutPlanner, type HostGoal } from './rollout-planner';
+import { PLANNED_COLUMNS, RolloutPlanner, type HostGoal, type PlannedHost } from './rollout-planner';
 import { FAILED_STATES, OPEN_STATES, summaryOf, talliesOf } from './rollout-views';
 
 const LEASE_MS = 15_000;
@@ -24,7 +24,7 @@ const LEASE_MS = 15_000;
 interface ChunkPlan {
   marks: RowMark[];
   toStore: (RevisionToStore & { row: RolloutHost; mark: Omit<RowMark, 'revision' | 'previousRevision'> })[];
-  nudge: Host[];
+  nudge: PlannedHost[];
   memo: RenderMemo;
 }
 
@@ -233,13 +233,13 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Decides a chunk of pending hosts from one read of them: the rows to mark, the revisions to store, the hosts to nudge. */
   private async planChunk(rollout: Rollout, pending: RolloutHost[], online: Set<string>, overwriting: WeakMap<StoredRendering, StoredRendering>): Promise<ChunkPlan> {
-    const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: pending.map((r) => r.hostId) } } })).map((h) => [h.id, h]));
+    const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: pending.map((r) => r.hostId) } }, select: PLANNED_COLUMNS })).map((h) => [h.id, h]));
     const batch = await this.config.batch([...hosts.values()]);
     const now = new Date();
     const marks: RowMark[] = [];
     const toStore: ChunkPlan['toStore'] = [];
-    const nudge: Host[] = [];
-    const reachable = (host: Host) => online.has(host.id) || this.reconnecting(host);
+    const nudge: PlannedHost[] = [];
+    const reachable = (host: PlannedHost) => online.has(host.id) || this.reconnecting(host);
     const overwrite = (r: StoredRendering): StoredRendering => {
       let o = overwriting.get(r);
       if (!o) overwriting.set(r, (o = { ...r, overwriteDrift: true }));
