@@ -97,22 +97,26 @@ function perHost(acks: AckRecord[], since: number): string {
 }
 
 /**
- * Polls until `check` gives a value. Each poll of a large fleet is itself work for the
- * controller (GET /api/rollouts/:id returns every host row), so the pause grows with N.
+ * The pause between two polls of the controller for N hosts: each poll of a large fleet is
+ * itself work for the controller (the whole host list), so the pause grows with N.
  */
-async function poll<T>(what: string, n: number, check: () => Promise<T | undefined | false>): Promise<T> {
-  const pause = Math.min(1000, Math.max(100, n / 4));
+const apiPause = (n: number) => Math.min(1000, Math.max(100, n / 4));
+/** The pause between two reads of PostgreSQL by DatabaseWatch. */
+const DATABASE_PAUSE_MS = 50;
+
+/** Polls until `check` gives a value, `pauseMs` apart. */
+async function poll<T>(what: string, pauseMs: number, check: () => Promise<T | undefined | false>): Promise<T> {
   const deadline = Date.now() + TIMEOUT_MS;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, pause));
+    await new Promise((r) => setTimeout(r, pauseMs));
   }
 }
 
 /**
- * On PostgreSQL the end of an operation is read from the database itself, every 50 ms: the
+ * On PostgreSQL the end of an operation is read from the database itself (DATABASE_PAUSE_MS): the
  * controller is not asked, so the watching costs it nothing and adds no poll interval to the
  * figure (the API's whole host list, asked every second at 10,000 hosts, added up to a second
  * and a 10,000-host answer a second of the controller's CPU). The embedded database is open in
@@ -137,14 +141,6 @@ class DatabaseWatch {
   async converged(): Promise<boolean> {
     const { rows } = await this.client.query<{ behind: number }>('SELECT count(*)::int AS "behind" FROM "Host" WHERE "appliedRevision" <> "desiredRevision"');
     return rows[0].behind === 0;
-  }
-
-  async until(what: string, check: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + TIMEOUT_MS;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 
   close(): Promise<void> {
@@ -214,10 +210,11 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
       return r.status === 'running' || r.status === 'pending' ? undefined : r;
     };
     const w = watch;
-    if (w) await w.until('the rollout completes', () => w.rolloutEnded(created.body.id));
-    else await poll('the rollout completes', n, ended);
+    let done = w ? undefined : await poll('the rollout completes', apiPause(n), ended);
+    if (w) await poll('the rollout completes', DATABASE_PAUSE_MS, () => w.rolloutEnded(created.body.id));
     let ms = performance.now() - t;
-    const done = await ended();
+    // Read from the database: the API's answer, outside the timing.
+    done ??= await ended();
     if (!done) throw new Error(`${rolloutUrl}: ended in the database, running in the API`);
     const windowOf = (start: number) => (CPU_PROF_DIR ? ` [profile window ${sinceStart(start)}–${sinceStart(performance.now())} s]` : '');
     let window = windowOf(t);
@@ -237,10 +234,10 @@ async function controllerRun(db: TestDatabase, n: number, floorMs: number): Prom
     t = performance.now();
     const put = await ctl.api('PUT', `/api/groups/${GROUP}/config`, { locals: [`${GROUP}.example`, `${GROUP}2.example`], rcpthosts: [`${GROUP}.example`, `${GROUP}2.example`] });
     if (put.status !== 200) throw new Error(`PUT /api/groups/${GROUP}/config: ${put.status} ${JSON.stringify(put.body)}`);
-    if (w) await w.until('every host applied the group change', () => w.converged());
-    else await poll('every host applied the group change', n, () => converged(ctl, n));
+    if (w) await poll('every host applied the group change', DATABASE_PAUSE_MS, () => w.converged());
+    else await poll('every host applied the group change', apiPause(n), () => converged(ctl, n));
     ms = performance.now() - t;
-    if (!(await converged(ctl, n))) throw new Error('every ack stored, but not every host connected and converged in the API');
+    if (w && !(await converged(ctl, n))) throw new Error('every ack stored, but not every host connected and converged in the API');
     window = windowOf(t);
     use = cpu.stop();
     acks = (await fleet.collect()).acks;
