@@ -26,15 +26,11 @@ const STATEMENT_ROWS = 2000;
  * by the database and parsed again here. The hashes come back only where the enforce policy
  * compares them with the applied rendering.
  */
-const REPORTED_COLUMNS = `h."id", h."name", h."groups", h."desiredRevision", h."appliedRevision", h."failedRevision", h."heldRevision",
-  h."lastSeen", h."agentVersion", h."qmail", h."drifted", h."driftPolicy",
-  CASE WHEN h."driftPolicy" = 'enforce' THEN h."reportedFiles" END AS "reportedFiles"`;
+const REPORTED = ['id', 'name', 'groups', 'desiredRevision', 'appliedRevision', 'failedRevision', 'heldRevision', 'lastSeen', 'agentVersion', 'qmail', 'drifted', 'driftPolicy', 'reportedFiles'] as const;
+const REPORTED_COLUMNS = REPORTED.map((c) => (c === 'reportedFiles' ? `CASE WHEN h."driftPolicy" = 'enforce' THEN h."reportedFiles" END AS "reportedFiles"` : `h."${c}"`)).join(', ');
 
 /** A host's row as a report wrote it (REPORTED_COLUMNS). */
-export type ReportedHost = Pick<
-  Host,
-  'id' | 'name' | 'groups' | 'desiredRevision' | 'appliedRevision' | 'failedRevision' | 'heldRevision' | 'lastSeen' | 'agentVersion' | 'qmail' | 'drifted' | 'driftPolicy' | 'reportedFiles'
->;
+export type ReportedHost = Pick<Host, (typeof REPORTED)[number]>;
 
 interface Pending {
   /** the newest hello or report of the host; none when only its last sight is to be written */
