@@ -91,9 +91,7 @@ export class HostsService {
   }
 
   async list(): Promise<HostView[]> {
-    const hosts = await this.prisma.host.findMany({ select: VIEW_COLUMNS, orderBy: { name: 'asc' } });
-    const [drift, online] = await Promise.all([this.driftOf(hosts), this.fanout.connected(hosts.map((h) => h.id))]);
-    return hosts.map((h) => this.view(h, drift.get(h.id), online.has(h.id)));
+    return this.viewsOf(await this.prisma.host.findMany({ select: VIEW_COLUMNS, orderBy: { name: 'asc' } }));
   }
 
   /**
@@ -121,13 +119,9 @@ export class HostsService {
   /** The views of these hosts, in this order; ids of hosts that are gone are left out. */
   async views(ids: string[]): Promise<HostView[]> {
     if (!ids.length) return [];
-    const rows = await this.prisma.host.findMany({ where: { id: { in: ids } }, select: VIEW_COLUMNS });
-    const [drift, online] = await Promise.all([this.driftOf(rows), this.fanout.connected(rows.map((h) => h.id))]);
-    const byId = new Map(rows.map((h) => [h.id, h]));
-    return ids.flatMap((id) => {
-      const h = byId.get(id);
-      return h ? [this.view(h, drift.get(id), online.has(id))] : [];
-    });
+    const views = await this.viewsOf(await this.prisma.host.findMany({ where: { id: { in: ids } }, select: VIEW_COLUMNS }));
+    const byId = new Map(views.map((v) => [v.id, v]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /**
@@ -157,8 +151,13 @@ export class HostsService {
   async get(id: string): Promise<HostView> {
     const host = await this.prisma.host.findUnique({ where: { id }, select: VIEW_COLUMNS });
     if (!host) throw new NotFound(`no host with id ${id}`);
-    const [drift, online] = await Promise.all([this.driftOf([host]), this.fanout.connected([host.id])]);
-    return this.view(host, drift.get(host.id), online.has(host.id));
+    return (await this.viewsOf([host]))[0];
+  }
+
+  /** The views of these rows, in their order: their drift paths and connections asked together. */
+  private async viewsOf(rows: ViewRow[]): Promise<HostView[]> {
+    const [drift, online] = await Promise.all([this.driftOf(rows), this.fanout.connected(rows.map((h) => h.id))]);
+    return rows.map((h) => this.view(h, drift.get(h.id), online.has(h.id)));
   }
 
   /**
