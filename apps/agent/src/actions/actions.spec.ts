@@ -111,17 +111,22 @@ describe('action.run through daemontools', () => {
   });
 
   it('service.state says what svstat says', async () => {
-    const answer = await answerAction(ctx, ActionRequest.serviceState, undefined);
     const before = Date.now();
+    const answer = await answerAction(ctx, ActionRequest.serviceState, undefined);
     const line = await svstat();
     const after = Date.now();
     const [, pid, seconds] = /pid (\d+)\) (\d+) seconds/.exec(line)!.map(Number);
     expect(answer).toEqual({ ok: true, result: { running: true, pid, since: expect.any(String), detail: expect.stringMatching(/: up \(pid \d+\) \d+ seconds$/) } });
-    // svstat printed whole seconds since the start at some moment between before and after, so
-    // the start lies in (before - (seconds + 1) s, after - seconds s], however slow the machine.
-    const since = Date.parse((answer as { result: { since: string } }).result.since);
+    const { since: sinceText, detail } = (answer as { result: { since: string; detail: string } }).result;
+    // The agent's own svstat ran before ours: never more whole seconds than ours.
+    const agentSeconds = Number(/(\d+) seconds$/.exec(detail)![1]);
+    expect(agentSeconds).toBeLessThanOrEqual(seconds!);
+    // Both svstats printed whole seconds since the start at moments between before and after
+    // (the agent's start time is supervise's own, or its svstat's seconds back from its clock),
+    // so the start lies in (before - (seconds + 1) s, after - agentSeconds s], however slow the machine.
+    const since = Date.parse(sinceText);
     expect(since).toBeGreaterThan(before - (seconds! + 1) * 1000);
-    expect(since).toBeLessThanOrEqual(after - seconds! * 1000);
+    expect(since).toBeLessThanOrEqual(after - agentSeconds * 1000);
   });
 
   it('fails with svc’s own words when supervise is not running', async () => {
