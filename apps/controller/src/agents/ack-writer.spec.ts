@@ -1,11 +1,5 @@
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { sha256 } from '@qfleet/qmail';
-import { applyMigrations, loadSchemaEngine } from '../database/schema-engine';
-import { findPrismaDir, readSchema } from '../database/prisma-files';
-import { PrismaClient } from '../generated/prisma/client';
-import type { PrismaService } from '../database/prisma.service';
+import { openTestDatabase, type TestDatabase } from '../testing/test-database';
 import { AckWriter } from './ack-writer';
 import { ReportWriter } from './report-writer';
 
@@ -13,24 +7,16 @@ import { ReportWriter } from './report-writer';
 jest.setTimeout(120_000);
 
 describe('AckWriter', () => {
-  let pglite: PGlite;
-  let prisma: PrismaClient;
+  let db: TestDatabase;
+  let prisma: TestDatabase['prisma'];
   let acks: AckWriter;
 
   beforeAll(async () => {
-    pglite = new PGlite();
-    const factory = new PrismaPGlite(pglite);
-    const prismaDir = findPrismaDir();
-    const engine = await loadSchemaEngine(factory, readSchema(prismaDir));
-    await applyMigrations(engine, path.join(prismaDir, 'migrations'));
-    engine.free();
-    prisma = new PrismaClient({ adapter: factory });
-    acks = new AckWriter(prisma as unknown as PrismaService);
+    db = await openTestDatabase();
+    prisma = db.prisma;
+    acks = new AckWriter(db.service);
   });
-  afterAll(async () => {
-    await prisma?.$disconnect();
-    await pglite?.close();
-  });
+  afterAll(() => db?.close());
 
   const sent = {
     files: [
@@ -69,7 +55,7 @@ describe('AckWriter', () => {
   });
 
   it('keeps what an ack stored when a report sent before that ack is written after it', async () => {
-    const reports = new ReportWriter(prisma as unknown as PrismaService, acks);
+    const reports = new ReportWriter(db.service, acks);
     const host = await prisma.host.create({ data: { name: 'stale.example.net', desiredRevision: 2, appliedRevision: 1 } });
     const old = { 'control/locals': sha256('a.example\n') };
     // The agent's report of revision 1 waits in the writer; the ack of revision 2 comes after it.

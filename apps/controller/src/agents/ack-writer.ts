@@ -4,6 +4,7 @@ import type { RenderedSet } from '@qfleet/qmail';
 import { fileHashes } from '../host-config/rendered';
 import { PrismaService } from '../database/prisma.service';
 import { hostsLockedInOrder, RECORDSET_IDS } from '../database/host-lock-order';
+import { SharedValues } from '../database/shared-values';
 
 /** Acks gathered for this long (or this many) go to the database in one statement. */
 const FLUSH_MS = 50;
@@ -33,26 +34,6 @@ function wroteFiles(sent: RenderedSet): { files: Record<string, string>; removes
 }
 
 /**
- * The distinct renderings of a batch's ok acks (by object: the hosts of a group change or a
- * rollout chunk were sent one shared rendering), each written once and named by its index, so
- * 1,000 acks are not 1,000 copies of the same hashes to serialise here and parse there.
- */
-class WroteTable {
-  readonly list: ReturnType<typeof wroteFiles>[] = [];
-  private readonly index = new Map<RenderedSet, number>();
-
-  indexOf(p: Pending): number | null {
-    if (!p.ack.ok || !p.sent) return null;
-    let i = this.index.get(p.sent);
-    if (i === undefined) {
-      i = this.list.push(wroteFiles(p.sent)) - 1;
-      this.index.set(p.sent, i);
-    }
-    return i;
-  }
-}
-
-/**
  * Writes apply acknowledgements to the hosts' rows in batches: a rollout to 1,000 hosts gets
  * 1,000 acks within a second, and one UPDATE per ack was a database round trip each. A caller
  * waits for the write that holds its ack, so nothing reads a host's applied revision before it
@@ -73,11 +54,14 @@ export class AckWriter {
   private readonly ackCount = new Map<string, number>();
   /** Per host, settles once its ack being written or waiting is stored or given up on. */
   private readonly unsettled = new Map<string, Promise<void>>();
+  /** Per host, the revision its last ok ack applied and the rendering it was sent (shared by the hosts of a bulk send). */
+  private readonly lastApplied = new Map<string, { revision: number; sent: RenderedSet }>();
 
   constructor(private readonly prisma: PrismaService) {}
 
   record(hostId: string, ack: ApplyAck, sent?: RenderedSet): Promise<void> {
     this.ackCount.set(hostId, this.acksOf(hostId) + 1);
+    if (ack.ok && sent) this.lastApplied.set(hostId, { revision: ack.revision, sent });
     const written = new Promise<void>((done, failed) => {
       this.pending.push({ hostId, ack, sent, at: new Date().toISOString(), deadline: Date.now() + ACK_STORE_RETRY_MS, done, failed });
       this.schedule();
@@ -111,6 +95,16 @@ export class AckWriter {
     return this.ackCount.get(hostId) ?? 0;
   }
 
+  /**
+   * The rendering of `revision` on this host, when its last ok ack here applied that revision:
+   * a revision's rendering never changes, so the report that follows an apply needs no read
+   * of it to count drift (DriftCounter).
+   */
+  appliedRendering(hostId: string, revision: number): RenderedSet | undefined {
+    const a = this.lastApplied.get(hostId);
+    return a?.revision === revision ? a.sent : undefined;
+  }
+
   /** Acks waiting or being written (the write queue's depth in /metrics). */
   get queued(): number {
     return this.unsettled.size;
@@ -131,8 +125,15 @@ export class AckWriter {
     this.writing = true;
     // One apply is in flight per host, so a batch names a host once; were it twice, the last wins.
     const byHost = new Map(batch.map((p) => [p.hostId, p]));
-    const wrote = new WroteTable();
-    const rows = [...byHost.values()].map((p) => ({ id: p.hostId, ok: p.ack.ok, revision: p.ack.revision, lastApply: { ...p.ack, at: p.at }, k: wrote.indexOf(p) }));
+    // The distinct renderings of the batch's ok acks (hosts of a bulk send share theirs), written once each.
+    const wrote = new SharedValues<ReturnType<typeof wroteFiles>>();
+    const rows = [...byHost.values()].map(({ hostId, ack, sent, at }) => ({
+      id: hostId,
+      ok: ack.ok,
+      revision: ack.revision,
+      lastApply: { ...ack, at },
+      k: ack.ok && sent ? wrote.indexOf([sent], () => wroteFiles(sent)) : null,
+    }));
     let retryIn = FLUSH_MS;
     try {
       await this.prisma.$executeRawUnsafe(

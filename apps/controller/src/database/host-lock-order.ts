@@ -19,3 +19,13 @@ export function hostsLockedInOrder(ids: string): string {
 
 /** The ids of a bulk write whose $1 is a JSON array of rows, each with an `id` (read with jsonb_to_recordset). */
 export const RECORDSET_IDS = 'SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id text)';
+
+/**
+ * The same locks, as an array to compare with (`"id" = ${hostIdsLockedInOrder(ids)}`): the
+ * locking subquery runs first, on its own, and the statement then finds its rows by the ids
+ * through the primary key. As a semi-join (`IN`) the planner may instead scan the whole table
+ * when its statistics are off, which a fleet that was just created or imported makes them.
+ */
+export function hostIdsLockedInOrder(ids: string): string {
+  return `ANY (ARRAY(SELECT "id" FROM "Host" WHERE "id" = ANY (ARRAY(${ids})) ORDER BY "id" FOR NO KEY UPDATE))`;
+}

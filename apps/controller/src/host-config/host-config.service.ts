@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { describeProblems, parseFields, preconditionHolds, staleMessage, type ConfigDryRunView, type HostDocument, type PrivilegedChange, type RevisionPrecondition, type WriteResult } from '@qfleet/protocol';
 import { LayerSchema, locatePrivileged, mergeLayers, normaliseLayer, privilegedChanges, type Layer, type RenderedSet } from '@qfleet/qmail';
 import { PrismaService } from '../database/prisma.service';
-import { hostsLockedInOrder } from '../database/host-lock-order';
 import { AuditService } from '../audit/audit.service';
 import { ApplyDispatcher, type HostToSend, type StoredToSend } from '../agents/apply-dispatcher.service';
 import { InvalidInput, NotFound, StaleRevision } from '../errors/errors';
@@ -15,6 +14,8 @@ import { mergePatch } from './merge-patch';
 import { EMPTY_RENDERING, hostFilesAsRendering, withDroppedAliases, withKept, withPostSteps, type StoredRendering } from './rendered';
 import { planApply, type Plan } from './plan';
 import { RenderMemo } from './render-memo';
+import { storeRevisionChunk, type BumpedHost, type RevisionChunk, type RevisionMark, type RevisionRow } from './revision-statement';
+import { SharedValues } from '../database/shared-values';
 
 /** How an API write of a document is made: `dryRun` stores nothing; `ifMatch`, the revisions it may start from (If-Match). */
 export interface ConfigWriteOptions {
@@ -425,83 +426,49 @@ export class HostConfigService {
   }
 
   /**
-   * Stores the next revision of many hosts and sends them: per chunk of hosts one transaction
-   * of one statement per table (counters, revisions, audit entries), and `alongside` in the same
-   * transaction, so a rollout's rows and the revisions they name exist together or not at all.
-   * Every item must have passed `admit`. Hosts deleted meanwhile are left out of the answer.
+   * Stores the next revision of many hosts and sends them: per chunk of hosts one statement
+   * (storeRevisionChunk) bumps the counters and writes the revisions, the audit entries and,
+   * given `rolloutId`, each item's `mark` in its rollout row, so a rollout's rows and the
+   * revisions they name exist together or not at all. Every item must have passed `admit`.
+   * Hosts deleted meanwhile are left out of the answer.
    */
   async storeRevisions(
-    items: RevisionToStore[],
+    items: (RevisionToStore & { mark?: RevisionMark })[],
     actor: Actor | string,
     action: string,
-    alongside?: (tx: Prisma.TransactionClient, stored: Map<string, { revision: number; previous: number }>) => Promise<unknown>,
+    rolloutId?: string,
     memo = new RenderMemo(),
   ): Promise<Map<string, WriteResult>> {
     const by = actorLabel(actor);
     const results = new Map<string, WriteResult>();
     for (let i = 0; i < items.length; i += STORE_CHUNK) {
       const chunk = items.slice(i, i + STORE_CHUNK);
-      let bumpedRows: BumpedHost[] = [];
-      const stored = await retryOnDeadlock(() => this.prisma.$transaction(
-        async (tx) => {
-          // The bump returns what sending the revision reads of each host, as of the lock it
-          // holds until commit (no ack or report moves the row meanwhile), so the send needs no
-          // read of its own; reported hashes once per distinct map (a group's members mostly
-          // report the same files), as the dispatcher's own read does.
-          const bumped = await tx.$queryRawUnsafe<BumpedHost[]>(
-            `WITH b AS (
-               UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC')
-                WHERE "id" IN ${hostsLockedInOrder('SELECT jsonb_array_elements_text($1::jsonb)')}
-                RETURNING "id", "name", "desiredRevision", "appliedRevision", "failedRevision", "driftPolicy", "heldRevision", "reportedFiles", md5("reportedFiles"::text) AS "reportedKey")
-             SELECT "id", "name", "desiredRevision", "appliedRevision", "failedRevision", "driftPolicy", "heldRevision", "reportedKey",
-                    CASE WHEN row_number() OVER (PARTITION BY "reportedKey" ORDER BY "id") = 1 THEN "reportedFiles" END AS "reportedFiles"
-               FROM b`,
-            JSON.stringify(chunk.map((it) => it.host.id)),
-          );
-          const revisionOf = new Map(bumped.map((b) => [b.id, Number(b.desiredRevision)]));
-          bumpedRows = bumped;
-          const kept = chunk.filter((it) => revisionOf.has(it.host.id));
-          // One JSON parameter for the chunk, not Prisma's createMany: building and binding
-          // five parameters per row was most of a 1,000-host store's CPU in the controller.
-          // Each distinct content (by object: hosts of a bulk change share theirs) is sent once
-          // and named by its index, so 1,000 members of a group are not 1,000 copies to
-          // serialise here and parse there.
-          const contents = new ContentTable();
-          const rows = kept.map(({ host, own, prepared }) => ({
-            hostId: host.id,
-            revision: revisionOf.get(host.id)!,
-            k: contents.indexOf(normalisedOnce(own), prepared.effective, prepared.rendering),
-          }));
-          await tx.$executeRawUnsafe(
-            `INSERT INTO "HostConfig" ("id", "hostId", "revision", "document", "effective", "rendered", "createdBy", "createdAt")
-             SELECT gen_random_uuid()::text, x."hostId", x."revision", c.value->'document', c.value->'effective', c.value->'rendered', $2, (now() AT TIME ZONE 'UTC')
-               FROM jsonb_to_recordset($1::jsonb) AS x("hostId" text, "revision" int, "k" int)
-               JOIN jsonb_array_elements($3::jsonb) WITH ORDINALITY AS c(value, i) ON c.i = x."k" + 1`,
-            JSON.stringify(rows),
-            by,
-            JSON.stringify(contents.list),
-          );
-          await this.audit.recordMany(
-            kept.map(({ host, prepared: { previous, effective, privileged } }) => {
-              const before = previous?.effective ?? previous?.document;
-              // Members of a group mostly make the same diff: computed once per distinct pair (of shared objects).
-              const diff = memo.diff(before, effective, () => documentDiff(before, effective));
-              return { actor, action, target: `host:${host.id}`, diff: { revision: revisionOf.get(host.id), document: diff, ...(privileged.length ? { privileged } : {}) } };
-            }),
-            tx,
-          );
-          const out = new Map(kept.map((it) => [it.host.id, { revision: revisionOf.get(it.host.id)!, previous: it.prepared.previous?.revision ?? 0 }]));
-          await alongside?.(tx, out);
-          return out;
-        },
-        { maxWait: 30_000, timeout: 300_000 },
-      ));
+      // Each distinct content and diff (by object: hosts of a bulk change share theirs) is sent
+      // once and named by its index.
+      const contents = new SharedValues<RevisionChunk['contents'][number]>();
+      const diffs = new SharedValues<unknown>();
+      const rows = chunk.map(({ host, own, prepared: { previous, effective, rendering, privileged }, mark }): RevisionRow => {
+        const document = normalisedOnce(own);
+        const before = previous?.effective ?? previous?.document;
+        // Members of a group mostly make the same diff: computed once per distinct pair (of shared objects).
+        const diff = memo.diff(before, effective, () => documentDiff(before, effective));
+        return {
+          hostId: host.id,
+          k: contents.indexOf([document, effective, rendering], () => ({ document, effective, rendered: rendering })),
+          // `privileged` marks the entry for the audit list's filter.
+          d: diffs.indexOf([diff, privileged.length ? privileged : null], () => ({ document: diff, ...(privileged.length ? { privileged } : {}) })),
+          previous: previous?.revision ?? 0,
+          mark,
+        };
+      });
+      const bumped = await retryOnDeadlock(() => storeRevisionChunk(this.prisma, { rows, contents: contents.list, diffs: diffs.list, by, action, rolloutId }));
+      const stored = new Map(bumped.map((b) => [b.id, { revision: Number(b.desiredRevision) }]));
       for (const it of chunk) {
         const s = stored.get(it.host.id);
         if (s) results.set(it.host.id, { revision: s.revision, warnings: it.prepared.warnings, privileged: it.prepared.privileged });
       }
       this.logger.log(`${stored.size} host(s): new revision stored by ${by} (${action})`);
-      this.dispatcher.sendStored(toSend(bumpedRows, chunk, stored));
+      this.dispatcher.sendStored(toSend(bumped, chunk, stored));
     }
     return results;
   }
@@ -553,8 +520,6 @@ async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 5): Promise<
   }
 }
 
-/** A host row as a chunk's revision bump returns it; `reportedFiles` only on the first row of its `reportedKey`. */
-type BumpedHost = Omit<HostToSend, 'reportedFiles'> & { reportedKey: string | null; reportedFiles: HostToSend['reportedFiles'] | null };
 
 /**
  * What the dispatcher sends for a stored chunk: each stored host's row from the bump (reported
@@ -584,25 +549,6 @@ function normalisedOnce(own: Layer): Layer {
   let n = normalised.get(own);
   if (!n) normalised.set(own, (n = normaliseLayer(own)));
   return n;
-}
-
-/** The distinct (document, effective, rendering) triples of a store, by object identity, in order of first use. */
-class ContentTable {
-  readonly list: { document: unknown; effective: unknown; rendered: unknown }[] = [];
-  private readonly index = new Map<unknown, Map<unknown, Map<unknown, number>>>();
-
-  indexOf(document: unknown, effective: unknown, rendered: unknown): number {
-    let byEffective = this.index.get(document);
-    if (!byEffective) this.index.set(document, (byEffective = new Map()));
-    let byRendering = byEffective.get(effective);
-    if (!byRendering) byEffective.set(effective, (byRendering = new Map()));
-    let i = byRendering.get(rendered);
-    if (i === undefined) {
-      i = this.list.push({ document, effective, rendered }) - 1;
-      byRendering.set(rendered, i);
-    }
-    return i;
-  }
 }
 
 function previousEffective(row: HostConfig | null): HostDocument {

@@ -281,19 +281,8 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private async storeChunk(rollout: Rollout, { marks, toStore, nudge, memo }: ChunkPlan): Promise<void> {
     const action = rollout.kind === 'revert' ? 'rollout.revert' : 'rollout.apply';
     if (marks.length) await markRows(this.prisma, rollout.id, marks);
-    const stored = await this.config.storeRevisions(
-      toStore,
-      this.actorOf(rollout),
-      action,
-      (tx, stored) => {
-        const rows = toStore.flatMap((t) => {
-          const s = stored.get(t.host.id);
-          return s ? [{ ...t.mark, revision: s.revision, previousRevision: s.previous }] : [];
-        });
-        return markRows(tx, rollout.id, rows);
-      },
-      memo,
-    );
+    // The revisions and their rows' marks in one statement: they exist together or not at all.
+    const stored = await this.config.storeRevisions(toStore, this.actorOf(rollout), action, rollout.id, memo);
     // A host deleted between the read and the store: no revision, so no record of one.
     const gone = toStore.filter((t) => !stored.has(t.host.id));
     if (gone.length) await markRows(this.prisma, rollout.id, gone.map((t) => ({ hostId: t.host.id, state: 'skipped', error: 'the host was deleted', doneAt: new Date() })));
@@ -380,21 +369,24 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async reconcile(scope: { rolloutId: string; batch: number } | { hostIds: string[] }): Promise<Set<string>> {
     const open = OPEN_STATES.map((st) => `'${st}'`).join(', ');
-    const params: unknown[] = [this.startedAt.toISOString()];
-    let where: string;
-    if ('hostIds' in scope) {
-      params.push(JSON.stringify(scope.hostIds));
-      where = `r."hostId" IN (SELECT jsonb_array_elements_text($2::jsonb))`;
-    } else {
-      params.push(scope.rolloutId, scope.batch);
-      where = `r."rolloutId" = $2 AND r."batch" = $3`;
-    }
+    // The rows still open: of the hosts whose acks came, each looked up by its own id (a
+    // lateral subquery kept apart by OFFSET 0, so the planner cannot turn it into a join whose
+    // order depends on statistics that a running rollout makes stale at once: planned as a
+    // semi-join, 1,000 open rows were compared with 950 ids each, 240 ms a read); or a batch's.
+    const [rowsOf, params] =
+      'hostIds' in scope
+        ? [
+            `jsonb_array_elements_text($2::jsonb) AS i(id)
+             CROSS JOIN LATERAL (SELECT * FROM "RolloutHost" o WHERE o."hostId" = i.id AND o."state" IN (${open}) AND o."revision" IS NOT NULL OFFSET 0) r`,
+            [JSON.stringify(scope.hostIds)],
+          ]
+        : [`(SELECT * FROM "RolloutHost" o WHERE o."rolloutId" = $2 AND o."batch" = $3 AND o."state" IN (${open}) AND o."revision" IS NOT NULL) r`, [scope.rolloutId, scope.batch]];
     const rows = await this.prisma.$queryRawUnsafe<ReconcileRow[]>(
       `SELECT r."rolloutId", r."hostId", r."state", r."revision", h."appliedRevision", h."failedRevision",
               (h."lastSeen" IS NOT NULL AND h."lastSeen" < $1::timestamp(3)) AS "seenBeforeStart",
               CASE WHEN h."failedRevision" = r."revision" THEN h."lastApply" END AS "lastApply"
-         FROM "RolloutHost" r JOIN "Host" h ON h."id" = r."hostId"
-        WHERE ${where} AND r."state" IN (${open}) AND r."revision" IS NOT NULL`,
+         FROM ${rowsOf} JOIN "Host" h ON h."id" = r."hostId"`,
+      this.startedAt.toISOString(),
       ...params,
     );
     const touched = new Set<string>();
@@ -419,12 +411,15 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
       moves.set(key, move);
     }
     const doneAt = new Date().toISOString();
+    // The ids as one array compared by the index, not a semi-join with the JSON list: planned
+    // on a new rollout's statistics (a handful of rows) that was a nested loop over all of the
+    // rollout's rows for each id (40 ms a move of 200 hosts at 10,000).
     for (const m of moves.values()) {
       // An offline row keeps its error and doneAt (it may still answer); the others are done.
       const count = m.done
         ? await this.prisma.$executeRawUnsafe(
             `UPDATE "RolloutHost" SET "state" = $3, "error" = $4::text, "doneAt" = $5::timestamp(3)
-              WHERE "rolloutId" = $1 AND "state" = $2 AND "hostId" IN (SELECT jsonb_array_elements_text($6::jsonb))`,
+              WHERE "rolloutId" = $1 AND "state" = $2 AND "hostId" = ANY (ARRAY(SELECT jsonb_array_elements_text($6::jsonb)))`,
             m.rolloutId,
             m.from,
             m.to,
@@ -433,7 +428,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
             JSON.stringify(m.hostIds),
           )
         : await this.prisma.$executeRawUnsafe(
-            `UPDATE "RolloutHost" SET "state" = $3 WHERE "rolloutId" = $1 AND "state" = $2 AND "hostId" IN (SELECT jsonb_array_elements_text($4::jsonb))`,
+            `UPDATE "RolloutHost" SET "state" = $3 WHERE "rolloutId" = $1 AND "state" = $2 AND "hostId" = ANY (ARRAY(SELECT jsonb_array_elements_text($4::jsonb)))`,
             m.rolloutId,
             m.from,
             m.to,

@@ -13,6 +13,7 @@ import type { Host, Prisma, Rollout } from '../generated/prisma/client';
 import { HostConfigService } from '../host-config/host-config.service';
 import { heldReason } from '../host-config/rendered';
 import { RolloutPlanner, type HostGoal } from './rollout-planner';
+import { ANALYZE_AT, analyzeRolloutRows } from './rollout-rows';
 import { RolloutRunner } from './rollout-runner.service';
 import { FAILED_STATES, summaryOf, talliesOf, viewOf } from './rollout-views';
 
@@ -152,6 +153,7 @@ export class RolloutsService {
       );
       return created;
     });
+    if (spec.hosts.length >= ANALYZE_AT) await analyzeRolloutRows(this.prisma);
     this.runner.start(rollout.id);
     return this.get(rollout.id);
   }
