@@ -71,7 +71,7 @@ export class ReportWriter implements OnModuleDestroy {
     // The host list's facts, set from the rows as written (absent in unit specs).
     @Optional() private readonly facts?: FleetFacts,
   ) {
-    this.drift = new DriftCounter(prisma);
+    this.drift = new DriftCounter(prisma, (hostId, revision) => acks.appliedRendering(hostId, revision));
   }
 
   /**
