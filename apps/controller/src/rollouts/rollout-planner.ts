@@ -5,6 +5,7 @@ import { applyChangeToLayer, fieldsTakenOver, unmanageAgain, type Change, type L
 import { heldPaths } from '../host-config/rendered';
 import { HostConfigService, type RevisionBatch, type RevisionPreview } from '../host-config/host-config.service';
 import type { Prisma } from '../generated/prisma/client';
+import type { PrismaService } from '../database/prisma.service';
 
 /**
  * What deciding and sending a rollout's revision read of a host: a chunk of 500 is read at a
@@ -22,6 +23,23 @@ export const PLANNED_COLUMNS = {
   lastSeen: true,
 } satisfies Prisma.HostSelect;
 export type PlannedHost = Prisma.HostGetPayload<{ select: typeof PLANNED_COLUMNS }>;
+
+/**
+ * The planned columns of these hosts, by id, from one statement: the ids as one JSON parameter
+ * (Prisma's `IN` binds one parameter per host), and the reported hashes sent once per distinct
+ * value and shared (the hosts of a fleet mostly report the same files), not parsed per host.
+ */
+export async function plannedHosts(db: Pick<PrismaService, '$queryRawUnsafe'>, ids: string[]): Promise<Map<string, PlannedHost>> {
+  const rows = await db.$queryRawUnsafe<(PlannedHost & { reportedKey: string | null })[]>(
+    `SELECT "id", "name", "groups", "desiredRevision", "appliedRevision", "failedRevision", "lastSeen", md5("reportedFiles"::text) AS "reportedKey",
+            CASE WHEN row_number() OVER (PARTITION BY md5("reportedFiles"::text) ORDER BY "id") = 1 THEN "reportedFiles" END AS "reportedFiles"
+       FROM "Host" WHERE "id" = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))`,
+    JSON.stringify(ids),
+  );
+  const reported = new Map<string | null, PlannedHost['reportedFiles']>();
+  for (const r of rows) if (r.reportedFiles !== null && !reported.has(r.reportedKey)) reported.set(r.reportedKey, r.reportedFiles);
+  return new Map(rows.map(({ reportedKey, ...r }) => [r.id, { ...r, reportedFiles: reported.get(reportedKey) ?? null }]));
+}
 
 /** What one host of a rollout is asked to become. */
 export type HostGoal = { kind: 'change'; change: Change } | { kind: 'revert'; restoreRevision: number; expectRevision: number };

@@ -15,7 +15,7 @@ import type { RevisionToStore } from '../host-config/host-config.service';
 import { heldReason, type StoredRendering } from '../host-config/rendered';
 import type { RenderMemo } from '../host-config/render-memo';
 import { markRows, type RowMark } from './rollout-rows';
-import { PLANNED_COLUMNS, RolloutPlanner, type HostGoal, type PlannedHost } from './rollout-planner';
+import { plannedHosts, RolloutPlanner, type HostGoal, type PlannedHost } from './rollout-planner';
 import { FAILED_STATES, OPEN_STATES, summaryOf, talliesOf } from './rollout-views';
 
 const LEASE_MS = 15_000;
@@ -233,7 +233,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Decides a chunk of pending hosts from one read of them: the rows to mark, the revisions to store, the hosts to nudge. */
   private async planChunk(rollout: Rollout, pending: RolloutHost[], online: Set<string>, overwriting: WeakMap<StoredRendering, StoredRendering>): Promise<ChunkPlan> {
-    const hosts = new Map((await this.prisma.host.findMany({ where: { id: { in: pending.map((r) => r.hostId) } }, select: PLANNED_COLUMNS })).map((h) => [h.id, h]));
+    const hosts = await plannedHosts(this.prisma, pending.map((r) => r.hostId));
     const batch = await this.config.batch([...hosts.values()]);
     const now = new Date();
     const marks: RowMark[] = [];
