@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CONTROLLER_MAIN, Proc, spawnNode } from './processes';
+import { CONTROLLER_MAIN, CONTROLLER_NODE_ARGS, Proc, spawnNode } from './processes';
 import { createPgDatabase, type TestDatabase } from './databases';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -52,7 +52,7 @@ export class TestController {
   }
 
   private static async spawn(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<{ proc: Proc; url: string }> {
-    const proc = spawnNode(CONTROLLER_MAIN, [], env, 'controller', nodeArgs);
+    const proc = spawnNode(CONTROLLER_MAIN, [], env, 'controller', [...CONTROLLER_NODE_ARGS, ...nodeArgs]);
     // A shared, loaded machine can take longer than a minute to start one (QFLEET_TEST_START_MS).
     const m = await proc.waitForLine(/listening on (https?:\/\/localhost:\d+)/, Number(process.env['QFLEET_TEST_START_MS'] ?? 60_000));
     return { proc, url: m[1].replace('localhost', '127.0.0.1') };
