@@ -74,8 +74,13 @@ const counts = ({ messagesQueued: _m, oldestMessageAgeSec: _o, ...rest }: FleetS
         ((await a.api('GET', '/api/hosts')).body as { desiredRevision: number; appliedRevision: number }[]).every((h) => h.appliedRevision === h.desiredRevision),
       );
     }
-    const settled = (await a.api<FleetSummary>('GET', '/api/fleet/summary')).body;
-    expect(settled).toMatchObject({ hosts: 2, connected: 2, pending: 0, failed: 0 });
+    // The summary counts from each replica's facts in memory, which learn of an ack, or of a
+    // report the other replica wrote, with the next read of the changed rows (FleetFacts:
+    // within FACTS_REFRESH_MS of a request), not with the write: wait for it to settle.
+    const settled = await waitFor('the summary on A settled', async () => {
+      const s = (await a.api<FleetSummary>('GET', '/api/fleet/summary')).body;
+      return s.hosts === 2 && s.connected === 2 && s.pending === 0 && s.failed === 0 && s;
+    });
     for (const d of dashboards) {
       await waitFor(`dashboard on ${d.name} settled`, async () => JSON.stringify(counts(d.seen.at(-1)!)) === JSON.stringify(counts(settled)));
       // One source per dashboard, which sends a summary only when it differs from its last.
