@@ -13,12 +13,21 @@ export function usePolling<T>(load: () => Promise<T>, deps: unknown[], intervalM
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const loadRef = useRef(load);
   loadRef.current = load;
+  // Calls are numbered, and an answer older than one already shown is dropped: the first load
+  // and an event's reload run side by side, and a slow first answer ("running") arriving after
+  // the reload's ("completed") left a finished rollout's page running for good.
+  const calls = useRef({ issued: 0, shown: 0 });
 
   const refresh = useCallback(async () => {
+    const n = ++calls.current.issued;
     try {
-      setData(await loadRef.current());
+      const answer = await loadRef.current();
+      if (n < calls.current.shown) return;
+      calls.current.shown = n;
+      setData(answer);
       setError(undefined);
     } catch (e) {
+      if (n < calls.current.shown) return;
       setError(e instanceof ApiError ? e : new ApiError({ statusCode: 0, error: 'Error', message: String(e) }));
     }
   }, []);
