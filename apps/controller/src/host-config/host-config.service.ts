@@ -520,7 +520,6 @@ async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 5): Promise<
   }
 }
 
-
 /**
  * What the dispatcher sends for a stored chunk: each stored host's row from the bump (reported
  * hashes shared by key, one parsed copy), its new rendering, and the rendering it applied when

@@ -14,6 +14,7 @@ import type { Host, Rollout, RolloutHost } from '../generated/prisma/client';
 import type { RevisionToStore } from '../host-config/host-config.service';
 import { heldReason, type StoredRendering } from '../host-config/rendered';
 import type { RenderMemo } from '../host-config/render-memo';
+import type { RevisionMark } from '../host-config/revision-statement';
 import { markRows, type RowMark } from './rollout-rows';
 import { plannedHosts, RolloutPlanner, type HostGoal, type PlannedHost } from './rollout-planner';
 import { FAILED_STATES, OPEN_STATES, summaryOf, talliesOf } from './rollout-views';
@@ -23,7 +24,7 @@ const LEASE_MS = 15_000;
 /** A chunk of a batch, decided and not yet stored. */
 interface ChunkPlan {
   marks: RowMark[];
-  toStore: (RevisionToStore & { row: RolloutHost; mark: Omit<RowMark, 'revision' | 'previousRevision'> })[];
+  toStore: (RevisionToStore & { mark: RevisionMark })[];
   nudge: PlannedHost[];
   memo: RenderMemo;
 }
@@ -271,7 +272,7 @@ export class RolloutRunner implements OnApplicationBootstrap, OnModuleDestroy {
         const held = rollout.overwriteDrift ? [] : await this.planner.heldBy(host, decision.preview, batch);
         const prepared = rollout.overwriteDrift ? { ...decision.preview, rendering: overwrite(decision.preview.rendering) } : decision.preview;
         const state = held.length ? 'held' : reachable(host) ? 'applying' : 'offline';
-        toStore.push({ host, own: decision.nextOwn, prepared, row, mark: { hostId: host.id, ...sent, state, error: held.length ? heldReason(held) : null } });
+        toStore.push({ host, own: decision.nextOwn, prepared, mark: { ...sent, state, error: held.length ? heldReason(held) : null } });
       }
     }
     return { marks, toStore, nudge, memo: batch.memo };

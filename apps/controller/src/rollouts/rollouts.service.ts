@@ -4,7 +4,7 @@ import { changeAsLayer, locatePrivileged, privilegedChanges, type Change, type L
 import { PrismaService } from '../database/prisma.service';
 import { AgentFanout } from '../agents/agent-fanout';
 import { AuditService } from '../audit/audit.service';
-import { hostsOfTarget } from '../hosts/fleet-target';
+import { hostsOfTarget, targetedHosts } from '../hosts/fleet-target';
 import { mapLimit } from '../hosts/map-limit';
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../errors/errors';
 import { PrivilegedPolicy } from '../privileged/privileged-policy';
@@ -52,8 +52,9 @@ export class RolloutsService {
 
   async create(change: Change, options: RolloutOptions, actor: Actor): Promise<RolloutView | RolloutPreview> {
     if (!change.add && !change.remove && !change.set) throw new InvalidInput('change: give add, remove or set', [{ path: 'change', message: 'give add, remove or set' }]);
-    const hosts = await hostsOfTarget(this.prisma, options.target);
-    if (options.dryRun) return this.preview(hosts, change, options, actor);
+    // A dry run decides every host here, from whole rows; a rollout decides them as it sends.
+    if (options.dryRun) return this.preview(await hostsOfTarget(this.prisma, options.target), change, options, actor);
+    const hosts = await targetedHosts(this.prisma, options.target);
     return this.start({ kind: 'change', parentId: null, change, options, actor, hosts: hosts.map((h) => ({ host: h })) });
   }
 
