@@ -1,7 +1,8 @@
 /**
  * One simulated agent: the real agent's wire protocol (apps/agent/src/link/controller-link.ts)
  * with the disk left out. It enrols (acks `enrolled` with `{stored: true}` once the secret is
- * held), says hello on every connect, reports and sends queue stats on a timer, applies
+ * held), says hello on every connect, reports and sends queue stats on a timer (and, as the
+ * real agent, a report after an apply only when it says more than the ack), applies
  * `config.apply` by hashing the files in memory and acknowledges with the ApplyAck shape.
  * In self-check mode every payload it sends is first checked against the shared schema, so a
  * protocol change that the simulator missed fails loudly instead of measuring the wrong thing.
@@ -31,6 +32,7 @@ import {
   type QueueStats,
 } from '@qfleet/protocol';
 import type { z } from 'zod';
+import { reportNeededAfterApply } from '../../apps/agent/src/report/acked-facts';
 
 export interface SimAgentSpec {
   name: string;
@@ -66,6 +68,8 @@ export class SimAgent {
   private readonly socket: Socket;
   private token: string;
   private appliedRevision = 0;
+  /** what this connection last told the controller (a hello, a report, or an ack's effect on it) */
+  private told?: Hello;
   /** path → content, as the real agent's qmail tree would hold it */
   private readonly files = new Map<string, string>();
   private readonly hashes = new Map<string, string>();
@@ -151,6 +155,13 @@ export class SimAgent {
     if (this.socket.connected) this.socket.emit(event, payload);
   }
 
+  /** A hello or report, remembered as what this connection last told (the real agent's rule after an apply). */
+  private tell(event: typeof AgentEvent.hello | typeof AgentEvent.report, facts = this.facts()): void {
+    if (!this.socket.connected) return;
+    this.socket.emit(event, facts);
+    this.told = facts;
+  }
+
   private wire(): void {
     const s = this.socket;
     s.on('connect', () => {
@@ -159,7 +170,7 @@ export class SimAgent {
       this.on.connected(!this.everConnected);
       this.everConnected = true;
       this.emit(AgentEvent.queueStats, this.queueStats());
-      this.emit(AgentEvent.hello, this.facts());
+      this.tell(AgentEvent.hello);
     });
     s.on('connect_error', (err) => {
       const fatal = isFatalRefusal(err.message);
@@ -175,6 +186,7 @@ export class SimAgent {
       }
     });
     s.on('disconnect', (reason) => {
+      this.told = undefined;
       if (this.up) {
         this.up = false;
         this.on.disconnected(reason);
@@ -214,9 +226,13 @@ export class SimAgent {
         this.files.delete(p);
       }
       this.appliedRevision = msg.revision;
-      reply(this.checked('apply ack', ApplyAckSchema, { revision: msg.revision, ok: true, changed, skipped: [], ms: Math.round((performance.now() - started) * 1000) / 1000 }));
+      const answer = this.checked('apply ack', ApplyAckSchema, { revision: msg.revision, ok: true, changed, skipped: [], ms: Math.round((performance.now() - started) * 1000) / 1000 });
+      reply(answer);
       this.on.applied(msg.revision, receivedAt, Date.now(), true);
-      this.emit(AgentEvent.report, this.facts());
+      // As the real agent: a report only when it says more than the ack.
+      const facts = this.facts();
+      if (reportNeededAfterApply(answer, this.told, msg, facts)) this.tell(AgentEvent.report, facts);
+      else this.told = facts;
     });
     s.on(AgentEvent.filesRead, (payload: unknown, ack?: (a: unknown) => void) => {
       if (typeof ack !== 'function') return;
@@ -235,6 +251,6 @@ export class SimAgent {
       this.timers.push(first);
     };
     every(this.opts.statsIntervalMs, () => this.emit(AgentEvent.queueStats, this.queueStats()));
-    every(this.opts.reportIntervalMs, () => this.emit(AgentEvent.report, this.facts()));
+    every(this.opts.reportIntervalMs, () => this.tell(AgentEvent.report));
   }
 }

@@ -17,14 +17,17 @@ import {
   parsePayload,
   refusedRetryDelay,
   type ApplyAck,
+  type ConfigApply,
   type EnrolledAck,
   type FilesReadAnswer,
+  type Hello,
 } from '@qfleet/protocol';
 import { applyRevision, type ApplyContext } from '../apply';
 import type { ServiceBackend } from '../post-steps';
 import type { AgentSettings } from '../cli/settings';
 import { readCredentials, writeCredentials } from '../state/credentials';
 import { collectHostFacts } from '../report/host-facts';
+import { reportNeededAfterApply } from '../report/acked-facts';
 import { readQmailFiles } from '../report/read-files';
 import { startQueueReporter } from '../report/queue-reporter';
 import { mailboxLocations, registerMailboxScanRequest, startMailboxReporter } from '../mailbox-stats';
@@ -78,13 +81,20 @@ export async function runControllerLink(
     rejectDone = rej;
   });
 
-  const sendReport = async (event: typeof AgentEvent.hello | typeof AgentEvent.report) => {
+  // What this connection last told the controller (a hello, a report, or an ack's effect on it).
+  let told: Hello | undefined;
+  const sendReport = async (event: typeof AgentEvent.hello | typeof AgentEvent.report, after?: { ack: ApplyAck; apply: ConfigApply }) => {
     if (!socket.connected) return;
     const facts = await collectHostFacts({ qmailHome: settings.qmailHome, stateDir: settings.stateDir, service: deps.service });
+    if (after && !reportNeededAfterApply(after.ack, told, after.apply, facts)) {
+      told = facts;
+      return;
+    }
     // The controller drops a payload over its limit; say so here rather than lose it silently.
     const oversize = oversizePayload(event, [event, facts]);
     if (oversize) return log.error({ files: Object.keys(facts.files).length }, `${oversize}; not sent`);
     socket.emit(event, facts);
+    told = facts;
   };
 
   // Queue and mailbox requests, and the fixed service actions; the destructive ones wait
@@ -166,6 +176,8 @@ export async function runControllerLink(
 
   socket.on('disconnect', (reason) => {
     log.warn({ reason }, 'disconnected');
+    // The next connection starts with a hello, which tells everything again.
+    told = undefined;
     // After a failed store the controller drops this socket: retry later, not in a tight loop.
     if (reason === 'io server disconnect') {
       const delay = storeFailed ? STORE_RETRY_MS : 0;
@@ -217,7 +229,7 @@ export async function runControllerLink(
         const result = await applyRevision(deps.applyContext, msg);
         if (!result.ok) log.error({ revision: result.revision, error: result.error }, 'apply failed; every file is as it was');
         reply(result);
-        await sendReport(AgentEvent.report);
+        await sendReport(AgentEvent.report, { ack: result, apply: msg });
       })
       .catch((e) => log.error({ err: e }, 'apply crashed'));
   });
