@@ -13,6 +13,7 @@ import { AgentFanout } from './agent-fanout';
 import { AckWriter } from './ack-writer';
 import type { ReportedHost } from './report-writer';
 import { SharedEmitter } from './shared-emit';
+import { firstOfKey, jsonKey } from '../database/once-per-key';
 
 /** Held marks gathered this long go to the database in one statement. */
 const HELD_FLUSH_MS = 20;
@@ -141,7 +142,7 @@ export class ApplyDispatcher {
       const rows = await this.prisma.$queryRawUnsafe<LoadedRow[]>(
         `WITH s AS (
            SELECT h."id", h."name", h."desiredRevision", h."appliedRevision", h."failedRevision", h."driftPolicy", h."reportedFiles", h."heldRevision",
-                  d."rendered" AS "desired", md5(d."rendered"::text) AS "desiredKey",
+                  d."rendered" AS "desired", ${jsonKey('d."rendered"')} AS "desiredKey",
                   CASE WHEN h."appliedRevision" > 0 AND jsonb_typeof(h."reportedFiles") = 'object' AND h."reportedFiles" <> '{}'::jsonb
                        THEN a."rendered" END AS "applied"
              FROM "Host" h
@@ -150,10 +151,10 @@ export class ApplyDispatcher {
             WHERE h."id" IN (SELECT jsonb_array_elements_text($1::jsonb))
               AND h."desiredRevision" > 0 AND h."desiredRevision" <> h."appliedRevision"
               AND h."failedRevision" IS DISTINCT FROM h."desiredRevision"),
-         k AS (SELECT s.*, md5(s."applied"::text) AS "appliedKey" FROM s)
+         k AS (SELECT s.*, ${jsonKey('s."applied"')} AS "appliedKey" FROM s)
          SELECT "id", "name", "desiredRevision", "appliedRevision", "failedRevision", "driftPolicy", "reportedFiles", "heldRevision", "desiredKey", "appliedKey",
-                CASE WHEN row_number() OVER (PARTITION BY "desiredKey" ORDER BY "id") = 1 THEN "desired" END AS "desired",
-                CASE WHEN "applied" IS NOT NULL AND row_number() OVER (PARTITION BY "appliedKey" ORDER BY "id") = 1 THEN "applied" END AS "applied"
+                ${firstOfKey('"desired"', '"desiredKey"')} AS "desired",
+                ${firstOfKey('"applied"', '"appliedKey"')} AS "applied"
            FROM k`,
         JSON.stringify(hostIds.slice(i, i + 1000)),
       );

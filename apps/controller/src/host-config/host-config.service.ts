@@ -16,6 +16,7 @@ import { planApply, type Plan } from './plan';
 import { RenderMemo } from './render-memo';
 import { storeRevisionChunk, type BumpedHost, type RevisionChunk, type RevisionMark, type RevisionRow } from './revision-statement';
 import { SharedValues } from '../database/shared-values';
+import { valuesByKey } from '../database/once-per-key';
 
 /** How an API write of a document is made: `dryRun` stores nothing; `ifMatch`, the revisions it may start from (If-Match). */
 export interface ConfigWriteOptions {
@@ -526,8 +527,7 @@ async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 5): Promise<
  * that is the revision the new one follows (the batch read it; otherwise the send reads it if needed).
  */
 function toSend(bumped: BumpedHost[], chunk: RevisionToStore[], stored: Map<string, { revision: number }>): StoredToSend[] {
-  const reported = new Map<string | null, HostToSend['reportedFiles']>();
-  for (const b of bumped) if (!reported.has(b.reportedKey) && b.reportedFiles !== null) reported.set(b.reportedKey, b.reportedFiles);
+  const reported = valuesByKey(bumped.map((b) => ({ key: b.reportedKey, value: b.reportedFiles })));
   const rowOf = new Map(bumped.map((b) => [b.id, b]));
   return chunk.flatMap((it): StoredToSend[] => {
     const b = rowOf.get(it.host.id);

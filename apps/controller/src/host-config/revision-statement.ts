@@ -2,6 +2,7 @@ import type { HostToSend } from '../agents/apply-dispatcher.service';
 import type { PrismaService } from '../database/prisma.service';
 import { hostIdsLockedInOrder } from '../database/host-lock-order';
 import type { RowMark } from '../rollouts/rollout-rows';
+import { firstOfKey, jsonKey } from '../database/once-per-key';
 
 /** A host row as a chunk's revision bump returns it; `reportedFiles` only on the first row of its `reportedKey`. */
 export type BumpedHost = Omit<HostToSend, 'reportedFiles'> & { reportedKey: string | null; reportedFiles: HostToSend['reportedFiles'] | null };
@@ -64,7 +65,7 @@ export function storeRevisionChunk(db: Pick<PrismaService, '$queryRawUnsafe'>, c
      b AS (
        UPDATE "Host" SET "desiredRevision" = "desiredRevision" + 1, "updatedAt" = (now() AT TIME ZONE 'UTC')
         WHERE "id" = ${hostIdsLockedInOrder('SELECT x."hostId" FROM x')}
-        RETURNING "id", "name", "desiredRevision", "appliedRevision", "failedRevision", "driftPolicy", "heldRevision", "reportedFiles", md5("reportedFiles"::text) AS "reportedKey"),
+        RETURNING "id", "name", "desiredRevision", "appliedRevision", "failedRevision", "driftPolicy", "heldRevision", "reportedFiles", ${jsonKey('"reportedFiles"')} AS "reportedKey"),
      bx AS MATERIALIZED (
        SELECT b."id", b."desiredRevision", x."k", x."d", x."previous", x."mark" FROM b JOIN x ON x."hostId" = b."id"),
      c AS (
@@ -76,7 +77,7 @@ export function storeRevisionChunk(db: Pick<PrismaService, '$queryRawUnsafe'>, c
        SELECT gen_random_uuid()::text, (now() AT TIME ZONE 'UTC'), $2, $4, 'host:' || bx."id", jsonb_build_object('revision', bx."desiredRevision") || d.value
          FROM bx JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS d(value, i) ON d.i = bx."d" + 1)${marks}
      SELECT "id", "name", "desiredRevision", "appliedRevision", "failedRevision", "driftPolicy", "heldRevision", "reportedKey",
-            CASE WHEN row_number() OVER (PARTITION BY "reportedKey" ORDER BY "id") = 1 THEN "reportedFiles" END AS "reportedFiles"
+            ${firstOfKey('"reportedFiles"', '"reportedKey"')} AS "reportedFiles"
        FROM b`,
     JSON.stringify(chunk.rows.map((r) => ({ ...r, mark: r.mark ? markJson(r.mark) : null }))),
     chunk.by,

@@ -6,6 +6,7 @@ import { heldPaths } from '../host-config/rendered';
 import { HostConfigService, type RevisionBatch, type RevisionPreview } from '../host-config/host-config.service';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaService } from '../database/prisma.service';
+import { firstOfKey, jsonKey, valuesByKey } from '../database/once-per-key';
 
 /**
  * What deciding and sending a rollout's revision read of a host: a chunk of 500 is read at a
@@ -31,13 +32,12 @@ export type PlannedHost = Prisma.HostGetPayload<{ select: typeof PLANNED_COLUMNS
  */
 export async function plannedHosts(db: Pick<PrismaService, '$queryRawUnsafe'>, ids: string[]): Promise<Map<string, PlannedHost>> {
   const rows = await db.$queryRawUnsafe<(PlannedHost & { reportedKey: string | null })[]>(
-    `SELECT "id", "name", "groups", "desiredRevision", "appliedRevision", "failedRevision", "lastSeen", md5("reportedFiles"::text) AS "reportedKey",
-            CASE WHEN row_number() OVER (PARTITION BY md5("reportedFiles"::text) ORDER BY "id") = 1 THEN "reportedFiles" END AS "reportedFiles"
+    `SELECT "id", "name", "groups", "desiredRevision", "appliedRevision", "failedRevision", "lastSeen", ${jsonKey('"reportedFiles"')} AS "reportedKey",
+            ${firstOfKey('"reportedFiles"', jsonKey('"reportedFiles"'))} AS "reportedFiles"
        FROM "Host" WHERE "id" = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))`,
     JSON.stringify(ids),
   );
-  const reported = new Map<string | null, PlannedHost['reportedFiles']>();
-  for (const r of rows) if (r.reportedFiles !== null && !reported.has(r.reportedKey)) reported.set(r.reportedKey, r.reportedFiles);
+  const reported = valuesByKey(rows.map((r) => ({ key: r.reportedKey, value: r.reportedFiles })));
   return new Map(rows.map(({ reportedKey, ...r }) => [r.id, { ...r, reportedFiles: reported.get(reportedKey) ?? null }]));
 }
 
