@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { ConfigApply, Hello } from '@qfleet/protocol';
+import { sha256 } from '@qfleet/qmail';
 
 /**
  * What the controller holds of this host once it has stored the ok ack of APPLY, given the
@@ -10,7 +10,7 @@ import type { ConfigApply, Hello } from '@qfleet/protocol';
 export function factsAfterAck(last: Hello, apply: Pick<ConfigApply, 'revision' | 'files' | 'removes'>): Hello {
   const files = { ...last.files };
   for (const path of apply.removes) delete files[path];
-  for (const f of apply.files) files[f.path] = createHash('sha256').update(f.content).digest('hex');
+  for (const f of apply.files) files[f.path] = sha256(f.content);
   return { ...last, appliedRevision: apply.revision, files };
 }
 

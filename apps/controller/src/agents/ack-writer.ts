@@ -132,7 +132,6 @@ export class AckWriter {
       ok: ack.ok,
       revision: ack.revision,
       lastApply: { ...ack, at },
-      at,
       k: ack.ok && sent ? wrote.indexOf([sent], () => wroteFiles(sent)) : null,
     }));
     let retryIn = FLUSH_MS;
@@ -149,9 +148,9 @@ export class AckWriter {
            -- what was sent is the whole rendering: after an ok apply no managed file differs from it
            "drifted" = CASE WHEN x.ok AND w.value IS NOT NULL THEN 0 ELSE h."drifted" END,
            -- the agent answered: seen now (after an ok apply it sends no report unless it has more to say)
-           "lastSeen" = GREATEST(h."lastSeen", x.at),
+           "lastSeen" = GREATEST(h."lastSeen", (x."lastApply"->>'at')::timestamp(3)),
            "updatedAt" = (now() AT TIME ZONE 'UTC')
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, ok boolean, revision int, "lastApply" jsonb, at timestamp(3), k int)
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, ok boolean, revision int, "lastApply" jsonb, k int)
          LEFT JOIN jsonb_array_elements($2::jsonb) WITH ORDINALITY AS w(value, i) ON w.i = x.k + 1
          WHERE h."id" = x.id AND h."id" IN ${hostsLockedInOrder(RECORDSET_IDS)}`,
         JSON.stringify(rows),
